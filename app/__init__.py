@@ -1,0 +1,49 @@
+"""Latchkey: a self-hosted passwordless identity provider."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import config
+from .extensions import babel, csrf, db, limiter, mail, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, errors, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder="../static",
+        template_folder="../templates",
+    )
+    config.load(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app)
+
+    from . import cli, themes
+    from .delivery import dispatcher
+    from .web import demo, dev, errors, login, oidc, security
+
+    themes.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(login.bp)
+    if app.config["DEV_OUTBOX"]:
+        app.register_blueprint(dev.bp)
+    if app.config["DEMO"]:
+        app.register_blueprint(demo.bp)
+    cli.init_app(app)
+    dispatcher.init_app(app)
+    return app
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

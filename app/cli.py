@@ -1,0 +1,5 @@
+"""flask commands (placeholder: being written)."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,128 @@
+"""Configuration: defaults, then FLASK_* environment, then checks at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS: dict[str, object] = {
+    "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
+    "ISSUER": None,
+    # Cookies and forms
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 3600,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "BINDING_COOKIE_NAME": "latchkey_binding",
+    # Codes and tickets (connection settings override per connection)
+    "AUTHORIZATION_CODE_TTL": 60,
+    "ACCESS_TOKEN_TTL": 3600,
+    "ID_TOKEN_TTL": 3600,
+    "AUTHORIZE_REQUEST_MAX_AGE": 3600,
+    # Delivery
+    "EMAIL_PROVIDER": None,  # "smtp" or "dev"; dev by default in debug
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Latchkey <no-reply@localhost>",
+    "MAIL_TIMEOUT": 10,
+    "DEV_OUTBOX": False,
+    "DISPATCHER_THREAD": True,
+    "DISPATCH_MAX_TRIES": 8,
+    "DISPATCH_POLL_SECONDS": 5.0,
+    # Pages
+    "DEFAULT_THEME": "lock",
+    "DEMO": False,
+    # Rate limits (Flask-Limiter)
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "START_RATE_LIMIT": "50 per hour",
+    "VERIFY_RATE_LIMIT": "100 per hour",
+    # Babel
+    "BABEL_DEFAULT_LOCALE": "en",
+}
+
+_BOOL_KEYS = ("DEV_OUTBOX", "DEMO", "DISPATCHER_THREAD", "MAIL_USE_TLS", "MAIL_USE_SSL")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start when the configuration cannot run safely."""
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config from defaults, the FLASK_* environment and test overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+    for key in _BOOL_KEYS:
+        app.config[key] = _as_bool(app.config.get(key))
+    _fill_development_defaults(app)
+    check(app)
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def is_relaxed(app: Flask) -> bool:
+    """Debug and testing may run without production secrets."""
+    return bool(app.debug or app.testing)
+
+
+def _fill_development_defaults(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'latchkey.sqlite'}"
+    if not is_relaxed(app):
+        return
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if not app.config.get("ISSUER"):
+        app.config["ISSUER"] = "http://127.0.0.1:5000"
+    if not app.config.get("EMAIL_PROVIDER"):
+        app.config["EMAIL_PROVIDER"] = "dev"
+    if app.debug:
+        app.config["DEV_OUTBOX"] = True
+        app.config["DEMO"] = True
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret kept in the instance folder so restarts keep sessions."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
+def check(app: Flask) -> None:
+    """Refuse to start without the settings a production server needs."""
+    missing = [key for key in ("SECRET_KEY", "ISSUER") if not app.config.get(key)]
+    if missing:
+        names = " and ".join(f"FLASK_{key}" for key in missing)
+        raise ConfigError(
+            f"Latchkey needs {names} outside debug and testing "
+            "(see README, 'Configuration')."
+        )
+    app.config["ISSUER"] = str(app.config["ISSUER"]).rstrip("/")
+    if not app.config.get("EMAIL_PROVIDER"):
+        app.config["EMAIL_PROVIDER"] = "smtp"
+    if app.config["EMAIL_PROVIDER"] not in ("smtp", "dev"):
+        raise ConfigError(
+            f"FLASK_EMAIL_PROVIDER must be 'smtp' or 'dev', not {app.config['EMAIL_PROVIDER']!r}."
+        )
+    secure = app.config["ISSUER"].startswith("https://")
+    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
+    if app.config.get("BINDING_COOKIE_SECURE") is None:
+        app.config["BINDING_COOKIE_SECURE"] = secure or not app.debug

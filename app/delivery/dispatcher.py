@@ -1,0 +1,9 @@
+"""Placeholder: being written."""
+
+
+def init_app(app):
+    pass
+
+
+def wake():
+    pass

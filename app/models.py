@@ -1,0 +1,259 @@
+"""The domain words as SQLAlchemy models (see docs in DESIGN.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+CLIENT_TYPES = ("regular", "spa", "native")
+CONNECTIONS = ("email", "sms")
+SEND_MODES = ("code", "link", "both")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now; every stored time is naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sha256_hex(value: str) -> str:
+    """Hash of a high-entropy secret (client secrets, tokens, cookies)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def random_id(nbytes: int = 16) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+class Client(db.Model):
+    """A relying app."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    client_type: Mapped[str] = mapped_column(String(16), default="regular")
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    logout_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    web_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    connections: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["email"])
+    theme: Mapped[str | None] = mapped_column(String(64))
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    primary_color: Mapped[str | None] = mapped_column(String(16))
+    background_color: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_public(self) -> bool:
+        """SPA and native apps cannot keep a secret; they must use PKCE."""
+        return self.client_type in ("spa", "native")
+
+    def check_secret(self, secret: str | None) -> bool:
+        if not self.client_secret_hash or not secret:
+            return False
+        return hmac.compare_digest(self.client_secret_hash, sha256_hex(secret))
+
+
+class Connection(db.Model):
+    """A passwordless connection, `email` or `sms`, and its settings."""
+
+    __tablename__ = "connections"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    send: Mapped[str] = mapped_column(String(8), default="code")
+    code_length: Mapped[int] = mapped_column(default=6)
+    ttl_seconds: Mapped[int] = mapped_column(default=300)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    signup_allowed: Mapped[bool] = mapped_column(default=True)
+    sender: Mapped[str | None] = mapped_column(String(200))
+    allowed_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    templates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class User(db.Model):
+    """A person who signs in; one or more identities."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: random_id(18))
+    blocked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Identity.id"
+    )
+
+    def identity_for(self, connection: str) -> Identity | None:
+        return next((i for i in self.identities if i.connection == connection), None)
+
+    # Authlib asks the resource owner for this.
+    def get_user_id(self) -> str:
+        return self.sub
+
+
+class Identity(db.Model):
+    """A verified email address or E.164 phone number of a user."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("connection", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    connection: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(320))
+    verified: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="identities")
+
+
+class LoginTicket(db.Model):
+    """One passwordless attempt: hashed code, browser binding, pending authorize request."""
+
+    __tablename__ = "login_tickets"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=lambda: random_id(18))
+    connection: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    client_pk: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    authorize_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    link_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    binding_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    consumed_at: Mapped[datetime | None] = mapped_column()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deliver: Mapped[bool] = mapped_column(default=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    client: Mapped[Client | None] = relationship()
+
+
+class AuthorizationCode(db.Model):
+    """An OAuth authorization code, stored hashed; single use, short-lived."""
+
+    __tablename__ = "authorization_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    nonce: Mapped[str | None] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(8))
+    auth_time: Mapped[int] = mapped_column()
+    amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+    # Authlib's AuthorizationCodeMixin
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> str | None:
+        return None
+
+    def get_amr(self) -> list[str]:
+        return list(self.amr or [])
+
+
+class AccessToken(db.Model):
+    """An issued access token, stored hashed, revocable."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(Text, default="")
+    authorization_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authorization_codes.id", ondelete="SET NULL"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+
+class SigningKey(db.Model):
+    """An RSA key that signs ID tokens; old keys stay published after rotation."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxMessage(db.Model):
+    """A rendered message waiting for (or past) delivery."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # email | sms
+    recipient: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[str | None] = mapped_column(
+        ForeignKey("login_tickets.id", ondelete="SET NULL"), index=True
+    )
+    provider: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    tries: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class Event(db.Model):
+    """Audit log entry. Never holds a code, link, token or cookie."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(index=True)
+    connection: Mapped[str | None] = mapped_column(String(16))
+    recipient: Mapped[str | None] = mapped_column(String(320))  # masked
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,70 @@
+"""RSA signing keys for ID tokens: created on first use, rotated, published as JWKS."""
+
+from __future__ import annotations
+
+from joserfc.jwk import KeySet, RSAKey
+
+from .extensions import db
+from .models import SigningKey, random_id, utcnow
+
+
+def _new_key() -> SigningKey:
+    key = RSAKey.generate_key(2048, private=True)
+    pem = key.as_pem(private=True).decode()
+    return SigningKey(kid=random_id(12), private_pem=pem)
+
+
+def current() -> SigningKey:
+    """The newest active key; generated and stored on first use."""
+    key = (
+        db.session.query(SigningKey)
+        .filter(SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.id.desc())
+        .first()
+    )
+    if key is None:
+        key = _new_key()
+        db.session.add(key)
+        db.session.commit()
+    return key
+
+
+def rotate() -> SigningKey:
+    """Add a new signing key; older keys stay published so issued tokens still verify."""
+    key = _new_key()
+    db.session.add(key)
+    db.session.commit()
+    return key
+
+
+def private_jwk(key: SigningKey) -> RSAKey:
+    return RSAKey.import_key(key.private_pem, {"kid": key.kid, "use": "sig", "alg": "RS256"})
+
+
+def published() -> list[SigningKey]:
+    return (
+        db.session.query(SigningKey)
+        .filter(SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.id.desc())
+        .all()
+    )
+
+
+def jwks() -> dict:
+    """The public JWKS document (public parts only)."""
+    current()  # make sure at least one key exists
+    keys = [private_jwk(k).as_dict(private=False) for k in published()]
+    return {"keys": keys}
+
+
+def key_set() -> KeySet:
+    return KeySet([RSAKey.import_key(k) for k in jwks()["keys"]])
+
+
+def retire(kid: str) -> bool:
+    key = db.session.query(SigningKey).filter_by(kid=kid).first()
+    if key is None:
+        return False
+    key.retired_at = utcnow()
+    db.session.commit()
+    return True

@@ -1,0 +1,54 @@
+"""Users and their identities."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Identity, User, utcnow
+
+
+def find_by_identity(connection: str, value: str) -> User | None:
+    """The user owning a normalized email address or phone number, if any."""
+    identity = db.session.execute(
+        select(Identity).filter_by(connection=connection, value=value)
+    ).scalar_one_or_none()
+    return identity.user if identity else None
+
+
+def create_with_identity(connection: str, value: str) -> User:
+    """A new user whose first identity is verified by the sign-in that creates it."""
+    user = User()
+    user.identities.append(Identity(connection=connection, value=value, verified=True))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def mark_signed_in(user: User, connection: str, value: str) -> None:
+    """Record a successful sign-in: the identity is verified, the time noted."""
+    identity = next(
+        (i for i in user.identities if i.connection == connection and i.value == value), None
+    )
+    if identity is not None:
+        identity.verified = True
+    user.last_login_at = utcnow()
+
+
+def find_by_sub_or_identity(key: str) -> User | None:
+    """Look a user up by `sub`, email address or phone number (for the CLI)."""
+    user = db.session.execute(select(User).filter_by(sub=key)).scalar_one_or_none()
+    if user:
+        return user
+    identity = db.session.execute(
+        select(Identity).filter(Identity.value == key.strip().lower())
+    ).scalars().first() or db.session.execute(
+        select(Identity).filter(Identity.value == key.strip())
+    ).scalars().first()
+    return identity.user if identity else None
+
+
+def set_blocked(user: User, blocked: bool) -> None:
+    """Block or unblock; a blocked user gets no message and no login."""
+    user.blocked = blocked
+    db.session.commit()
