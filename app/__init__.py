@@ -25,14 +25,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     babel.init_app(app)
 
-    from . import cli, themes
+    from . import cli, oidc, themes
     from .delivery import dispatcher
-    from .web import demo, dev, errors, login, oidc, security
+    from .web import demo, dev, errors, login, security
+    from .web import oidc as oidc_views
 
+    oidc.init_app(app)
     themes.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(oidc.bp)
+    app.register_blueprint(oidc_views.bp)
     app.register_blueprint(login.bp)
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)

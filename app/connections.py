@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from . import events
 from .extensions import db
-from .models import CONNECTIONS, Connection
+from .models import CONNECTIONS, SEND_MODES, Connection
+
+CODE_LENGTH = (4, 12)
+TTL_SECONDS = (60, 3600)
+MAX_ATTEMPTS = (1, 10)
 
 
 class UnknownConnection(ValueError):
     """The name is not `email` or `sms`."""
+
+
+class InvalidSetting(ValueError):
+    """A connection setting is out of range; the message says which and why."""
 
 
 def get_connection(name: str) -> Connection:
@@ -29,3 +38,54 @@ def get_connection(name: str) -> Connection:
         db.session.add(connection)
         db.session.flush()
     return connection
+
+
+def update_connection(
+    name: str,
+    *,
+    send: str | None = None,
+    code_length: int | None = None,
+    ttl_seconds: int | None = None,
+    max_attempts: int | None = None,
+    signup_allowed: bool | None = None,
+) -> Connection:
+    """Change a connection's settings; None leaves a setting as it is.
+
+    Every value is checked before anything is stored, so a bad value changes nothing.
+    """
+    connection = get_connection(name)
+    changes: dict[str, object] = {}
+    if send is not None:
+        changes["send"] = _valid_send(name, send)
+    if code_length is not None:
+        changes["code_length"] = _in_range("Code length", code_length, CODE_LENGTH, "digits")
+    if ttl_seconds is not None:
+        changes["ttl_seconds"] = _in_range("Code lifetime", ttl_seconds, TTL_SECONDS, "seconds")
+    if max_attempts is not None:
+        changes["max_attempts"] = _in_range("Max attempts", max_attempts, MAX_ATTEMPTS, "tries")
+    if signup_allowed is not None:
+        if not isinstance(signup_allowed, bool):
+            raise InvalidSetting(f"Sign-up allowed must be true or false, not {signup_allowed!r}.")
+        changes["signup_allowed"] = signup_allowed
+    for attribute, value in changes.items():
+        setattr(connection, attribute, value)
+    events.record("admin.connection_updated", connection=name, **changes)
+    db.session.commit()
+    return connection
+
+
+def _valid_send(name: str, send: str) -> str:
+    if send not in SEND_MODES:
+        raise InvalidSetting(f"Send must be one of {', '.join(SEND_MODES)}, not {send!r}.")
+    if name == "sms" and send != "code":
+        raise InvalidSetting("The sms connection sends codes only; magic links are email only.")
+    return send
+
+
+def _in_range(label: str, value: int, bounds: tuple[int, int], unit: str) -> int:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSetting(f"{label} must be a whole number of {unit}, not {value!r}.")
+    if not low <= value <= high:
+        raise InvalidSetting(f"{label} must be from {low} to {high} {unit}, not {value}.")
+    return value

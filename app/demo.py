@@ -1,0 +1,36 @@
+"""The demo relying app's registration: a regular client with a derived secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+
+from .extensions import db
+from .models import Client, sha256_hex
+
+DEMO_CLIENT_ID = "demo"
+
+
+def demo_secret() -> str:
+    """Derived from SECRET_KEY, so every process knows it without storing it."""
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, b"latchkey.demo-client", hashlib.sha256).hexdigest()
+
+
+def ensure_demo_client() -> tuple[Client, bool]:
+    """Create or refresh the demo client; returns (client, created)."""
+    base = current_app.config["ISSUER"]
+    client = db.session.query(Client).filter_by(client_id=DEMO_CLIENT_ID).first()
+    created = client is None
+    if created:
+        client = Client(client_id=DEMO_CLIENT_ID, client_type="regular", connections=["email"])
+        db.session.add(client)
+    client.name = "Latchkey Demo"
+    client.client_secret_hash = sha256_hex(demo_secret())
+    client.redirect_uris = [f"{base}/demo/callback"]
+    client.logout_urls = [f"{base}/demo/"]
+    db.session.commit()
+    return client, created

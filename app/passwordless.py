@@ -1,0 +1,324 @@
+"""Start, resend and verify a passwordless sign-in: the tickets' rules.
+
+These functions take plain values and return plain results or raise a named
+error; they never touch the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import update
+
+from . import binding, events, users
+from .connections import get_connection
+from .delivery import dispatcher, outbox
+from .extensions import db
+from .messages import render_email
+from .models import Client, LoginTicket, User, utcnow
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Where a request came from, for the audit log."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A verified sign-in: who, when, how, and the authorize request it completes."""
+
+    user: User
+    ticket: LoginTicket
+    auth_time: int
+    amr: list[str] = field(default_factory=list)
+
+    def get_user_id(self) -> str:
+        return self.user.sub
+
+
+class LoginError(Exception):
+    """A sign-in step that cannot go on; the page says what to do."""
+
+    reason = "error"
+
+
+class TicketNotFound(LoginError):
+    reason = "not_found"
+
+
+class OtherBrowser(LoginError):
+    reason = "other_browser"
+
+
+class TicketExpired(LoginError):
+    reason = "expired"
+
+
+class TooManyAttempts(LoginError):
+    reason = "attempts"
+
+
+class TicketUsed(LoginError):
+    reason = "used"
+
+
+class SignInRefused(LoginError):
+    """Blocked user or sign-up closed; told apart from a wrong code only in the audit log."""
+
+    reason = "refused"
+
+
+class WrongCode(LoginError):
+    reason = "wrong_code"
+
+    def __init__(self, tries_left: int):
+        super().__init__(tries_left)
+        self.tries_left = tries_left
+
+
+def generate_code(length: int) -> str:
+    """A numeric one-time code from the OS's CSPRNG."""
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+def _code_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    if isinstance(secret, str):
+        secret = secret.encode()
+    return hmac.new(secret, b"latchkey.login-code", hashlib.sha256).digest()
+
+
+def hash_code(ticket_id: str, code: str) -> str:
+    """Keyed hash of a code, bound to its ticket."""
+    return hmac.new(_code_key(), f"{ticket_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    """Accept what people paste: spaces, dashes and dots around the digits."""
+    return "".join(ch for ch in (code or "")[:64] if ch not in " -.\t")
+
+
+def start(
+    connection_name: str,
+    recipient: str,
+    *,
+    client: Client | None,
+    authorize_params: dict[str, Any],
+    binding_value: str,
+    requester: Requester = Requester(),
+    language: str = "en",
+) -> LoginTicket:
+    """Open a ticket for a normalized recipient and queue its message.
+
+    Known, unknown, blocked and sign-up-refused recipients all get a ticket and
+    the same answer; only those allowed to sign in get a message.
+    """
+    connection = get_connection(connection_name)
+    user = users.find_by_identity(connection_name, recipient)
+    refusal = _refusal(user, connection.signup_allowed)
+    code = generate_code(connection.code_length)
+    ticket = LoginTicket(
+        connection=connection_name,
+        recipient=recipient,
+        client_pk=client.id if client else None,
+        authorize_params=dict(authorize_params),
+        binding_hash=binding.hash_of(binding_value),
+        expires_at=utcnow() + timedelta(seconds=connection.ttl_seconds),
+        max_attempts=connection.max_attempts,
+        deliver=refusal is None,
+        ip=requester.ip,
+        user_agent=(requester.user_agent or "")[:300] or None,
+        code_hash="",
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    ticket.code_hash = hash_code(ticket.id, code)
+    if refusal is None:
+        message = render_email(
+            "email_code",
+            connection,
+            language=language,
+            code=code,
+            send="code",
+            application=_application(client),
+            connection={"name": connection_name},
+            user={"email": recipient},
+            request_language=language,
+            expires_in_minutes=max(1, connection.ttl_seconds // 60),
+        )
+        outbox.enqueue("email", recipient, message, ticket_id=ticket.id, sender=connection.sender)
+    _record("login.start", ticket, requester, refused=refusal)
+    db.session.commit()
+    dispatcher.wake()
+    return ticket
+
+
+def _refusal(user: User | None, signup_allowed: bool) -> str | None:
+    if user is not None and user.blocked:
+        return "blocked"
+    if user is None and not signup_allowed:
+        return "signup_disabled"
+    return None
+
+
+def _application(client: Client | None) -> dict[str, Any]:
+    if client is None:
+        return {"name": "Latchkey", "clientID": None, "logo_url": None}
+    return {"name": client.name, "clientID": client.client_id, "logo_url": client.logo_url}
+
+
+def find(ticket_id: str) -> LoginTicket | None:
+    """A ticket by id, whoever asks (for pages that explain a failure)."""
+    return db.session.get(LoginTicket, ticket_id) if ticket_id else None
+
+
+def code_length(ticket: LoginTicket) -> int:
+    return get_connection(ticket.connection).code_length
+
+
+def load(ticket_id: str, binding_value: str | None) -> LoginTicket:
+    """The ticket, if it exists and belongs to this browser."""
+    ticket = find(ticket_id)
+    if ticket is None:
+        raise TicketNotFound()
+    if not binding.matches(binding_value, ticket.binding_hash):
+        raise OtherBrowser()
+    return ticket
+
+
+def check_alive(ticket: LoginTicket) -> None:
+    if ticket.consumed_at is not None:
+        raise TicketUsed()
+    if ticket.failed_attempts >= ticket.max_attempts:
+        raise TooManyAttempts()
+    if ticket.expires_at <= utcnow():
+        raise TicketExpired()
+
+
+def resend(ticket_id: str, binding_value: str | None, requester: Requester = Requester()):
+    """Send the same code again while the ticket lives."""
+    ticket = load(ticket_id, binding_value)
+    check_alive(ticket)
+    if ticket.deliver:
+        outbox.resend(ticket.id)
+    _record("login.resend", ticket, requester)
+    db.session.commit()
+    dispatcher.wake()
+    return ticket
+
+
+def restart(
+    ticket_id: str,
+    binding_value: str | None,
+    requester: Requester = Requester(),
+    language: str = "en",
+) -> LoginTicket:
+    """A new ticket (and code) for the same recipient and authorize request."""
+    old = load(ticket_id, binding_value)
+    return start(
+        old.connection,
+        old.recipient,
+        client=old.client,
+        authorize_params=old.authorize_params,
+        binding_value=binding_value or "",
+        requester=requester,
+        language=language,
+    )
+
+
+def verify_code(
+    ticket_id: str,
+    code: str,
+    binding_value: str | None,
+    requester: Requester = Requester(),
+) -> SignIn:
+    """Check a typed code; on success consume the ticket and return the signed-in user."""
+    ticket = load(ticket_id, binding_value)
+    check_alive(ticket)
+    _reserve_attempt(ticket)
+    typed = normalize_code(code)
+    correct = hmac.compare_digest(hash_code(ticket.id, typed), ticket.code_hash)
+    if not (correct and ticket.deliver):
+        raise _failure(ticket, requester)
+    now = utcnow()
+    consumed = db.session.execute(
+        update(LoginTicket)
+        .where(LoginTicket.id == ticket.id, LoginTicket.consumed_at.is_(None))
+        .values(consumed_at=now, failed_attempts=LoginTicket.failed_attempts - 1)
+    ).rowcount
+    if consumed != 1:
+        db.session.rollback()
+        raise TicketUsed()
+    user = _user_for(ticket)
+    if user is None:
+        _record("login.refused", ticket, requester)
+        db.session.commit()
+        raise SignInRefused()
+    users.mark_signed_in(user, ticket.connection, ticket.recipient)
+    ticket.user_id = user.id
+    _record("login.success", ticket, requester, user_id=user.id)
+    db.session.commit()
+    return SignIn(user=user, ticket=ticket, auth_time=int(now.timestamp()), amr=_amr(ticket))
+
+
+def _reserve_attempt(ticket: LoginTicket) -> None:
+    """Count this try before comparing, so parallel guesses cannot pass the cap."""
+    reserved = db.session.execute(
+        update(LoginTicket)
+        .where(
+            LoginTicket.id == ticket.id,
+            LoginTicket.consumed_at.is_(None),
+            LoginTicket.failed_attempts < LoginTicket.max_attempts,
+        )
+        .values(failed_attempts=LoginTicket.failed_attempts + 1)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(ticket)
+    if reserved != 1:
+        check_alive(ticket)
+        raise TicketUsed()
+
+
+def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
+    tries_left = max(ticket.max_attempts - ticket.failed_attempts, 0)
+    _record("login.wrong_code", ticket, requester, tries_left=tries_left)
+    db.session.commit()
+    return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
+
+
+def _user_for(ticket: LoginTicket) -> User | None:
+    user = users.find_by_identity(ticket.connection, ticket.recipient)
+    if user is not None:
+        return None if user.blocked else user
+    if not get_connection(ticket.connection).signup_allowed:
+        return None
+    return users.create_with_identity(ticket.connection, ticket.recipient)
+
+
+def _amr(ticket: LoginTicket) -> list[str]:
+    return ["otp", "sms"] if ticket.connection == "sms" else ["otp"]
+
+
+def _record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:
+    detail = {k: v for k, v in detail.items() if v is not None}
+    user_id = detail.pop("user_id", None)
+    events.record(
+        type_,
+        client_id=ticket.client.client_id if ticket.client else None,
+        user_id=user_id,
+        connection=ticket.connection,
+        recipient=ticket.recipient,
+        ip=requester.ip,
+        user_agent=requester.user_agent,
+        ticket=ticket.id[:6],
+        **detail,
+    )

@@ -1,0 +1,78 @@
+"""The demo relying app at /demo: a real OIDC client (Authlib) of this server."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+
+from ..demo import DEMO_CLIENT_ID, demo_secret
+
+bp = Blueprint("demo", __name__, url_prefix="/demo")
+oauth = OAuth()
+
+
+@bp.record_once
+def register_client(state):
+    app = state.app
+    oauth.init_app(app)
+    with app.app_context():
+        secret = demo_secret()
+    oauth.register(
+        "latchkey",
+        overwrite=True,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=secret,
+        server_metadata_url=f"{app.config['ISSUER']}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid email", "code_challenge_method": "S256"},
+    )
+
+
+def _client():
+    return oauth.create_client("latchkey")
+
+
+@bp.get("/")
+def index():
+    claims = session.get("demo_claims")
+    return render_template(
+        "demo/index.html",
+        user=claims,
+        claims=claims or {},
+        error=session.pop("demo_error", None),
+    )
+
+
+@bp.get("/login")
+def login():
+    return _client().authorize_redirect(current_app.config["ISSUER"] + url_for("demo.callback"))
+
+
+@bp.get("/callback")
+def callback():
+    try:
+        token = _client().authorize_access_token()
+    except OAuthError as error:
+        session["demo_error"] = error.description or error.error
+        return redirect(url_for("demo.index"))
+    session["demo_claims"] = dict(token["userinfo"])
+    session["demo_id_token"] = token["id_token"]
+    return redirect(url_for("demo.index"))
+
+
+@bp.get("/logout")
+def logout():
+    id_token = session.pop("demo_id_token", None)
+    session.pop("demo_claims", None)
+    if not id_token:
+        return redirect(url_for("demo.index"))
+    metadata = _client().load_server_metadata()
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": current_app.config["ISSUER"] + url_for("demo.index"),
+        }
+    )
+    return redirect(f"{metadata['end_session_endpoint']}?{query}")

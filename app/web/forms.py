@@ -1,0 +1,18 @@
+"""Flask-WTF forms of the hosted login page (field names are public: email, code)."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import InputRequired, Length
+
+
+class EmailForm(FlaskForm):
+    email = StringField("Email", validators=[InputRequired(), Length(max=320)])
+    authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[InputRequired(), Length(max=64)])
+
+
+class ActionForm(FlaskForm):
+    """A button that posts: CSRF token only."""

@@ -1,0 +1,67 @@
+"""OpenID Connect endpoints. Protocol work happens in app.oidc; these routes only call it."""
+
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, g, jsonify, render_template, request
+
+from .. import oidc, signing_keys
+from ..extensions import csrf, db
+from .errors import error_page, oauth_error
+from .login import show_email_step
+
+bp = Blueprint("oidc", __name__)
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    response = jsonify(oidc.discovery_document())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(signing_keys.jwks())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/authorize")
+def authorize():
+    try:
+        grant = oidc.server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        return oauth_error(error)
+    params = oidc.authorize_params(request.args)
+    return show_email_step(grant.client.row, params)
+
+
+@bp.post("/oauth/token")
+@csrf.exempt
+def token():
+    g.no_store = True
+    response = oidc.server.create_token_response()
+    db.session.commit()
+    return response
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo():
+    g.no_store = True
+    return oidc.server.create_endpoint_response("userinfo")
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@csrf.exempt
+def logout():
+    try:
+        end_session = oidc.server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return error_page(400, "This sign-out link is not valid", error.description)
+    response = oidc.server.create_endpoint_response("end_session", end_session)
+    if response is not None:
+        return response
+    return render_template("error.html", title="You are signed out", message="", status=200)
