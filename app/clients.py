@@ -1,0 +1,344 @@
+"""Relying apps: register, change and remove clients, with the rules for their URLs.
+
+Redirect URIs are only *validated* here, at registration; matching a request's
+redirect_uri against the registered list happens at /authorize (app/oidc.py).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+import string
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+from sqlalchemy import delete, select, update
+
+from . import events
+from .extensions import db
+from .models import (
+    CLIENT_TYPES,
+    CONNECTIONS,
+    AccessToken,
+    AuthorizationCode,
+    Client,
+    LoginTicket,
+    OutboxMessage,
+    sha256_hex,
+)
+
+NAME_MAX = 200
+URI_MAX = 2000
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+# RFC 8252 §8.3: native apps should use the loopback IP literal, not "localhost".
+NATIVE_LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+
+_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
+_UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections")
+
+
+class InvalidClient(ValueError):
+    """A client setting breaks a rule; the message says which and why."""
+
+
+def new_client_id() -> str:
+    """A random, URL-safe client_id (letters and digits only, so it never looks like an option)."""
+    return "".join(secrets.choice(_CLIENT_ID_ALPHABET) for _ in range(24))
+
+
+def find_client(client_id: str) -> Client | None:
+    """The client with this client_id, if any."""
+    if not client_id:
+        return None
+    return db.session.execute(select(Client).filter_by(client_id=client_id)).scalar_one_or_none()
+
+
+def all_clients() -> list[Client]:
+    """Every registered client, oldest first."""
+    return list(db.session.execute(select(Client).order_by(Client.id)).scalars())
+
+
+def create_client(
+    name: str,
+    callbacks: Iterable[str],
+    *,
+    client_type: str = "regular",
+    origins: Iterable[str] = (),
+    logout_urls: Iterable[str] = (),
+    connections: Iterable[str] = ("email",),
+) -> tuple[Client, str | None]:
+    """Register a client; return it and its plaintext secret (None for public clients).
+
+    The secret is stored only as a hash, so this is the one time it can be shown.
+    """
+    client_type = validate_client_type(client_type)
+    client = Client(
+        client_id=new_client_id(),
+        name=validate_name(name),
+        client_type=client_type,
+        redirect_uris=validate_callbacks(callbacks, client_type),
+        web_origins=validate_origins(origins),
+        logout_urls=validate_logout_urls(logout_urls),
+        connections=validate_connections(connections),
+    )
+    secret = None
+    if client_type == "regular":
+        secret = secrets.token_urlsafe(32)
+        client.client_secret_hash = sha256_hex(secret)
+    db.session.add(client)
+    events.record(
+        "admin.client_created", client_id=client.client_id, name=client.name, type=client_type
+    )
+    db.session.commit()
+    return client, secret
+
+
+def update_client(client: Client, **changes: Any) -> Client:
+    """Change a client's name, callbacks, origins, logout URLs or connections.
+
+    Only the given keys change; every new value is validated before anything is stored.
+    """
+    unknown = sorted(set(changes) - set(_UPDATABLE))
+    if unknown:
+        raise InvalidClient(
+            f"Cannot change {', '.join(unknown)}; changeable: {', '.join(_UPDATABLE)}."
+        )
+    validated: dict[str, Any] = {}
+    if "name" in changes:
+        validated["name"] = validate_name(changes["name"])
+    if "callbacks" in changes:
+        validated["redirect_uris"] = validate_callbacks(changes["callbacks"], client.client_type)
+    if "origins" in changes:
+        validated["web_origins"] = validate_origins(changes["origins"])
+    if "logout_urls" in changes:
+        validated["logout_urls"] = validate_logout_urls(changes["logout_urls"])
+    if "connections" in changes:
+        validated["connections"] = validate_connections(changes["connections"])
+    for attribute, value in validated.items():
+        setattr(client, attribute, value)
+    events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))
+    db.session.commit()
+    return client
+
+
+def rotate_secret(client: Client) -> str:
+    """Give a regular client a new secret; the old one stops working at once."""
+    if client.client_type != "regular":
+        raise InvalidClient(
+            f"A {client.client_type} client is public and has no secret to rotate "
+            "(it uses PKCE instead)."
+        )
+    secret = secrets.token_urlsafe(32)
+    client.client_secret_hash = sha256_hex(secret)
+    events.record("admin.client_secret_rotated", client_id=client.client_id)
+    db.session.commit()
+    return secret
+
+
+def delete_client(client: Client) -> None:
+    """Remove a client with its pending login tickets, codes and tokens."""
+    client_id = client.client_id
+    tickets = select(LoginTicket.id).where(LoginTicket.client_pk == client.id)
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.ticket_id.in_(tickets)).values(ticket_id=None)
+    )
+    db.session.execute(delete(LoginTicket).where(LoginTicket.client_pk == client.id))
+    db.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
+    db.session.execute(delete(AuthorizationCode).where(AuthorizationCode.client_id == client_id))
+    db.session.delete(client)
+    events.record("admin.client_deleted", client_id=client_id, name=client.name)
+    db.session.commit()
+
+
+# Validation: each function returns the cleaned value or raises InvalidClient.
+
+
+def validate_name(name: str) -> str:
+    """1–200 printable characters, surrounding spaces removed."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidClient("The client name must not be empty.")
+    if len(name) > NAME_MAX:
+        raise InvalidClient(f"The client name is {len(name)} characters; at most {NAME_MAX}.")
+    if not name.isprintable():
+        raise InvalidClient("The client name must not contain control characters.")
+    return name
+
+
+def validate_client_type(client_type: str) -> str:
+    if client_type not in CLIENT_TYPES:
+        raise InvalidClient(
+            f"Unknown client type {client_type!r}; use one of {', '.join(CLIENT_TYPES)}."
+        )
+    return client_type
+
+
+def validate_connections(connections: Iterable[str]) -> list[str]:
+    """A non-empty subset of the known connections, duplicates removed, order kept."""
+    if isinstance(connections, str):
+        connections = connections.split(",")
+    names = _unique(c.strip() for c in connections if c and c.strip())
+    unknown = [c for c in names if c not in CONNECTIONS]
+    if unknown:
+        raise InvalidClient(
+            f"Unknown connection {unknown[0]!r}; use {' and/or '.join(CONNECTIONS)}."
+        )
+    if not names:
+        raise InvalidClient(f"Enable at least one connection ({', '.join(CONNECTIONS)}).")
+    return names
+
+
+def validate_callbacks(callbacks: Iterable[str], client_type: str) -> list[str]:
+    """At least one callback URL, each valid for the client's type."""
+    if isinstance(callbacks, str):
+        callbacks = [callbacks]
+    uris = _unique(callbacks)
+    if not uris:
+        raise InvalidClient("Register at least one callback URL.")
+    for uri in uris:
+        validate_callback(uri, client_type)
+    return uris
+
+
+def validate_callback(uri: str, client_type: str) -> str:
+    """One redirect URI, per RFC 6749 §3.1.2 and, for native apps, RFC 8252."""
+    parts = _split(uri, "Callback URL")
+    if parts.scheme == "https":
+        _require_host(uri, parts, "Callback URL")
+        return uri
+    if parts.scheme == "http":
+        _require_host(uri, parts, "Callback URL")
+        if client_type == "native":
+            if parts.hostname not in NATIVE_LOOPBACK_HOSTS:
+                raise InvalidClient(
+                    f"Callback URL {uri!r}: a native app may use http only on the loopback "
+                    "address 127.0.0.1 or [::1] (not 'localhost', RFC 8252 §8.3)."
+                )
+        else:
+            _require_loopback(uri, parts, "Callback URL")
+        return uri
+    if client_type != "native":
+        raise InvalidClient(
+            f"Callback URL {uri!r}: use https (http is allowed only for 127.0.0.1, [::1] "
+            "or localhost during development)."
+        )
+    if "." not in parts.scheme:
+        raise InvalidClient(
+            f"Callback URL {uri!r}: a native app's private-use URI scheme must be a reverse "
+            "domain name you control, such as com.example.app:/callback (RFC 8252 §7.1)."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidClient(f"Callback URL {uri!r} must not contain user information (user@).")
+    rest = uri.split(":", 1)[1]
+    if not rest.startswith("/") or not (parts.netloc or parts.path.strip("/")):
+        raise InvalidClient(
+            f"Callback URL {uri!r}: write a private-use scheme with a path, such as "
+            f"{parts.scheme}:/callback (RFC 8252 §7.1)."
+        )
+    return uri
+
+
+def validate_origins(origins: Iterable[str]) -> list[str]:
+    """Web origins for CORS: scheme://host[:port], lower-cased, no path."""
+    return _unique(validate_origin(origin) for origin in origins)
+
+
+def validate_origin(origin: str) -> str:
+    parts = _split(origin, "Origin")
+    if parts.scheme not in ("http", "https"):
+        raise InvalidClient(f"Origin {origin!r} must start with https:// (or http:// locally).")
+    _require_host(origin, parts, "Origin")
+    if parts.scheme == "http":
+        _require_loopback(origin, parts, "Origin")
+    if parts.path not in ("", "/") or parts.query or origin.endswith("?"):
+        raise InvalidClient(
+            f"Origin {origin!r} must be only scheme://host[:port], without a path or query."
+        )
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port not in (None, default_port) else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def validate_logout_urls(urls: Iterable[str]) -> list[str]:
+    """Where logout may send the browser back to: absolute http(s) URLs."""
+    return _unique(validate_logout_url(url) for url in urls)
+
+
+def validate_logout_url(url: str) -> str:
+    parts = _split(url, "Logout URL")
+    if parts.scheme not in ("http", "https"):
+        raise InvalidClient(f"Logout URL {url!r} must start with https:// (or http:// locally).")
+    _require_host(url, parts, "Logout URL")
+    if parts.scheme == "http":
+        _require_loopback(url, parts, "Logout URL")
+    return url
+
+
+def _split(uri: str, what: str) -> SplitResult:
+    """Parse an absolute URI, refusing what no registered URL may contain."""
+    if not isinstance(uri, str) or not uri.strip():
+        raise InvalidClient(f"{what} must not be empty.")
+    if len(uri) > URI_MAX:
+        raise InvalidClient(f"{what} is {len(uri)} characters long; at most {URI_MAX}.")
+    if any(ch.isspace() or not ch.isprintable() for ch in uri):
+        raise InvalidClient(f"{what} {uri!r} must not contain spaces or control characters.")
+    if "*" in uri:
+        raise InvalidClient(f"{what} {uri!r} must not contain wildcards (*); list each URL.")
+    if "#" in uri:
+        raise InvalidClient(f"{what} {uri!r} must not contain a fragment (#).")
+    if "\\" in uri:
+        raise InvalidClient(f"{what} {uri!r} must not contain a backslash.")
+    try:
+        parts = urlsplit(uri)
+        _ = parts.port  # parsing the port raises on garbage
+    except ValueError:
+        raise InvalidClient(f"{what} {uri!r} is not a valid URL.") from None
+    scheme_text = uri.split(":", 1)[0] if ":" in uri else ""
+    if not parts.scheme or not _SCHEME.match(scheme_text.lower()):
+        raise InvalidClient(
+            f"{what} {uri!r} must be an absolute URL with a scheme, such as "
+            "https://app.example.com/callback."
+        )
+    return parts
+
+
+def _require_host(uri: str, parts: SplitResult, what: str) -> None:
+    if not parts.netloc or not uri.lower().startswith(f"{parts.scheme}://"):
+        raise InvalidClient(f"{what} {uri!r} must include a host, such as https://app.example.com.")
+    if "@" in parts.netloc:
+        raise InvalidClient(f"{what} {uri!r} must not contain user information (user@).")
+    host = parts.hostname or ""
+    if not host:
+        raise InvalidClient(f"{what} {uri!r} must include a host.")
+    if ":" in host:  # IPv6 literal; urlsplit has already checked the brackets
+        _check_ipv6(uri, host, what)
+    elif not _HOSTNAME.match(host):
+        raise InvalidClient(f"{what} {uri!r} has an invalid host name {host!r}.")
+
+
+def _check_ipv6(uri: str, host: str, what: str) -> None:
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        raise InvalidClient(f"{what} {uri!r} has an invalid IPv6 address.") from None
+
+
+def _require_loopback(uri: str, parts: SplitResult, what: str) -> None:
+    if parts.hostname not in LOOPBACK_HOSTS:
+        raise InvalidClient(
+            f"{what} {uri!r} must use https; http is allowed only for 127.0.0.1, [::1] "
+            "or localhost during development."
+        )
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(value, None)
+    return list(seen)
