@@ -1,0 +1,92 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for tests.
+
+    with SmtpSink() as sink:
+        app = create_app({..., **sink.mail_config()})
+        ...
+        [message] = sink.messages          # email.message.EmailMessage
+
+Use it from a fixture:
+
+    @pytest.fixture
+    def smtp_server():
+        with SmtpSink() as sink:
+            yield sink
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+from email.message import EmailMessage
+from email.policy import default as default_policy
+
+from aiosmtpd.controller import Controller
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on (bound once by the OS, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class _RecordingHandler:
+    def __init__(self) -> None:
+        self.envelopes: list = []
+        self.refused: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        status = self.refused.get(address.lower())
+        if status:
+            return status
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """Starts an aiosmtpd server on a free loopback port; records every envelope."""
+
+    def __init__(self) -> None:
+        self.handler = _RecordingHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname=HOST, port=self.port)
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.controller.stop()
+
+    def mail_config(self) -> dict[str, object]:
+        """App config that sends through this server (Flask-Mail suppresses mail when
+        TESTING unless MAIL_SUPPRESS_SEND is False)."""
+        return {
+            "EMAIL_PROVIDER": "smtp",
+            "MAIL_SERVER": HOST,
+            "MAIL_PORT": self.port,
+            "MAIL_SUPPRESS_SEND": False,
+            "MAIL_TIMEOUT": 5,
+        }
+
+    def refuse(self, address: str, status: str = "550 5.1.1 No such user") -> None:
+        """Answer RCPT TO for this address with an error status."""
+        self.handler.refused[address.lower()] = status
+
+    @property
+    def envelopes(self) -> list:
+        return list(self.handler.envelopes)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Received messages, parsed."""
+        return [
+            email.message_from_bytes(envelope.original_content, policy=default_policy)
+            for envelope in self.handler.envelopes
+        ]
