@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import get_locale
 
 from . import config
 from .extensions import babel, csrf, db, limiter, mail, migrate
@@ -24,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     mail.init_app(app)
     babel.init_app(app)
+    app.jinja_env.globals["get_locale"] = get_locale
 
     from . import cli, oidc, themes
     from .delivery import dispatcher

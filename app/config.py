@@ -112,8 +112,7 @@ def check(app: Flask) -> None:
     if missing:
         names = " and ".join(f"FLASK_{key}" for key in missing)
         raise ConfigError(
-            f"Latchkey needs {names} outside debug and testing "
-            "(see README, 'Configuration')."
+            f"Latchkey needs {names} outside debug and testing (see README, 'Configuration')."
         )
     app.config["ISSUER"] = str(app.config["ISSUER"]).rstrip("/")
     if not app.config.get("EMAIL_PROVIDER"):

@@ -16,7 +16,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.oauth2 import OAuth2Error, OAuth2Request
-from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import InvalidRequestError, UnsupportedResponseTypeError, grants
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -180,6 +180,24 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
             return request
         return IssuerURLRequest()
 
+    def get_authorization_grant(self, request):
+        """As Authlib's, but an unsupported response_type is never echoed raw: Authlib
+        refuses error descriptions with quotes, backslashes or non-ASCII characters."""
+        if request.payload.response_type == "code":
+            return super().get_authorization_grant(request)
+        redirect_uri = None
+        client = self.query_client(request.payload.client_id)
+        asked = request.payload.redirect_uri
+        if client is not None and asked and client.check_redirect_uri(asked):
+            redirect_uri = asked
+        raise UnsupportedResponseTypeError(
+            _printable(request.payload.response_type), redirect_uri=redirect_uri
+        )
+
+
+def _printable(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if " " <= ch <= "~" and ch not in '"\\')[:40]
+
 
 # --- Grants --------------------------------------------------------------------
 
@@ -208,6 +226,16 @@ class S256CodeChallenge(CodeChallenge):
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        """Exact match; the error never echoes the (hostile) URI back."""
+        redirect_uri = request.payload.redirect_uri
+        if not redirect_uri:
+            raise InvalidRequestError("Missing 'redirect_uri' in request.")
+        if not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError("The 'redirect_uri' is not registered for this client.")
+        return redirect_uri
 
     def save_authorization_code(self, code, request):
         sign_in = request.user
@@ -465,9 +493,31 @@ def discovery_document() -> dict[str, Any]:
     }
 
 
+PARAM_LIMITS = {
+    "client_id": 8000,  # longer than any client_id: reported as unknown
+    "redirect_uri": 2000,
+    "scope": 1000,
+    "state": 2000,
+    "nonce": 512,
+    "code_challenge": 2000,  # its exact form is PKCE's own check
+    "login_hint": 320,
+    "ui_locales": 100,
+    "prompt": 100,
+}
+
+
+def oversized_param(args) -> str | None:
+    """The first authorize parameter longer than this server accepts, if any."""
+    for name in AUTHORIZE_PARAMS:
+        for value in args.getlist(name):
+            if len(value) > PARAM_LIMITS.get(name, 100):
+                return name
+    return None
+
+
 def authorize_params(args) -> dict[str, str]:
     """The authorize request's known parameters, kept on the login ticket."""
-    return {k: args.get(k)[:2000] for k in AUTHORIZE_PARAMS if args.get(k) is not None}
+    return {k: args.get(k) for k in AUTHORIZE_PARAMS if args.get(k) is not None}
 
 
 def error_redirect(error: OAuth2Error):

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
         [
             PrefixLoader({f"theme:{n}": loader for n, loader in theme_loaders.items()}, "/"),
-            FileSystemLoader(app.template_folder and str(Path(app.root_path) / app.template_folder)),
+            FileSystemLoader(str(Path(app.root_path) / app.template_folder)),
         ]
     )
 

@@ -40,11 +40,14 @@ def find_by_sub_or_identity(key: str) -> User | None:
     user = db.session.execute(select(User).filter_by(sub=key)).scalar_one_or_none()
     if user:
         return user
-    identity = db.session.execute(
-        select(Identity).filter(Identity.value == key.strip().lower())
-    ).scalars().first() or db.session.execute(
-        select(Identity).filter(Identity.value == key.strip())
-    ).scalars().first()
+    identity = (
+        db.session.execute(select(Identity).filter(Identity.value == key.strip().lower()))
+        .scalars()
+        .first()
+        or db.session.execute(select(Identity).filter(Identity.value == key.strip()))
+        .scalars()
+        .first()
+    )
     return identity.user if identity else None
 
 

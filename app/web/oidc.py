@@ -30,10 +30,19 @@ def jwks():
 
 @bp.get("/authorize")
 def authorize():
+    too_long = oidc.oversized_param(request.args)
+    if too_long:
+        return error_page(
+            400,
+            "This sign-in link is not valid",
+            f"The app sent a '{too_long}' value that is too long. Tell the app's developer.",
+        )
     try:
         grant = oidc.server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
         return oauth_error(error)
+    except ValueError:  # Authlib refuses to build an error around some hostile values
+        return error_page(400, "This sign-in link is not valid", "The app sent a garbled request.")
     params = oidc.authorize_params(request.args)
     return show_email_step(grant.client.row, params)
 
