@@ -11,18 +11,18 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from ..demo import DEMO_CLIENT_ID, demo_secret
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
-oauth = OAuth()
 
 
 @bp.record_once
 def register_client(state):
+    """Each app gets its own OAuth registry (metadata is cached per registry)."""
     app = state.app
-    oauth.init_app(app)
+    oauth = OAuth(app)
+    app.extensions["latchkey_demo_oauth"] = oauth
     with app.app_context():
         secret = demo_secret()
     oauth.register(
         "latchkey",
-        overwrite=True,
         client_id=DEMO_CLIENT_ID,
         client_secret=secret,
         server_metadata_url=f"{app.config['ISSUER']}/.well-known/openid-configuration",
@@ -31,7 +31,7 @@ def register_client(state):
 
 
 def _client():
-    return oauth.create_client("latchkey")
+    return current_app.extensions["latchkey_demo_oauth"].create_client("latchkey")
 
 
 @bp.get("/")
