@@ -27,11 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
 
-    from . import cli, oidc, themes
+    from . import cli, logs, oidc, themes
     from .delivery import dispatcher
     from .web import demo, dev, errors, login, security
     from .web import oidc as oidc_views
 
+    logs.init_app(app)
     oidc.init_app(app)
     themes.init_app(app)
     security.init_app(app)

@@ -122,6 +122,7 @@ def check(app: Flask) -> None:
             f"FLASK_EMAIL_PROVIDER must be 'smtp' or 'dev', not {app.config['EMAIL_PROVIDER']!r}."
         )
     secure = app.config["ISSUER"].startswith("https://")
-    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
+    if secure:
+        app.config["SESSION_COOKIE_SECURE"] = True
     if app.config.get("BINDING_COOKIE_SECURE") is None:
         app.config["BINDING_COOKIE_SECURE"] = secure or not app.debug
