@@ -16,7 +16,7 @@ SECRET_PARAMS = (
     "client_secret",
     "otp",
 )
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:%s)=)[^&\s\"]*" % "|".join(SECRET_PARAMS))
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"]*")
 
 
 def redact(text: str) -> str:

@@ -16,7 +16,12 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.oauth2 import OAuth2Error, OAuth2Request
-from authlib.oauth2.rfc6749 import InvalidRequestError, UnsupportedResponseTypeError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidRequestError,
+    UnsupportedResponseTypeError,
+    grants,
+)
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -179,6 +184,15 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
         if isinstance(request, OAuth2Request):
             return request
         return IssuerURLRequest()
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """As Authlib's, but an undecodable Basic header is a bad client, not a crash."""
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidClientError(
+                description="Unreadable client credentials.", status_code=401
+            ) from None
 
     def get_authorization_grant(self, request):
         """As Authlib's, but an unsupported response_type is never echoed raw: Authlib

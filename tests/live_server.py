@@ -1,0 +1,96 @@
+"""A real HTTP server on loopback for tests that speak to Latchkey over the wire.
+
+Use the `live_server` fixture (import it into a test module): it returns a
+function that starts the app with werkzeug's server on 127.0.0.1 and a free port,
+in a daemon thread, with ISSUER set to that server's own http:// base URL. Every
+server started this way is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from app import create_app
+from app.extensions import db
+
+
+@dataclass
+class LiveServer:
+    """A running app: its base URL (the issuer) and the Flask app, for its database."""
+
+    url: str
+    app: Flask
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+class _LateApp:
+    """The WSGI callable handed to the server before the app exists (the port, and so
+    the issuer, is known only once the socket is bound)."""
+
+    def __init__(self) -> None:
+        self.app: Flask | None = None
+
+    def __call__(self, environ, start_response):
+        assert self.app is not None, "request before the app was built"
+        return self.app(environ, start_response)
+
+
+def start_live_server(tmp_path, **config: object) -> LiveServer:
+    """Build the app on a SQLite file in `tmp_path` and serve it on 127.0.0.1."""
+    late = _LateApp()
+    server = make_server("127.0.0.1", 0, late, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings: dict[str, object] = {
+        "TESTING": True,
+        "SECRET_KEY": "live-server-secret-key-not-for-production",
+        "ISSUER": url,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+        "EMAIL_PROVIDER": "dev",
+        "DEV_OUTBOX": True,
+        "DISPATCHER_THREAD": False,
+        "RATELIMIT_ENABLED": False,
+        # Plain http on loopback: a Secure cookie would never come back from a
+        # non-browser HTTP client, so the binding cookie is sent without the flag
+        # here (test_headers checks the flag under the normal test config).
+        "BINDING_COOKIE_SECURE": False,
+    }
+    settings.update(config)
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+    late.app = app
+    thread = threading.Thread(target=server.serve_forever, name=f"live-{url}", daemon=True)
+    thread.start()
+    return LiveServer(url=url, app=app, server=server, thread=thread)
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[Callable[..., LiveServer]]:
+    """A factory: `live_server(**config)` starts a server; all stop at teardown."""
+    started: list[LiveServer] = []
+
+    def start(**config: object) -> LiveServer:
+        folder = tmp_path / f"live{len(started)}"
+        folder.mkdir()
+        server = start_live_server(folder, **config)
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()

@@ -1,0 +1,478 @@
+"""/oauth/token, /userinfo, signing keys and logout: what an app gets, and what a thief doesn't."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from freezegun import freeze_time
+from helpers import LoginPage, RelyingApp, query_of, signed_in_code, userinfo
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from app import signing_keys
+
+EMAIL = "pat@example.com"
+ISSUER = "https://latchkey.test"
+
+
+@pytest.fixture
+def shop(app) -> RelyingApp:
+    return RelyingApp.register(
+        app, callbacks=("https://app.example/cb",), logout_urls=("https://app.example/bye",)
+    )
+
+
+@pytest.fixture
+def spa(app) -> RelyingApp:
+    return RelyingApp.register(app, "spa", callbacks=("https://spa.example/cb",))
+
+
+def assert_oauth_error(response, error: str, status: int | None = None) -> dict:
+    body = response.get_json()
+    assert body is not None, response.get_data(as_text=True)[:300]
+    assert body["error"] == error, body
+    assert "access_token" not in body and "id_token" not in body
+    if status is not None:
+        assert response.status_code == status
+    else:
+        assert 400 <= response.status_code < 500
+    assert response.headers["Cache-Control"] == "no-store"
+    return body
+
+
+def jwks(client) -> KeySet:
+    return KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
+
+
+def verified(client, id_token: str) -> jwt.Token:
+    """The ID token, its signature checked against the published JWKS (RS256 only)."""
+    return jwt.decode(id_token, jwks(client), algorithms=["RS256"])
+
+
+def id_token_for(client, relying_app: RelyingApp, **overrides: str) -> str:
+    code = signed_in_code(client, relying_app, EMAIL, **overrides)
+    return relying_app.exchange(client, code).get_json()["id_token"]
+
+
+# Exchanging a code
+
+
+def test_code_exchange_returns_tokens_the_app_can_verify(client, shop):
+    code = signed_in_code(client, shop, EMAIL)
+
+    response = shop.exchange(client, code)
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["token_type"].lower() == "bearer"
+    token = verified(client, body["id_token"])
+    assert token.header["alg"] == "RS256"
+    assert token.claims["iss"] == ISSUER
+    assert token.claims["aud"] == shop.client_id
+    assert token.claims["nonce"] == shop.nonce
+    assert token.claims["email"] == EMAIL
+    info = userinfo(client, body["access_token"])
+    assert info.status_code == 200
+    assert info.get_json()["sub"] == token.claims["sub"]
+
+
+def test_replayed_code_is_refused_and_revokes_what_it_issued(client, shop):
+    code = signed_in_code(client, shop, EMAIL)
+    first = shop.exchange(client, code)
+    access_token = first.get_json()["access_token"]
+    assert userinfo(client, access_token).status_code == 200
+
+    replay = shop.exchange(client, code)
+
+    assert_oauth_error(replay, "invalid_grant")
+    stolen = userinfo(client, access_token)
+    assert stolen.status_code == 401
+    assert stolen.get_json()["error"] == "invalid_token"
+
+
+def test_expired_code_is_refused(client, shop):
+    with freeze_time() as frozen:
+        code = signed_in_code(client, shop, EMAIL)
+        frozen.tick(61)
+
+        response = shop.exchange(client, code)
+
+    assert_oauth_error(response, "invalid_grant")
+
+
+def test_code_works_within_its_lifetime(client, shop):
+    with freeze_time() as frozen:
+        code = signed_in_code(client, shop, EMAIL)
+        frozen.tick(59)
+
+        response = shop.exchange(client, code)
+
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("code", ["", "nope", "x" * 5000, "%00", "' OR 1=1 --"])
+def test_unknown_code_is_invalid_grant(client, shop, code):
+    signed_in_code(client, shop, EMAIL)
+
+    response = shop.exchange(client, code)
+
+    assert_oauth_error(response, "invalid_grant")
+
+
+def test_wrong_client_secret_is_invalid_client(client, shop):
+    code = signed_in_code(client, shop, EMAIL)
+
+    response = shop.exchange(client, code, client_secret="not-the-secret")
+
+    assert_oauth_error(response, "invalid_client", 401)
+    # a failed authentication does not burn the code for the real app
+    assert shop.exchange(client, code).status_code == 200
+
+
+def test_regular_client_without_authentication_is_refused(client, shop):
+    code = signed_in_code(client, shop, EMAIL)
+
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": shop.callback,
+            "client_id": shop.client_id,
+            "code_verifier": shop.verifier,
+        },
+    )
+
+    assert_oauth_error(response, "invalid_client", 401)
+
+
+def test_client_secret_post_is_accepted(client, shop):
+    code = signed_in_code(client, shop, EMAIL)
+
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": shop.callback,
+            "client_id": shop.client_id,
+            "client_secret": shop.secret,
+            "code_verifier": shop.verifier,
+        },
+    )
+
+    assert response.status_code == 200, response.get_json()
+
+
+def test_public_client_without_code_verifier_is_refused(client, spa):
+    code = signed_in_code(client, spa, EMAIL)
+
+    response = spa.exchange(client, code, code_verifier=None)
+
+    assert_oauth_error(response, "invalid_request")
+
+
+def test_public_client_with_wrong_code_verifier_is_refused(client, spa):
+    code = signed_in_code(client, spa, EMAIL)
+
+    response = spa.exchange(client, code, code_verifier="w" * 64)
+
+    assert_oauth_error(response, "invalid_grant")
+
+
+def test_regular_client_that_used_pkce_must_send_the_verifier(client, shop):
+    code = signed_in_code(client, shop, EMAIL)
+
+    assert_oauth_error(shop.exchange(client, code, code_verifier="w" * 64), "invalid_grant")
+
+
+def test_public_client_with_right_verifier_gets_tokens_without_a_secret(client, spa):
+    code = signed_in_code(client, spa, EMAIL)
+
+    response = spa.exchange(client, code)
+
+    assert response.status_code == 200, response.get_json()
+    assert verified(client, response.get_json()["id_token"]).claims["aud"] == spa.client_id
+
+
+def test_public_client_cannot_pose_as_confidential(client, spa):
+    code = signed_in_code(client, spa, EMAIL)
+
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": spa.callback,
+            "code_verifier": spa.verifier,
+        },
+        auth=(spa.client_id, "made-up-secret"),
+    )
+
+    assert_oauth_error(response, "invalid_client", 401)
+
+
+def test_code_issued_to_one_app_is_useless_to_another(client, app, shop):
+    thief = RelyingApp.register(app, callbacks=("https://app.example/cb",), name="Thief")
+    code = signed_in_code(client, shop, EMAIL)
+
+    stolen = thief.exchange(client, code)
+
+    assert_oauth_error(stolen, "invalid_grant")
+    assert shop.exchange(client, code).status_code == 200
+
+
+def test_redirect_uri_must_match_the_authorize_request(client, app):
+    two_callbacks = RelyingApp.register(
+        app, callbacks=("https://app.example/cb", "https://app.example/other")
+    )
+    code = signed_in_code(client, two_callbacks, EMAIL)
+
+    response = two_callbacks.exchange(client, code, redirect_uri="https://app.example/other")
+
+    assert_oauth_error(response, "invalid_grant")
+
+
+@pytest.mark.parametrize(
+    "grant_type", ["password", "client_credentials", "implicit", "refresh_token", "", "x" * 500]
+)
+def test_other_grant_types_are_refused(client, shop, grant_type):
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": grant_type, "username": EMAIL, "password": "x"},
+        auth=(shop.client_id, shop.secret),
+    )
+
+    body = response.get_json()
+    assert body["error"] in ("unsupported_grant_type", "invalid_request", "unauthorized_client")
+    assert "access_token" not in body
+
+
+def test_token_endpoint_answers_garbage_with_json(client):
+    response = client.post(
+        "/oauth/token",
+        data=b"\xff\xfe\x00garbage",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert 400 <= response.status_code < 500
+    assert response.get_json()["error"]
+
+
+# /userinfo
+
+
+def test_userinfo_without_token_is_401_json(client):
+    response = client.get("/userinfo")
+
+    assert response.status_code == 401
+    assert response.is_json
+    assert response.get_json()["error"]
+    assert response.headers.get("WWW-Authenticate", "").lower().startswith("bearer")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer nope", "Bearer " + "x" * 5000, "Basic dXNlcjpwYXNz", "Bearer", "bearer  "],
+)
+def test_userinfo_with_a_bad_token_is_401_json(client, authorization):
+    response = client.get("/userinfo", headers={"Authorization": authorization})
+
+    assert response.status_code in (400, 401)
+    assert response.get_json()["error"]
+
+
+def test_userinfo_token_expires(client, shop):
+    with freeze_time() as frozen:
+        code = signed_in_code(client, shop, EMAIL)
+        access_token = shop.exchange(client, code).get_json()["access_token"]
+        frozen.tick(3601)
+
+        response = userinfo(client, access_token)
+
+    assert response.status_code == 401
+
+
+def test_userinfo_follows_the_granted_scope(client, shop):
+    code = signed_in_code(client, shop, EMAIL, scope="openid")
+    access_token = shop.exchange(client, code).get_json()["access_token"]
+
+    claims = userinfo(client, access_token).get_json()
+
+    assert "sub" in claims
+    assert "email" not in claims
+
+
+def test_blocked_user_loses_access_at_once(client, app, shop):
+    from app import users
+
+    code = signed_in_code(client, shop, EMAIL)
+    access_token = shop.exchange(client, code).get_json()["access_token"]
+    with app.app_context():
+        users.set_blocked(users.find_by_identity("email", EMAIL), True)
+
+    assert userinfo(client, access_token).status_code == 401
+
+
+# Signing keys
+
+
+def test_rotating_keys_keeps_the_old_kid_published_and_signs_with_the_new(client, app, shop):
+    old_kid = verified(client, id_token_for(client, shop)).header["kid"]
+
+    with app.app_context():
+        new_kid = signing_keys.rotate().kid
+
+    published = [key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]]
+    assert old_kid in published and new_kid in published
+    after = verified(client, id_token_for(client, shop, nonce="second-sign-in"))
+    assert after.header["kid"] == new_kid != old_kid
+
+
+def test_jwks_publishes_only_public_parts(client, shop):
+    signed_in_code(client, shop, EMAIL)
+
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+
+    assert keys
+    for key in keys:
+        assert key["kty"] == "RSA" and key["kid"]
+        assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
+
+
+def test_discovery_describes_this_issuer(client):
+    doc = client.get("/.well-known/openid-configuration").get_json()
+
+    assert doc["issuer"] == ISSUER
+    assert doc["jwks_uri"] == ISSUER + "/.well-known/jwks.json"
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["authorization_response_iss_parameter_supported"] is True
+
+
+# Logout
+
+
+def test_logout_returns_to_a_registered_url_with_state(client, shop):
+    id_token = id_token_for(client, shop)
+
+    response = client.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": "https://app.example/bye",
+            "state": "bye-state",
+        },
+    )
+
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("https://app.example/bye?")
+    assert query_of(location)["state"] == "bye-state"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/bye",
+        "https://app.example/bye/",
+        "https://app.example/bye?x=1",
+        "https://app.example/cb",  # a login callback is not a logout URL
+        "https://app.example@evil.example/bye",
+    ],
+)
+def test_logout_never_redirects_to_an_unregistered_url(client, shop, target):
+    id_token = id_token_for(client, shop)
+
+    response = client.get(
+        "/logout",
+        query_string={"id_token_hint": id_token, "post_logout_redirect_uri": target},
+    )
+
+    assert "Location" not in response.headers
+    assert response.status_code in (200, 400)
+
+
+def test_logout_without_id_token_hint_does_not_redirect(client, shop):
+    response = client.get(
+        "/logout",
+        query_string={
+            "client_id": shop.client_id,
+            "post_logout_redirect_uri": "https://app.example/bye",
+        },
+    )
+
+    assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("hint", ["garbage", "a.b.c", "x" * 5000])
+def test_logout_with_a_forged_id_token_hint_is_a_page(client, shop, hint):
+    response = client.get(
+        "/logout",
+        query_string={"id_token_hint": hint, "post_logout_redirect_uri": "https://app.example/bye"},
+    )
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "Something went wrong" not in response.get_data(as_text=True)
+
+
+def test_logout_with_id_token_of_another_app_does_not_use_its_urls(client, app, shop):
+    other = RelyingApp.register(
+        app, callbacks=("https://other.example/cb",), logout_urls=("https://other.example/bye",)
+    )
+    id_token = id_token_for(client, shop)
+
+    response = client.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "client_id": other.client_id,
+            "post_logout_redirect_uri": "https://other.example/bye",
+        },
+    )
+
+    assert "Location" not in response.headers
+    assert response.status_code == 400
+
+
+def test_logout_page_without_parameters(client):
+    response = client.get("/logout")
+
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    assert "You are signed out" in response.get_data(as_text=True)
+
+
+def test_sign_in_again_after_logout(client, shop):
+    client.get("/logout")
+
+    done = LoginPage(client).sign_in(EMAIL, **shop.authorize_params())
+
+    assert done.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic é",  # a Latin-1 byte in the header, as a raw HTTP client can send
+        "Basic !!!!",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(),  # not UTF-8
+        "Basic " + base64.b64encode(b":").decode(),
+        "Basic",
+        "Bearer abc",
+    ],
+)
+def test_garbled_client_authentication_is_invalid_client_not_a_500(client, shop, authorization):
+    code = signed_in_code(client, shop, EMAIL)
+
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": shop.callback},
+        headers={"Authorization": authorization},
+    )
+
+    assert_oauth_error(response, "invalid_client", 401)
+    assert shop.exchange(client, code).status_code == 200  # the code still works for the app
