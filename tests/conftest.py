@@ -3,31 +3,58 @@
 from __future__ import annotations
 
 import pytest
+from smtp_server import SmtpSink
 
 from app import create_app
+from app.delivery import dispatcher
 from app.extensions import db
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "ISSUER": "https://latchkey.test",
+    "EMAIL_PROVIDER": "dev",
+    "DEV_OUTBOX": True,
+    "DISPATCHER_THREAD": False,
+    "RATELIMIT_ENABLED": False,
+}
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-not-for-production",
-            "ISSUER": "https://latchkey.test",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
-            "EMAIL_PROVIDER": "dev",
-            "DEV_OUTBOX": True,
-            "DISPATCHER_THREAD": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def make_app(tmp_path):
+    """Build apps on their own SQLite files with extra config (SMTP, thread, …)."""
+    made = []
+
+    def make(**overrides):
+        path = tmp_path / f"app-{len(made)}.sqlite"
+        app = create_app(
+            {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", **overrides}
+        )
+        with app.app_context():
+            db.create_all()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        thread = app.extensions.get(dispatcher.EXTENSION_KEY)
+        if thread is not None:
+            thread.stop(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port."""
+    with SmtpSink() as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
-from smtp_server import SmtpSink, free_port
+from smtp_server import free_port
 from sqlalchemy import select
 
-from app import create_app
 from app.delivery import DeliveryError, dispatcher, outbox, provider_for
 from app.delivery.email import DevEmailProvider
 from app.extensions import db
@@ -21,47 +20,11 @@ CODE = "482913"
 HOSTILE_NAME = "<script>alert(1)</script>\r\nBcc: victim@evil.test"
 RECIPIENT = "alice@example.com"
 
-BASE_CONFIG = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret-key-not-for-production",
-    "ISSUER": "https://latchkey.test",
-    "EMAIL_PROVIDER": "dev",
-    "DEV_OUTBOX": True,
-    "DISPATCHER_THREAD": False,
-    "RATELIMIT_ENABLED": False,
-    "DISPATCH_MAX_TRIES": 3,
-}
-
 
 @pytest.fixture
-def make_app(tmp_path):
-    """Build an app on its own SQLite database with extra config (SMTP, thread, …)."""
-    made = []
-
-    def make(**overrides):
-        path = tmp_path / f"delivery-{len(made)}.sqlite"
-        app = create_app(
-            {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", **overrides}
-        )
-        with app.app_context():
-            db.create_all()
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        thread = app.extensions.get(dispatcher.EXTENSION_KEY)
-        if thread is not None:
-            thread.stop(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def smtp_server():
-    with SmtpSink() as sink:
-        yield sink
+def make_app(make_app):
+    """The shared app factory, with three delivery tries."""
+    return lambda **overrides: make_app(**{"DISPATCH_MAX_TRIES": 3, **overrides})
 
 
 def code_email(name: str = "Acme Notes", code: str = CODE):
