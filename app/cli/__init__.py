@@ -1,0 +1,20 @@
+"""Operator commands: `flask --app wsgi clients|connections|users|keys|demo ...`.
+
+Each command reads its options, calls one domain function and prints the outcome.
+Bad values end in a one-line error and a non-zero exit, never a traceback.
+One module per command group.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import clients, connections, demo, keys, users
+
+GROUPS = (clients, connections, users, keys, demo)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups with the app's `flask` command."""
+    for module in GROUPS:
+        app.cli.add_command(module.group)

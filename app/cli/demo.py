@@ -1,0 +1,19 @@
+"""`flask demo …`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+group = AppGroup("demo", help="The demo relying app used by `make run`.")
+
+
+@group.command("setup")
+def demo_setup_command() -> None:
+    """Register (or refresh) the demo relying app used by `make run`."""
+    from .. import demo
+
+    client, created = demo.ensure_demo_client()
+    verb = "Registered" if created else "Refreshed"
+    click.echo(f"{verb} the demo client {client.name!r} ({client.client_id}).")
+    click.echo(f"  callback: {', '.join(client.redirect_uris)}")

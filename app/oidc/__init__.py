@@ -1,0 +1,82 @@
+"""OpenID Connect: Authlib's authorization server, our grants, claims and tokens.
+
+All protocol wiring lives in this package; the web layer only calls what this
+module exports and hands protocol errors to Authlib's error responses.
+"""
+
+from __future__ import annotations
+
+from authlib.common.urls import add_params_to_uri
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2 import OAuth2Error
+
+from .clients import OAuthClient, query_client, redirect_uri_matches
+from .discovery import discovery_document
+from .grants import (
+    AuthorizationCodeGrant,
+    LatchkeyIssuer,
+    LatchkeyOpenIDCode,
+    S256CodeChallenge,
+    user_claims,
+)
+from .params import authorize_params, oversized_param
+from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
+from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, save_token
+
+# What the web layer and the domain use.
+__all__ = [
+    "OAuthClient",
+    "authorize_params",
+    "complete_authorization",
+    "discovery_document",
+    "error_redirect",
+    "init_app",
+    "issuer",
+    "oversized_param",
+    "query_client",
+    "redirect_uri_matches",
+    "server",
+    "user_claims",
+]
+
+server = LatchkeyAuthorizationServer()
+resource_protector = ResourceProtector()
+
+
+def init_app(app) -> None:
+    app.config.setdefault(
+        "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": app.config["ACCESS_TOKEN_TTL"]}
+    )
+    server.init_app(app, query_client=query_client, save_token=save_token)
+    if not server._authorization_grants:  # the module-level server is shared by app instances
+        server.register_grant(
+            AuthorizationCodeGrant, [S256CodeChallenge(required=True), LatchkeyOpenIDCode()]
+        )
+        server.register_extension(LatchkeyIssuer())
+        resource_protector.register_token_validator(AccessTokenValidator())
+        server.register_endpoint(LatchkeyUserInfo(resource_protector=resource_protector))
+        server.register_endpoint(LatchkeyEndSession)
+
+
+def with_issuer(location: str) -> str:
+    """Add `iss` to an authorization error redirect (RFC 9207)."""
+    return add_params_to_uri(location, {"iss": issuer()})
+
+
+def error_redirect(error: OAuth2Error):
+    """A protocol error as a redirect to the verified callback, with `iss` (RFC 9207);
+    None when the callback could not be verified (the caller shows a page instead)."""
+    if not error.redirect_uri:
+        return None
+    response = server.handle_error_response(None, error)
+    response.headers["Location"] = with_issuer(response.headers["Location"])
+    return response
+
+
+def complete_authorization(sign_in):
+    """Finish the authorize request stored on the ticket: redirect to the callback.
+
+    Raises OAuth2Error when the request is no longer valid (see error_redirect)."""
+    stored = StoredAuthorizeRequest(sign_in.ticket.authorize_params)
+    grant = server.get_consent_grant(request=stored, end_user=sign_in)
+    return server.create_authorization_response(request=stored, grant_user=sign_in, grant=grant)

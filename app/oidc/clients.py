@@ -1,0 +1,91 @@
+"""Relying apps as Authlib sees them, and exact redirect_uri matching."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from ..extensions import db
+from ..models import Client
+from .params import SCOPES_SUPPORTED
+
+
+def _is_loopback_ip(host: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def redirect_uri_matches(client: Client, uri: str) -> bool:
+    """Exact match against the registered list; for native apps a loopback IP callback
+    may use any port (RFC 8252 §7.3)."""
+    if not uri or len(uri) > 2000:
+        return False
+    if uri in client.redirect_uris:
+        return True
+    if client.client_type != "native":
+        return False
+    try:
+        asked = urlsplit(uri)
+        port = asked.port
+    except ValueError:
+        return False
+    if asked.scheme != "http" or not _is_loopback_ip(asked.hostname) or port is None:
+        return False
+    for registered in client.redirect_uris:
+        known = urlsplit(registered)
+        if (
+            known.scheme == "http"
+            and known.hostname == asked.hostname
+            and known.path == asked.path
+            and known.query == asked.query
+            and not asked.fragment
+            and asked.username is None
+        ):
+            return True
+    return False
+
+
+class OAuthClient:
+    """Authlib's view of a Client row."""
+
+    def __init__(self, client: Client):
+        self.row = client
+        self.client_id = client.client_id
+        self.client_metadata = {"post_logout_redirect_uris": list(client.logout_urls or [])}
+
+    def get_client_id(self) -> str:
+        return self.row.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None  # redirect_uri is always required
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        if not scope:
+            return ""
+        return " ".join(s for s in scope.split() if s in SCOPES_SUPPORTED)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri_matches(self.row, redirect_uri)
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return self.row.check_secret(client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.row.is_public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "authorization_code"
+
+
+def query_client(client_id: str | None) -> OAuthClient | None:
+    if not client_id or len(client_id) > 64:
+        return None
+    row = db.session.query(Client).filter_by(client_id=client_id).first()
+    return OAuthClient(row) if row else None

@@ -1,0 +1,49 @@
+"""The OpenID Provider metadata document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .params import SCOPES_SUPPORTED
+from .server import issuer
+
+
+def discovery_document() -> dict[str, Any]:
+    base = issuer()
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "end_session_endpoint": f"{base}/logout",
+        "scopes_supported": SCOPES_SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "amr",
+            "email",
+            "email_verified",
+            "phone_number",
+            "phone_number_verified",
+        ],
+        "prompt_values_supported": ["none", "login"],
+        "ui_locales_supported": ["en"],
+        "authorization_response_iss_parameter_supported": True,
+    }

@@ -1,0 +1,165 @@
+"""The authorization code grant: PKCE S256, ID token claims, single-use codes."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from authlib.oauth2.rfc6749 import (
+    InvalidRequestError,
+    grants,
+)
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc9207 import IssuerParameter
+from authlib.oidc.core import OpenIDCode, UserInfo
+from flask import current_app
+from sqlalchemy import update
+
+from .. import events, signing_keys
+from ..extensions import db
+from ..models import AccessToken, AuthorizationCode, User, sha256_hex, utcnow
+from .server import issuer
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE with S256 only; required for public clients (spa, native)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        payload = grant.request.payload.data
+        challenge = payload.get("code_challenge")
+        method = payload.get("code_challenge_method")
+        if challenge and not method:
+            raise InvalidRequestError("'code_challenge_method' must be S256.")
+        super().validate_code_challenge(grant, redirect_uri)
+        if not challenge and grant.request.client.row.is_public:
+            raise InvalidRequestError("This app must use PKCE: send code_challenge with S256.")
+
+    def get_authorization_code_challenge(self, authorization_code):
+        return authorization_code.code_challenge
+
+    def get_authorization_code_challenge_method(self, authorization_code):
+        return authorization_code.code_challenge_method
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        """Exact match; the error never echoes the (hostile) URI back."""
+        redirect_uri = request.payload.redirect_uri
+        if not redirect_uri:
+            raise InvalidRequestError("Missing 'redirect_uri' in request.")
+        if not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError("The 'redirect_uri' is not registered for this client.")
+        return redirect_uri
+
+    def save_authorization_code(self, code, request):
+        sign_in = request.user
+        payload = request.payload.data
+        row = AuthorizationCode(
+            code_hash=sha256_hex(code),
+            client_id=request.client.get_client_id(),
+            user_id=sign_in.user.id,
+            redirect_uri=request.payload.redirect_uri,
+            scope=request.scope or "",
+            nonce=payload.get("nonce"),
+            code_challenge=payload.get("code_challenge"),
+            code_challenge_method=payload.get("code_challenge_method"),
+            auth_time=sign_in.auth_time,
+            amr=sign_in.amr,
+            expires_at=utcnow() + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_TTL"]),
+        )
+        db.session.add(row)
+        db.session.commit()
+
+    def query_authorization_code(self, code, client):
+        """Claim the code at once; a second use revokes what the first one issued."""
+        row = db.session.query(AuthorizationCode).filter_by(code_hash=sha256_hex(code)).first()
+        if row is None or row.client_id != client.get_client_id():
+            return None
+        claimed = db.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            revoke_tokens_of_code(row)
+            return None
+        db.session.commit()
+        if row.expires_at <= utcnow():
+            return None
+        return row
+
+    def delete_authorization_code(self, authorization_code):
+        """Already marked used when claimed."""
+
+    def authenticate_user(self, authorization_code):
+        user = db.session.get(User, authorization_code.user_id)
+        return None if user is None or user.blocked else user
+
+
+def revoke_tokens_of_code(code: AuthorizationCode) -> None:
+    now = utcnow()
+    revoked = db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.authorization_code_id == code.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    events.record(
+        "token.code_replayed", client_id=code.client_id, user_id=code.user_id, revoked=revoked
+    )
+    db.session.commit()
+
+
+def user_claims(user: User, scope: str) -> UserInfo:
+    """Claims for a user, filtered by the granted scope."""
+    info = UserInfo(sub=user.sub)
+    scopes = (scope or "").split()
+    email = user.identity_for("email")
+    if "email" in scopes and email is not None:
+        info["email"] = email.value
+        info["email_verified"] = bool(email.verified)
+    phone = user.identity_for("sms")
+    if "phone" in scopes and phone is not None:
+        info["phone_number"] = phone.value
+        info["phone_number_verified"] = bool(phone.verified)
+    return info
+
+
+class LatchkeyOpenIDCode(OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return (
+            db.session.query(AuthorizationCode.id)
+            .filter_by(client_id=request.payload.client_id, nonce=nonce)
+            .first()
+            is not None
+        )
+
+    def resolve_client_private_key(self, client):
+        return signing_keys.private_jwk(signing_keys.current())
+
+    def get_client_algorithm(self, client):
+        return "RS256"
+
+    def get_encode_header(self, client):
+        return {"alg": "RS256", "kid": signing_keys.current().kid, "typ": "JWT"}
+
+    def get_client_claims(self, client):
+        now = int(time.time())
+        return {
+            "iss": issuer(),
+            "aud": client.get_client_id(),
+            "iat": now,
+            "exp": now + current_app.config["ID_TOKEN_TTL"],
+        }
+
+    def generate_user_info(self, user, scope):
+        return user_claims(user, scope)
+
+
+class LatchkeyIssuer(IssuerParameter):
+    def get_issuer(self) -> str:
+        return issuer()

@@ -1,0 +1,87 @@
+"""Authlib's authorization server, addressed by the issuer URL; requests it reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
+from authlib.oauth2 import OAuth2Request
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    UnsupportedResponseTypeError,
+)
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from flask import current_app
+from flask import request as flask_request
+
+
+def issuer() -> str:
+    return current_app.config["ISSUER"]
+
+
+class IssuerURLRequest(OAuth2Request):
+    """The current Flask request, addressed by the issuer URL (a proxy may speak http)."""
+
+    def __init__(self):
+        uri = issuer() + flask_request.full_path.rstrip("?")
+        super().__init__(flask_request.method, uri, headers=flask_request.headers)
+        self.payload = FlaskOAuth2Payload(flask_request)
+
+    @property
+    def args(self):
+        return flask_request.args
+
+    @property
+    def form(self):
+        return flask_request.form
+
+
+class StoredAuthorizeRequest(OAuth2Request):
+    """An authorize request kept on a login ticket, replayed once the user signed in."""
+
+    def __init__(self, params: dict[str, Any]):
+        super().__init__("GET", issuer() + "/authorize", headers={})
+        self.payload = BasicOAuth2Payload({k: v for k, v in params.items() if v is not None})
+
+    @property
+    def args(self):
+        return self.payload.data
+
+    @property
+    def form(self):
+        return {}
+
+
+class LatchkeyAuthorizationServer(AuthorizationServer):
+    def create_oauth2_request(self, request):
+        if isinstance(request, OAuth2Request):
+            return request
+        return IssuerURLRequest()
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """As Authlib's, but an undecodable Basic header is a bad client, not a crash."""
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidClientError(
+                description="Unreadable client credentials.", status_code=401
+            ) from None
+
+    def get_authorization_grant(self, request):
+        """As Authlib's, but an unsupported response_type is never echoed raw: Authlib
+        refuses error descriptions with quotes, backslashes or non-ASCII characters."""
+        if request.payload.response_type == "code":
+            return super().get_authorization_grant(request)
+        redirect_uri = None
+        client = self.query_client(request.payload.client_id)
+        asked = request.payload.redirect_uri
+        if client is not None and asked and client.check_redirect_uri(asked):
+            redirect_uri = asked
+        raise UnsupportedResponseTypeError(
+            _printable(request.payload.response_type), redirect_uri=redirect_uri
+        )
+
+
+def _printable(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if " " <= ch <= "~" and ch not in '"\\')[:40]

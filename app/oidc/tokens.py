@@ -1,0 +1,93 @@
+"""Access tokens, /userinfo and RP-initiated logout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oidc.core import UserInfoEndpoint
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+
+from .. import events, signing_keys
+from ..extensions import db
+from ..models import AccessToken, User, sha256_hex, utcnow
+from .clients import OAuthClient, query_client
+from .grants import user_claims
+from .server import issuer
+
+
+class StoredToken:
+    """Authlib's view of an AccessToken row."""
+
+    def __init__(self, row: AccessToken):
+        self.row = row
+        self.scope = row.scope
+
+    def check_client(self, client) -> bool:
+        return self.row.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+    def get_expires_in(self) -> int:
+        return int((self.row.expires_at - self.row.issued_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        return self.row.expires_at <= utcnow()
+
+    def is_revoked(self) -> bool:
+        return self.row.revoked_at is not None or self.row.user.blocked
+
+    def get_user(self) -> User:
+        return self.row.user
+
+    def get_client(self) -> OAuthClient | None:
+        return query_client(self.row.client_id)
+
+
+class AccessTokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        if not token_string or len(token_string) > 200:
+            return None
+        row = db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token_string)).first()
+        return StoredToken(row) if row else None
+
+
+def save_token(token: dict, request) -> None:
+    code = request.authorization_code
+    row = AccessToken(
+        token_hash=sha256_hex(token["access_token"]),
+        client_id=request.client.get_client_id(),
+        user_id=request.user.id,
+        scope=token.get("scope", ""),
+        authorization_code_id=code.id if code is not None else None,
+        expires_at=utcnow() + timedelta(seconds=int(token.get("expires_in", 3600))),
+    )
+    db.session.add(row)
+    events.record("token.issued", client_id=row.client_id, user_id=row.user_id, scope=row.scope)
+    db.session.commit()
+
+
+class LatchkeyUserInfo(UserInfoEndpoint):
+    def get_issuer(self) -> str:
+        return issuer()
+
+    def generate_user_info(self, user, scope):
+        return user_claims(user, scope)
+
+    def resolve_private_key(self):
+        return signing_keys.private_jwk(signing_keys.current())
+
+
+class LatchkeyEndSession(EndSessionEndpoint):
+    def get_server_jwks(self):
+        return signing_keys.jwks()
+
+    def get_algorithms(self):
+        return ["RS256"]
+
+    def end_session(self, end_session_request):
+        """No server-side session exists yet; the app's own session ends on its side."""
+        client = end_session_request.client
+        events.record("logout", client_id=client.get_client_id() if client else None)
+        db.session.commit()
