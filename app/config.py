@@ -32,6 +32,24 @@ DEFAULTS: dict[str, object] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Latchkey <no-reply@localhost>",
     "MAIL_TIMEOUT": 10,
+    # SMS: "twilio", "gateway" or "dev" (dev by default in debug); unset = no SMS
+    "SMS_PROVIDER": None,
+    "SMS_FROM": None,
+    "SMS_TIMEOUT": 30,
+    "TWILIO_ACCOUNT_SID": None,
+    "TWILIO_AUTH_TOKEN": None,
+    "TWILIO_MESSAGING_SERVICE_SID": None,
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    "SMS_GATEWAY_URL": None,
+    "SMS_GATEWAY_SECRET": None,
+    "SMS_GATEWAY_SUBJECT": None,
+    "SMS_GATEWAY_AUDIENCE": None,
+    "SMS_GATEWAY_FORWARD_REQUEST_INFO": False,
+    "SMS_MOBILE_ONLY": True,
+    # SMS-fraud limits (limits' notation; several separated by ';')
+    "SMS_NUMBER_RATE_LIMIT": "3 per 10 minutes; 10 per day",
+    "SMS_PREFIX_RATE_LIMIT": "30 per hour",
+    "SMS_IP_RATE_LIMIT": "10 per hour",
     "DEV_OUTBOX": False,
     "DISPATCHER_THREAD": True,
     "DISPATCH_MAX_TRIES": 8,
@@ -48,7 +66,16 @@ DEFAULTS: dict[str, object] = {
     "BABEL_DEFAULT_LOCALE": "en",
 }
 
-_BOOL_KEYS = ("DEV_OUTBOX", "DEMO", "DISPATCHER_THREAD", "MAIL_USE_TLS", "MAIL_USE_SSL")
+_BOOL_KEYS = (
+    "DEV_OUTBOX",
+    "DEMO",
+    "DISPATCHER_THREAD",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "SMS_GATEWAY_FORWARD_REQUEST_INFO",
+    "SMS_MOBILE_ONLY",
+)
+SMS_PROVIDERS = ("twilio", "gateway", "dev")
 
 
 class ConfigError(RuntimeError):
@@ -91,6 +118,8 @@ def _fill_development_defaults(app: Flask) -> None:
         app.config["ISSUER"] = "http://127.0.0.1:5000"
     if not app.config.get("EMAIL_PROVIDER"):
         app.config["EMAIL_PROVIDER"] = "dev"
+    if not app.config.get("SMS_PROVIDER"):
+        app.config["SMS_PROVIDER"] = "dev"
     if app.debug:
         app.config["DEV_OUTBOX"] = True
         app.config["DEMO"] = True
@@ -121,8 +150,50 @@ def check(app: Flask) -> None:
         raise ConfigError(
             f"FLASK_EMAIL_PROVIDER must be 'smtp' or 'dev', not {app.config['EMAIL_PROVIDER']!r}."
         )
+    check_sms(app)
     secure = app.config["ISSUER"].startswith("https://")
     if secure:
         app.config["SESSION_COOKIE_SECURE"] = True
     if app.config.get("BINDING_COOKIE_SECURE") is None:
         app.config["BINDING_COOKIE_SECURE"] = secure or not app.debug
+
+
+def check_sms(app: Flask) -> None:
+    """The chosen SMS provider has what it needs; one clear line when it does not."""
+    config = app.config
+    provider = config.get("SMS_PROVIDER") or None
+    config["SMS_PROVIDER"] = provider
+    if provider is None:
+        return
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError(
+            f"FLASK_SMS_PROVIDER must be one of {', '.join(SMS_PROVIDERS)}, not {provider!r}."
+        )
+    try:
+        timeout = float(config["SMS_TIMEOUT"])
+    except (TypeError, ValueError):
+        timeout = 0
+    if not 0 < timeout <= 120:
+        raise ConfigError("FLASK_SMS_TIMEOUT must be a number of seconds from 0 to 120.")
+    config["SMS_TIMEOUT"] = timeout
+    if provider == "twilio":
+        _require(config, "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", why="for the twilio provider")
+        if not (config.get("SMS_FROM") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+            raise ConfigError(
+                "The twilio provider needs FLASK_SMS_FROM (a Twilio number) "
+                "or FLASK_TWILIO_MESSAGING_SERVICE_SID."
+            )
+    if provider == "gateway":
+        _require(config, "SMS_GATEWAY_URL", why="for the gateway provider")
+        if not str(config["SMS_GATEWAY_URL"]).startswith(("https://", "http://")):
+            raise ConfigError("FLASK_SMS_GATEWAY_URL must be an http:// or https:// URL.")
+        secret = config.get("SMS_GATEWAY_SECRET")
+        if secret and len(str(secret)) < 32:
+            raise ConfigError("FLASK_SMS_GATEWAY_SECRET must be at least 32 characters long.")
+
+
+def _require(config, *keys: str, why: str) -> None:
+    missing = [key for key in keys if not config.get(key)]
+    if missing:
+        names = " and ".join(f"FLASK_{key}" for key in missing)
+        raise ConfigError(f"Latchkey needs {names} {why}.")

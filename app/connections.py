@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from . import events
 from .extensions import db
-from .models import CONNECTIONS, SEND_MODES, Connection
+from .models import CONNECTIONS, DEFAULT_DAILY_BUDGET, SEND_MODES, Connection
+from .phones import is_country
 
 CODE_LENGTH = (4, 12)
 TTL_SECONDS = (60, 3600)
 MAX_ATTEMPTS = (1, 10)
+DAILY_BUDGET = (0, 1_000_000)
 
 
 class UnknownConnection(ValueError):
@@ -33,6 +35,8 @@ def get_connection(name: str) -> Connection:
             max_attempts=3,
             signup_allowed=True,
             allowed_countries=[],
+            default_country=None,
+            daily_budget=DEFAULT_DAILY_BUDGET,
             templates={},
         )
         db.session.add(connection)
@@ -48,6 +52,9 @@ def update_connection(
     ttl_seconds: int | None = None,
     max_attempts: int | None = None,
     signup_allowed: bool | None = None,
+    allowed_countries: list[str] | str | None = None,
+    default_country: str | None = None,
+    daily_budget: int | None = None,
 ) -> Connection:
     """Change a connection's settings; None leaves a setting as it is.
 
@@ -67,11 +74,44 @@ def update_connection(
         if not isinstance(signup_allowed, bool):
             raise InvalidSetting(f"Sign-up allowed must be true or false, not {signup_allowed!r}.")
         changes["signup_allowed"] = signup_allowed
+    if allowed_countries is not None:
+        _sms_only(name, "Allowed countries", allowed_countries)
+        changes["allowed_countries"] = valid_countries(allowed_countries)
+    if default_country is not None:
+        _sms_only(name, "The default country", default_country)
+        codes = valid_countries(default_country)
+        if len(codes) > 1:
+            raise InvalidSetting("The default country is one ISO code, like US.")
+        changes["default_country"] = codes[0] if codes else None
+    if daily_budget is not None:
+        _sms_only(name, "The daily budget", daily_budget)
+        changes["daily_budget"] = _in_range("Daily budget", daily_budget, DAILY_BUDGET, "messages")
     for attribute, value in changes.items():
         setattr(connection, attribute, value)
     events.record("admin.connection_updated", connection=name, **changes)
     db.session.commit()
     return connection
+
+
+def valid_countries(value: list[str] | str) -> list[str]:
+    """ISO 3166 country codes (upper case, duplicates dropped); "" or "all" means none."""
+    if isinstance(value, str):
+        value = value.split(",")
+    codes: list[str] = []
+    for raw in value:
+        code = str(raw).strip().upper()
+        if not code or code == "ALL":
+            continue
+        if not is_country(code):
+            raise InvalidSetting(f"Unknown country {raw.strip()!r}; use ISO codes like US, GB.")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _sms_only(name: str, label: str, value: object) -> None:
+    if name != "sms":
+        raise InvalidSetting(f"{label} is a setting of the sms connection only.")
 
 
 def _valid_send(name: str, send: str) -> str:

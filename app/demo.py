@@ -7,10 +7,13 @@ import hmac
 
 from flask import current_app
 
+from .connections import get_connection
 from .extensions import db
 from .models import Client, sha256_hex
 
 DEMO_CLIENT_ID = "demo"
+# `make run` sends demo SMS codes (to the dev outbox) to this country only.
+DEMO_COUNTRY = "US"
 
 
 def demo_secret() -> str:
@@ -21,16 +24,26 @@ def demo_secret() -> str:
 
 
 def ensure_demo_client() -> tuple[Client, bool]:
-    """Create or refresh the demo client; returns (client, created)."""
+    """Create or refresh the demo client (email and sms); returns (client, created).
+
+    An sms connection with no allowed countries is limited to DEMO_COUNTRY, so a
+    demo server is never an open SMS relay; an operator's own list is kept.
+    """
     base = current_app.config["ISSUER"]
     client = db.session.query(Client).filter_by(client_id=DEMO_CLIENT_ID).first()
     created = client is None
     if created:
-        client = Client(client_id=DEMO_CLIENT_ID, client_type="regular", connections=["email"])
+        client = Client(
+            client_id=DEMO_CLIENT_ID, client_type="regular", connections=["email", "sms"]
+        )
         db.session.add(client)
     client.name = "Latchkey Demo"
     client.client_secret_hash = sha256_hex(demo_secret())
     client.redirect_uris = [f"{base}/demo/callback"]
     client.logout_urls = [f"{base}/demo/"]
+    sms = get_connection("sms")
+    if not sms.allowed_countries:
+        sms.allowed_countries = [DEMO_COUNTRY]
+        sms.default_country = sms.default_country or DEMO_COUNTRY
     db.session.commit()
     return client, created

@@ -71,6 +71,20 @@ def render_email(
     )
 
 
+def render_sms(
+    template: str, connection: Any, /, *, language: str = DEFAULT_LANGUAGE, **variables: Any
+) -> str:
+    """Render the SMS `template` (e.g. "sms_code"): its text part only, trimmed.
+
+    Overrides live in `connection.templates` like an email's, with a `text` part.
+    """
+    if not _NAME.match(template):
+        raise MessageTemplateError(f"bad message template name {template!r}")
+    data = _template_variables(variables)
+    overrides = getattr(connection, "templates", None) or {}
+    return _render_part(template, "text", list(_languages(language)), overrides, data).strip()
+
+
 def one_line(value: str) -> str:
     """Collapse all whitespace, CR and LF included, so a value is safe as a header."""
     return " ".join(value.split())

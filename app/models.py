@@ -16,6 +16,7 @@ from .extensions import db
 CLIENT_TYPES = ("regular", "spa", "native")
 CONNECTIONS = ("email", "sms")
 SEND_MODES = ("code", "link", "both")
+DEFAULT_DAILY_BUDGET = 500
 
 
 def utcnow() -> datetime:
@@ -76,6 +77,9 @@ class Connection(db.Model):
     signup_allowed: Mapped[bool] = mapped_column(default=True)
     sender: Mapped[str | None] = mapped_column(String(200))
     allowed_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    default_country: Mapped[str | None] = mapped_column(String(2))
+    # SMS only: messages per country per UTC day; None means no limit.
+    daily_budget: Mapped[int | None] = mapped_column(default=DEFAULT_DAILY_BUDGET)
     templates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -140,6 +144,7 @@ class LoginTicket(db.Model):
     deliver: Mapped[bool] = mapped_column(default=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)  # sms: ISO country
 
     client: Mapped[Client | None] = relationship()
 

@@ -12,16 +12,17 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import update
 
-from . import binding, events, users
+from . import binding, events, phones, sms_guard, users
 from .connections import get_connection
 from .delivery import dispatcher, outbox
 from .extensions import db
-from .messages import render_email
-from .models import Client, LoginTicket, User, utcnow
+from .messages import RenderedEmail, render_email, render_sms
+from .models import Client, Connection, LoginTicket, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,15 @@ def start(
     """Open a ticket for a normalized recipient and queue its message.
 
     Known, unknown, blocked and sign-up-refused recipients all get a ticket and
-    the same answer; only those allowed to sign in get a message.
+    the same answer; only those allowed to sign in get a message. An SMS first
+    passes the fraud defences (sms_guard.SmsRefused when it may not go).
     """
     connection = get_connection(connection_name)
+    country = None
+    if connection_name == "sms":
+        phone = phones.from_e164(recipient)
+        sms_guard.admit(connection, phone, requester.ip)
+        country = phone.country
     user = users.find_by_identity(connection_name, recipient)
     refusal = _refusal(user, connection.signup_allowed)
     code = generate_code(connection.code_length)
@@ -137,29 +144,55 @@ def start(
         deliver=refusal is None,
         ip=requester.ip,
         user_agent=(requester.user_agent or "")[:300] or None,
+        country=country,
         code_hash="",
     )
     db.session.add(ticket)
     db.session.flush()
     ticket.code_hash = hash_code(ticket.id, code)
     if refusal is None:
-        message = render_email(
-            "email_code",
-            connection,
-            language=language,
-            code=code,
-            send="code",
-            application=_application(client),
-            connection={"name": connection_name},
-            user={"email": recipient},
-            request_language=language,
-            expires_in_minutes=max(1, connection.ttl_seconds // 60),
+        message = _code_message(connection, recipient, code, client, language)
+        outbox.enqueue(
+            connection_name, recipient, message, ticket_id=ticket.id, sender=_sender(connection)
         )
-        outbox.enqueue("email", recipient, message, ticket_id=ticket.id, sender=connection.sender)
     _record("login.start", ticket, requester, refused=refusal)
     db.session.commit()
     dispatcher.wake()
     return ticket
+
+
+def _code_message(
+    connection: Connection, recipient: str, code: str, client: Client | None, language: str
+) -> RenderedEmail | str:
+    """The message that carries a code: an email, or an SMS text, per connection."""
+    common = {
+        "code": code,
+        "send": "code",
+        "application": _application(client),
+        "connection": {"name": connection.name},
+        "request_language": language,
+        "expires_in_minutes": max(1, connection.ttl_seconds // 60),
+    }
+    if connection.name == "sms":
+        issuer_host = urlsplit(current_app.config["ISSUER"]).netloc
+        return render_sms(
+            "sms_code",
+            connection,
+            language=language,
+            phone_number=recipient,
+            user={"phone_number": recipient},
+            issuer_host=issuer_host,
+            **common,
+        )
+    return render_email(
+        "email_code", connection, language=language, user={"email": recipient}, **common
+    )
+
+
+def _sender(connection: Connection) -> str | None:
+    if connection.name == "sms":
+        return connection.sender or current_app.config.get("SMS_FROM")
+    return connection.sender
 
 
 def _refusal(user: User | None, signup_allowed: bool) -> str | None:
@@ -208,6 +241,9 @@ def resend(ticket_id: str, binding_value: str | None, requester: Requester = Req
     """Send the same code again while the ticket lives."""
     ticket = load(ticket_id, binding_value)
     check_alive(ticket)
+    if ticket.connection == "sms":
+        connection = get_connection("sms")
+        sms_guard.admit(connection, phones.from_e164(ticket.recipient), requester.ip)
     if ticket.deliver:
         outbox.resend(ticket.id)
     _record("login.resend", ticket, requester)

@@ -26,6 +26,8 @@ def connection_as_dict(name: str) -> dict[str, Any]:
         "signup_allowed": connection.signup_allowed,
         "sender": connection.sender,
         "allowed_countries": list(connection.allowed_countries or []),
+        "default_country": connection.default_country,
+        "daily_budget": connection.daily_budget,
     }
 
 
@@ -41,6 +43,9 @@ def _echo_connection(data: dict[str, Any]) -> None:
     if data["name"] == "sms":
         countries = ", ".join(data["allowed_countries"]) or "all"
         click.echo(f"  countries:      {countries}")
+        click.echo(f"  default:        {data['default_country'] or 'from the page language'}")
+        budget = data["daily_budget"]
+        click.echo(f"  daily budget:   {'none' if budget is None else budget} per country")
 
 
 @group.command("show")
@@ -65,6 +70,13 @@ def show_connections_command(name: str | None, as_json: bool) -> None:
 @click.option("--ttl", "ttl_seconds", type=int, help="Code lifetime in seconds, 60 to 3600.")
 @click.option("--max-attempts", type=int, help="Wrong tries allowed per code, 1 to 10.")
 @click.option("--signup/--no-signup", "signup_allowed", default=None, help="Allow sign-up.")
+@click.option(
+    "--countries",
+    "allowed_countries",
+    help="sms: ISO codes of the countries codes may be sent to, e.g. US,GB ('all' for any).",
+)
+@click.option("--default-country", help="sms: the country picked first, e.g. US ('' to unset).")
+@click.option("--daily-budget", type=int, help="sms: messages per country per UTC day.")
 def update_connection_command(name: str, **settings: Any) -> None:
     """Change a connection's settings."""
     given = {key: value for key, value in settings.items() if value is not None}

@@ -1,6 +1,6 @@
 """Delivery: the outbox, the dispatcher that empties it, and the providers it sends through.
 
-Every provider, whatever its channel (email now, sms later), has one method,
+Every provider, whatever its channel (email, sms), has one method,
 `send(message)`, that either returns (delivered) or raises `DeliveryError`.
 Providers are looked up by channel, then by name: `provider_for("email", "smtp")`.
 """
@@ -37,14 +37,17 @@ class Provider:
 
 
 def provider_for(channel: str, name: str | None) -> Provider:
-    """A provider for a channel ("email", later "sms") by its name ("smtp", "dev", …).
+    """A provider for a channel ("email", "sms") by its name ("smtp", "dev", …).
 
     Raises a non-retryable DeliveryError for an unknown channel or name.
     """
     # Channel modules import this package for the base classes, hence the late import.
-    from . import email
+    from . import email, sms
 
-    registry: dict[str, dict[str, type[Provider]]] = {"email": email.PROVIDERS}
+    registry: dict[str, dict[str, type[Provider]]] = {
+        "email": email.PROVIDERS,
+        "sms": sms.PROVIDERS,
+    }
     provider = registry.get(channel, {}).get(name or "")
     if provider is None:
         raise DeliveryError(f"no {channel} provider named {name!r}", retryable=False)

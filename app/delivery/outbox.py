@@ -20,19 +20,24 @@ PROVIDER_SETTINGS = {"email": "EMAIL_PROVIDER", "sms": "SMS_PROVIDER"}
 def enqueue(
     channel: str,
     recipient: str,
-    message: RenderedEmail,
+    message: RenderedEmail | str,
     *,
     ticket_id: str | None = None,
     sender: str | None = None,
 ) -> OutboxMessage:
-    """Add a pending message to the session, due now; the caller commits."""
+    """Add a pending message to the session, due now; the caller commits.
+
+    `message` is a rendered email, or the text of an SMS.
+    """
+    if isinstance(message, str):
+        message = RenderedEmail(subject="", text=message, html="")
     row = OutboxMessage(
         channel=channel,
         recipient=recipient,
         sender=sender,
         subject=message.subject,
         body_text=message.text,
-        body_html=message.html,
+        body_html=message.html or None,
         ticket_id=ticket_id,
         provider=provider_name(channel),
         status="pending",
@@ -48,12 +53,7 @@ def resend(ticket_id: str) -> OutboxMessage | None:
 
     Returns None when the ticket has no message, or its content was already removed.
     """
-    newest = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.ticket_id == ticket_id)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(1)
-    ).first()
+    newest = _newest(ticket_id)
     if newest is None or is_purged(newest):
         return None
     copy = OutboxMessage(
@@ -73,6 +73,14 @@ def resend(ticket_id: str) -> OutboxMessage | None:
     return copy
 
 
+def newest_failure(ticket_id: str) -> str | None:
+    """The reason the newest message of a ticket failed for good, or None."""
+    newest = _newest(ticket_id)
+    if newest is None or newest.status != "failed":
+        return None
+    return newest.last_error or ""
+
+
 def provider_name(channel: str) -> str | None:
     """The provider configured for a channel, e.g. "smtp" or "dev" for email."""
     setting = PROVIDER_SETTINGS.get(channel)
@@ -82,3 +90,12 @@ def provider_name(channel: str) -> str | None:
 def is_purged(message: OutboxMessage) -> bool:
     """True once the dispatcher removed the content (its ticket expired)."""
     return not (message.subject or message.body_text or message.body_html)
+
+
+def _newest(ticket_id: str) -> OutboxMessage | None:
+    return db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.ticket_id == ticket_id)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    ).first()

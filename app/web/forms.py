@@ -1,4 +1,5 @@
-"""Flask-WTF forms of the hosted login page (field names are public: email, code)."""
+"""Flask-WTF forms of the hosted login page (field names are public: email, phone_number,
+code)."""
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -7,6 +8,14 @@ from wtforms.validators import InputRequired, Length
 
 class EmailForm(FlaskForm):
     email = StringField("Email", validators=[InputRequired(), Length(max=320)])
+    authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
+
+
+class PhoneForm(FlaskForm):
+    """The phone screen: a country (ISO code, the picker) and the number as typed."""
+
+    country = StringField("Country", validators=[Length(max=8)])
+    phone_number = StringField("Phone number", validators=[InputRequired(), Length(max=64)])
     authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
 
 

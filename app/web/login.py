@@ -1,4 +1,4 @@
-"""The hosted login page: email step, code step, resend and restart. Thin views."""
+"""The hosted login page: email or phone step, code step, resend and restart. Thin views."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from flask import (
     url_for,
 )
 
-from .. import binding, links, oidc, passwordless, themes
+from .. import binding, links, oidc, passwordless, phones, sms_guard, themes
 from ..addresses import InvalidAddress, normalize_email
+from ..connections import get_connection
+from ..delivery import outbox, sms
 from ..extensions import limiter
 from ..models import Client
 from .errors import error_page, oauth_error
-from .forms import ActionForm, CodeForm, EmailForm
+from .forms import ActionForm, CodeForm, EmailForm, PhoneForm
 
 bp = Blueprint("login", __name__)
 
@@ -47,28 +49,105 @@ def _authorize_url(params: dict) -> str:
     return url_for("oidc.authorize") + "?" + urlencode(params)
 
 
+def _enabled(client: Client) -> list[str]:
+    return list(client.connections or ["email"])
+
+
+def _switch(client: Client, params: dict) -> dict[str, str] | None:
+    """Links to the app's other sign-in screens (email / phone), like Lock's; None when
+    the app has only one."""
+    enabled = _enabled(client)
+    if len(enabled) < 2:
+        return None
+    return {name: _authorize_url({**params, "connection": name}) for name in enabled}
+
+
+def show_login_step(client: Client, params: dict):
+    """Render the first screen for a validated authorize request: the one asked for by
+    `connection=` when the app has it enabled, else the app's first connection."""
+    enabled = _enabled(client)
+    asked = params.get("connection")
+    if (asked if asked in enabled else enabled[0]) == "sms":
+        return show_phone_step(client, params)
+    return show_email_step(client, params)
+
+
 def show_email_step(client: Client, params: dict, error: str | None = None, typed: str = ""):
     """Render "Enter your email" for a validated authorize request."""
     form = EmailForm(formdata=None, authz=links.sign_authorize_request(params))
     form.email.data = typed or params.get("login_hint", "")
     status = 400 if error else 200
-    return _page("login/email.html", client, status, form=form, error=error)
+    return _page(
+        "login/email.html",
+        client,
+        status,
+        form=form,
+        error=error,
+        switch=_switch(client, params),
+    )
+
+
+def _language_tags(params: dict) -> list[str]:
+    """The page's languages, most wanted first: ui_locales, then Accept-Language."""
+    tags = (params.get("ui_locales") or "").split()
+    return tags + [tag for tag, _ in request.accept_languages]
+
+
+def show_phone_step(
+    client: Client,
+    params: dict,
+    error: str | None = None,
+    typed: str = "",
+    country: str | None = None,
+    status: int | None = None,
+):
+    """Render "Enter your phone number" with the country picker."""
+    connection = get_connection("sms")
+    allowed = list(connection.allowed_countries or [])
+    hint = params.get("login_hint", "")
+    tags = _language_tags(params)
+    form = PhoneForm(formdata=None, authz=links.sign_authorize_request(params))
+    form.phone_number.data = typed or (hint if hint[:1] in "+0123456789" else "")
+    picked = country if phones.is_country(country) else None
+    form.country.data = picked or phones.default_country(connection.default_country, allowed, tags)
+    tags = _language_tags(params)
+    return _page(
+        "login/phone.html",
+        client,
+        status or (400 if error else 200),
+        form=form,
+        error=error,
+        countries=phones.countries(tags[0] if tags else "en", allowed or None),
+        switch=_switch(client, params),
+    )
+
+
+def _authorize_request_or_error(authz: str | None):
+    """The signed authorize request of a posted screen and its client, or an error page."""
+    try:
+        params = links.load_authorize_request(authz)
+    except links.ExpiredToken:
+        return None, error_page(
+            400, "This page has expired", "Go back to the app and sign in again."
+        )
+    except links.BadToken:
+        return None, error_page(
+            400, "This request was changed", "Go back to the app and try again."
+        )
+    query = oidc.query_client(params.get("client_id"))
+    if query is None:
+        return None, error_page(400, "Unknown app", "The app that sent you here is not registered.")
+    return (query.row, params), None
 
 
 @bp.post("/login/start")
 @limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
 def start():
     form = EmailForm()
-    try:
-        params = links.load_authorize_request(form.authz.data)
-    except links.ExpiredToken:
-        return error_page(400, "This page has expired", "Go back to the app and sign in again.")
-    except links.BadToken:
-        return error_page(400, "This request was changed", "Go back to the app and try again.")
-    query = oidc.query_client(params.get("client_id"))
-    if query is None:
-        return error_page(400, "Unknown app", "The app that sent you here is not registered.")
-    client = query.row
+    found, failure = _authorize_request_or_error(form.authz.data)
+    if failure:
+        return failure
+    client, params = found
     try:
         email = normalize_email(form.email.data)
     except InvalidAddress as error:
@@ -83,6 +162,41 @@ def start():
         binding_value=cookie,
         requester=_requester(),
     )
+    return _to_code_page(ticket, cookie)
+
+
+@bp.post("/login/start/sms")
+@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
+def start_sms():
+    form = PhoneForm()
+    found, failure = _authorize_request_or_error(form.authz.data)
+    if failure:
+        return failure
+    client, params = found
+    typed, country = (form.phone_number.data or "")[:64], (form.country.data or "")[:8].upper()
+    if "sms" not in _enabled(client):
+        return error_page(400, "Sign-in by phone is off", "This app signs in by email only.")
+    try:
+        phone = phones.parse_phone(
+            typed, country, mobile_only=current_app.config["SMS_MOBILE_ONLY"]
+        )
+        cookie = _binding_cookie() or binding.new_value()
+        ticket = passwordless.start(
+            "sms",
+            phone.e164,
+            client=client,
+            authorize_params=params,
+            binding_value=cookie,
+            requester=_requester(),
+        )
+    except (phones.InvalidPhone, sms_guard.SmsRefused) as error:
+        status = getattr(error, "status", 400)
+        return show_phone_step(client, params, str(error), typed, country, status)
+    return _to_code_page(ticket, cookie)
+
+
+def _to_code_page(ticket, cookie: str):
+    """Off to the code page, with this browser's binding cookie."""
     response = redirect(url_for("login.code_step", ticket_id=ticket.id), 303)
     response.set_cookie(
         current_app.config["BINDING_COOKIE_NAME"],
@@ -96,7 +210,17 @@ def start():
     return response
 
 
+def _shown_recipient(ticket) -> str:
+    """The address or number the code went to, as the person would write it."""
+    if ticket.connection == "sms":
+        return phones.from_e164(ticket.recipient).international
+    return ticket.recipient
+
+
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
+    if error is None and ticket.connection == "sms":
+        failure = outbox.newest_failure(ticket.id)
+        error = sms.explain(failure) if failure is not None else None
     return _page(
         "login/code.html",
         ticket.client,
@@ -104,7 +228,8 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         form=CodeForm(formdata=None),
         resend_form=ActionForm(formdata=None),
         ticket_id=ticket.id,
-        recipient=ticket.recipient,
+        channel=ticket.connection,
+        recipient=_shown_recipient(ticket),
         code_length=passwordless.code_length(ticket),
         error=error,
         notice=notice,
@@ -127,7 +252,8 @@ def _dead_page(ticket_id: str, failure: passwordless.LoginError):
         ticket.client,
         DEAD_STATUS.get(failure.reason, 200),
         reason=failure.reason,
-        recipient=ticket.recipient if same_browser else None,
+        channel=ticket.connection,
+        recipient=_shown_recipient(ticket) if same_browser else None,
         restart_form=ActionForm(formdata=None),
         ticket_id=ticket_id,
         back_url=_authorize_url(ticket.authorize_params),
@@ -174,6 +300,9 @@ def resend(ticket_id: str):
         passwordless.resend(ticket_id, _binding_cookie(), _requester())
     except passwordless.LoginError as failure:
         return _dead_page(ticket_id, failure)
+    except sms_guard.SmsRefused as refused:
+        ticket = passwordless.load(ticket_id, _binding_cookie())
+        return _code_page(ticket, error=str(refused), status=refused.status)
     return redirect(url_for("login.code_step", ticket_id=ticket_id, notice="resent"), 303)
 
 
@@ -185,4 +314,6 @@ def restart(ticket_id: str):
         ticket = passwordless.restart(ticket_id, _binding_cookie(), _requester())
     except passwordless.LoginError as failure:
         return _dead_page(ticket_id, failure)
+    except sms_guard.SmsRefused as refused:
+        return error_page(refused.status, "We can't send a new code", str(refused))
     return redirect(url_for("login.code_step", ticket_id=ticket.id, notice="new"), 303)

@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, render_template, request
 from .. import oidc, signing_keys
 from ..extensions import csrf, db
 from .errors import error_page, oauth_error
-from .login import show_email_step
+from .login import show_login_step
 
 bp = Blueprint("oidc", __name__)
 
@@ -44,7 +44,7 @@ def authorize():
     except ValueError:  # Authlib refuses to build an error around some hostile values
         return error_page(400, "This sign-in link is not valid", "The app sent a garbled request.")
     params = oidc.authorize_params(request.args)
-    return show_email_step(grant.client.row, params)
+    return show_login_step(grant.client.row, params)
 
 
 @bp.post("/oauth/token")

@@ -1,0 +1,133 @@
+"""Phone numbers: parse what people type, normalize it to E.164, name countries.
+
+Parsing is `phonenumbers`' (Google's libphonenumber). A number typed with a
+leading `+` is read as international and the picked country is ignored; any
+other number is read in the picked country's national format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+MAX_PHONE_LENGTH = 40
+FALLBACK_COUNTRY = "US"
+# Digits after the country code that make a number prefix (see Phone.prefix).
+PREFIX_DIGITS = 3
+# Types that can receive an SMS. FIXED_LINE_OR_MOBILE covers plans (US, CA, …)
+# where the two cannot be told apart from the number alone.
+MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+class InvalidPhone(ValueError):
+    """The typed number cannot receive an SMS; `str()` is the message to show."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A parsed, valid number: E.164 (`+447400123456`), its country and display form."""
+
+    e164: str
+    country: str
+    international: str
+
+    @property
+    def prefix(self) -> str:
+        """The country code and the first digits after it (a range that SMS pumping
+        abuses as a block), e.g. `+44740` for `+447400123456`."""
+        number = phonenumbers.parse(self.e164)
+        national = phonenumbers.national_significant_number(number)
+        return f"+{number.country_code}{national[:PREFIX_DIGITS]}"
+
+
+def is_country(code: str | None) -> bool:
+    """True for an ISO 3166 alpha-2 code that phonenumbers knows (upper case)."""
+    return bool(code) and code in phonenumbers.SUPPORTED_REGIONS
+
+
+def parse_phone(value: str | None, country: str | None, *, mobile_only: bool = True) -> Phone:
+    """A valid number from what was typed; raises InvalidPhone with the message to show."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidPhone("Enter your phone number.")
+    if len(value) > MAX_PHONE_LENGTH or any(ch.isalpha() or ch in "\r\n\0" for ch in value):
+        raise InvalidPhone("That doesn't look like a phone number.")
+    region = (country or "").upper()
+    if not value.startswith("+") and not is_country(region):
+        raise InvalidPhone("Choose your country, or type the number with its + country code.")
+    try:
+        number = phonenumbers.parse(value, None if value.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone("That doesn't look like a phone number.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("That phone number isn't valid. Check the number and the country.")
+    if mobile_only and phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise InvalidPhone("That number can't receive text messages. Enter a mobile number.")
+    return Phone(
+        e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        country=phonenumbers.region_code_for_number(number) or region,
+        international=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+    )
+
+
+def from_e164(e164: str) -> Phone:
+    """A stored E.164 number as a Phone (no type check: it was checked when typed)."""
+    number = phonenumbers.parse(e164)
+    return Phone(
+        e164=e164,
+        country=phonenumbers.region_code_for_number(number) or "",
+        international=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+    )
+
+
+def country_of(e164: str) -> str:
+    """The ISO country of a stored E.164 number, or "" when unknown."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country of the picker: ISO code, name in the page language, dialing code."""
+
+    code: str
+    name: str
+    dial_code: str
+
+
+def countries(language: str = "en", only: list[str] | None = None) -> list[Country]:
+    """Countries to pick from, sorted by name in `language`; `only` limits the list."""
+    try:
+        names = Locale.parse(language.replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError):
+        names = Locale("en").territories
+    codes = [c for c in (only or sorted(phonenumbers.SUPPORTED_REGIONS)) if is_country(c)]
+    found = [
+        Country(code, names.get(code, code), f"+{phonenumbers.country_code_for_region(code)}")
+        for code in codes
+    ]
+    return sorted(found, key=lambda c: c.name.casefold())
+
+
+def default_country(configured: str | None, allowed: list[str], language_tags: list[str]) -> str:
+    """The picker's first choice: the connection's setting, then the region of the page
+    language (`en-GB` → GB), then the first allowed country; never a guess from the IP."""
+    for candidate in (configured, region_of_language(language_tags)):
+        if candidate and is_country(candidate) and (not allowed or candidate in allowed):
+            return candidate
+    return allowed[0] if allowed else FALLBACK_COUNTRY
+
+
+def region_of_language(tags: list[str]) -> str | None:
+    """The first country named by a language tag (`en-GB` → GB, `pt_BR` → BR)."""
+    for tag in tags:
+        parts = tag.replace("_", "-").split("-")
+        for part in parts[1:]:
+            if is_country(part.upper()) and len(part) == 2:
+                return part.upper()
+    return None

@@ -1,0 +1,194 @@
+"""SMS-fraud defences: who may be sent a code by SMS, and how often.
+
+SMS pumping (bots asking for codes to premium-rate ranges) costs real money, so
+every SMS passes `admit()` before anything is queued:
+
+- the connection's allowed countries (empty list: every country);
+- moving-window limits per number, per number prefix and per IP (the `limits`
+  library on RATELIMIT_STORAGE_URI, so memory:// and redis:// both work and
+  several processes share the counts when the storage is shared);
+- a daily budget of messages per country (UTC day), counted from the outbox, so
+  it holds across processes; the first refusal of a day logs `sms.budget_exhausted`.
+
+`daily_stats()` gives the numbers behind `flask sms stats`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select
+
+from . import events
+from .extensions import db
+from .models import Connection, Event, LoginTicket, OutboxMessage, utcnow
+from .phones import Phone
+
+EXTENSION_KEY = "latchkey_sms_limits"
+
+
+class SmsRefused(Exception):
+    """No SMS may go to this number now; `str()` is the message to show."""
+
+    status = 400
+
+
+class CountryNotAllowed(SmsRefused):
+    pass
+
+
+class TooManyMessages(SmsRefused):
+    """A number, prefix or IP limit is reached."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after_seconds: int):
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class BudgetExhausted(SmsRefused):
+    status = 503
+
+
+class SmsUnavailable(SmsRefused):
+    status = 503
+
+
+@dataclass(frozen=True)
+class _Limit:
+    setting: str
+    scope: str
+
+
+LIMITS = (
+    _Limit("SMS_NUMBER_RATE_LIMIT", "number"),
+    _Limit("SMS_PREFIX_RATE_LIMIT", "prefix"),
+    _Limit("SMS_IP_RATE_LIMIT", "ip"),
+)
+
+
+def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
+    """Allow one SMS to `phone`, or raise SmsRefused; counts the send against the limits.
+
+    Every check that can refuse runs before any count is taken, so a refused
+    request uses up nothing.
+    """
+    if not current_app.config.get("SMS_PROVIDER"):
+        raise SmsUnavailable("Sign-in by text message isn't available right now.")
+    allowed = list(connection.allowed_countries or [])
+    if allowed and phone.country not in allowed:
+        raise CountryNotAllowed("We can't send text messages to numbers in this country.")
+    keys = {"number": phone.e164, "prefix": phone.prefix, "ip": ip or "unknown"}
+    limiter = _limiter()
+    for limit in LIMITS:
+        for item in parse_many(current_app.config[limit.setting]):
+            if not limiter.test(item, "sms", limit.scope, keys[limit.scope]):
+                reset = limiter.get_window_stats(item, "sms", limit.scope, keys[limit.scope])
+                raise _too_many(limit.scope, reset.reset_time)
+    _check_budget(connection, phone.country)
+    for limit in LIMITS:
+        for item in parse_many(current_app.config[limit.setting]):
+            limiter.hit(item, "sms", limit.scope, keys[limit.scope])
+
+
+def _too_many(scope: str, reset_time: float) -> TooManyMessages:
+    seconds = max(int(reset_time - time.time()), 1)
+    minutes = math.ceil(seconds / 60)
+    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    subject = "this number" if scope == "number" else "here"
+    return TooManyMessages(
+        f"Too many codes were sent to {subject}. Try again in {when}.", retry_after_seconds=seconds
+    )
+
+
+def _limiter() -> MovingWindowRateLimiter:
+    limiter = current_app.extensions.get(EXTENSION_KEY)
+    if limiter is None:
+        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+        limiter = current_app.extensions[EXTENSION_KEY] = MovingWindowRateLimiter(storage)
+    return limiter
+
+
+def _day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def sent_today(country: str, now: datetime | None = None) -> int:
+    """SMS queued today (UTC) to numbers of `country`, resends included."""
+    since = _day_start(now or utcnow())
+    return db.session.scalar(
+        select(func.count(OutboxMessage.id))
+        .join(LoginTicket, OutboxMessage.ticket_id == LoginTicket.id)
+        .where(
+            OutboxMessage.channel == "sms",
+            OutboxMessage.created_at >= since,
+            LoginTicket.country == country,
+        )
+    )
+
+
+def _check_budget(connection: Connection, country: str) -> None:
+    budget = connection.daily_budget
+    if budget is None or sent_today(country) < budget:
+        return
+    since = _day_start(utcnow())
+    already = db.session.scalar(
+        select(func.count(Event.id)).where(
+            Event.type == "sms.budget_exhausted",
+            Event.created_at >= since,
+            Event.detail["country"].as_string() == country,
+        )
+    )
+    if not already:
+        events.record("sms.budget_exhausted", connection="sms", country=country, budget=budget)
+        db.session.commit()
+        current_app.logger.warning("SMS budget for %s reached (%d today)", country, budget)
+    raise BudgetExhausted(
+        "We can't send more text messages to this country today. Try again tomorrow, "
+        "or sign in another way."
+    )
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """One country's day: codes sent by SMS, sign-ins verified, and the ratio."""
+
+    day: str
+    country: str
+    sent: int
+    verified: int
+
+    @property
+    def completion_rate(self) -> float:
+        return self.verified / self.sent if self.sent else 0.0
+
+
+def daily_stats(days: int = 7, now: datetime | None = None) -> list[DayStats]:
+    """Per UTC day and country, newest first: tickets that sent an SMS, and how many
+    of those ended in a sign-in. A low completion rate is the sign of pumping."""
+    since = _day_start(now or utcnow()) - timedelta(days=max(days, 1) - 1)
+    day = func.date(LoginTicket.created_at)
+    rows = db.session.execute(
+        select(
+            day,
+            LoginTicket.country,
+            func.count(LoginTicket.id),
+            func.count(LoginTicket.user_id),
+        )
+        .where(
+            LoginTicket.connection == "sms",
+            LoginTicket.deliver.is_(True),
+            LoginTicket.created_at >= since,
+        )
+        .group_by(day, LoginTicket.country)
+        .order_by(day.desc(), LoginTicket.country)
+    ).all()
+    return [DayStats(str(d), country or "??", sent, done) for d, country, sent, done in rows]
