@@ -16,7 +16,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 MAX_PHONE_LENGTH = 40
 FALLBACK_COUNTRY = "US"
 # Digits after the country code that make a number prefix (see Phone.prefix).
-PREFIX_DIGITS = 3
+PREFIX_DIGITS = 5
 # Types that can receive an SMS. FIXED_LINE_OR_MOBILE covers plans (US, CA, …)
 # where the two cannot be told apart from the number alone.
 MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -37,7 +37,7 @@ class Phone:
     @property
     def prefix(self) -> str:
         """The country code and the first digits after it (a range that SMS pumping
-        abuses as a block), e.g. `+44740` for `+447400123456`."""
+        abuses as a block), e.g. `+4474001` for `+447400123456`."""
         number = phonenumbers.parse(self.e164)
         national = phonenumbers.national_significant_number(number)
         return f"+{number.country_code}{national[:PREFIX_DIGITS]}"

@@ -102,6 +102,13 @@ def csrf_token(html: str) -> str:
     return hidden_field(html, "csrf_token")
 
 
+def selected_country(html: str) -> str:
+    """The country the phone page's picker starts on."""
+    found = re.search(r'<option value="([A-Z]{2})"[^>]*\bselected\b', html)
+    assert found, "no country is selected on the page"
+    return found.group(1)
+
+
 def query_of(url: str) -> dict[str, str]:
     """The query parameters of a URL, one value each."""
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
@@ -193,10 +200,15 @@ class RelyingApp:
         callbacks: tuple[str, ...] = ("https://app.example/cb",),
         logout_urls: tuple[str, ...] = (),
         name: str = "Example App",
+        connections: tuple[str, ...] = ("email",),
     ) -> RelyingApp:
         with app.app_context():
             client, secret = create_client(
-                name, list(callbacks), client_type=client_type, logout_urls=list(logout_urls)
+                name,
+                list(callbacks),
+                client_type=client_type,
+                logout_urls=list(logout_urls),
+                connections=connections,
             )
             client_id = client.client_id
         verifier, challenge = pkce_pair()
@@ -273,6 +285,16 @@ class LoginPage:
         data = {**form.fields, "email": email, **changes}
         data = {key: value for key, value in data.items() if value is not None}
         response = self._saw(self.client.post("/login/start", data=data))
+        if response.status_code == 303:
+            self.code_url = response.headers["Location"]
+        return response
+
+    def submit_phone(self, phone_number: str, country: str = "US", **changes: str | None):
+        """Pick a country, type a number on the phone page and press Continue."""
+        form = form_posting_to(self.page, "/login/start/sms")
+        data = {**form.fields, "country": country, "phone_number": phone_number, **changes}
+        data = {key: value for key, value in data.items() if value is not None}
+        response = self._saw(self.client.post("/login/start/sms", data=data))
         if response.status_code == 303:
             self.code_url = response.headers["Location"]
         return response
