@@ -103,9 +103,9 @@ def _too_many(scope: str, reset_time: float) -> TooManyMessages:
     seconds = max(int(reset_time - time.time()), 1)
     minutes = math.ceil(seconds / 60)
     when = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    subject = "this number" if scope == "number" else "here"
+    what = "were sent to this number" if scope == "number" else "were asked for"
     return TooManyMessages(
-        f"Too many codes were sent to {subject}. Try again in {when}.", retry_after_seconds=seconds
+        f"Too many codes {what}. Try again in {when}.", retry_after_seconds=seconds
     )
 
 

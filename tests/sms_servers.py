@@ -45,6 +45,20 @@ class _Server:
     received: list[Received] = field(default_factory=list)
     status: int = 200
     delay: float = 0.0
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> Received:
+        """Block until `count` requests have arrived (a background sender); the newest."""
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), (
+                f"{len(self.received)} of {count} SMS arrived"
+            )
+            return self.received[-1]
+
+    def record(self, received: Received) -> None:
+        with self.arrived:
+            self.received.append(received)
+            self.arrived.notify_all()
 
     def __enter__(self):
         owner = self
@@ -86,7 +100,7 @@ class SmsGateway(_Server):
     """Auth0-style custom SMS gateway."""
 
     def handle(self, handler, raw: str) -> None:
-        self.received.append(Received(handler.path, dict(handler.headers), json.loads(raw)))
+        self.record(Received(handler.path, dict(handler.headers), json.loads(raw)))
         if self.delay:
             time.sleep(self.delay)
         self.reply(handler, self.status, {"ok": 200 <= self.status < 300})
@@ -105,7 +119,7 @@ class TwilioApi(_Server):
 
     def handle(self, handler, raw: str) -> None:
         form = {key: values[0] for key, values in parse_qs(raw).items()}
-        self.received.append(Received(handler.path, dict(handler.headers), form))
+        self.record(Received(handler.path, dict(handler.headers), form))
         expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         if handler.headers.get("Authorization") != expected:
             self.reply(handler, 401, {"code": 20003, "message": "Authenticate", "status": 401})

@@ -7,8 +7,8 @@ import re
 import pytest
 from helpers import (
     LoginPage,
-    form_posting_to,
     RelyingApp,
+    form_posting_to,
     messages_to,
     query_of,
     selected_country,

@@ -26,7 +26,7 @@ def register_client(state):
         client_id=DEMO_CLIENT_ID,
         client_secret=secret,
         server_metadata_url=f"{app.config['ISSUER']}/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid email", "code_challenge_method": "S256"},
+        client_kwargs={"scope": "openid email phone", "code_challenge_method": "S256"},
     )
 
 

@@ -1,0 +1,83 @@
+"""A person signs in to the demo app by SMS, in Debian's chromium: picks a country,
+types a national number, reads the code from the SMS gateway and types it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from live_server import live_server  # noqa: F401  (the fixture)
+from sms_servers import SmsGateway
+
+from app.connections import update_connection
+from app.demo import ensure_demo_client
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def gateway():
+    with SmsGateway() as server:
+        yield server
+
+
+@pytest.fixture
+def demo_server(live_server, gateway):  # noqa: F811
+    server = live_server(DEMO=True, **gateway.config(DISPATCHER_THREAD=True))
+    with server.app.app_context():
+        ensure_demo_client()
+        update_connection("sms", allowed_countries=["US", "GB", "DE"])
+    return server
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_sign_in_to_the_demo_app_with_an_sms_code(
+    browser, demo_server, gateway, javascript, viewport
+):
+    context = browser.new_context(
+        java_script_enabled=javascript, viewport={"width": viewport[0], "height": viewport[1]}
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{demo_server.url}/demo/")
+        page.get_by_role("link", name="Sign in").click()
+        page.get_by_role("link", name="Phone").click()
+
+        if javascript:
+            picker = page.get_by_role("combobox", name="Country")
+            picker.click()
+            picker.fill("king")
+            options = page.get_by_role("option")
+            assert options.all_inner_texts() == ["United Kingdom (+44)"]
+            picker.press("Enter")
+            assert picker.input_value() == "United Kingdom (+44)"
+            picker.fill("+49")  # by dialing code, then with the keyboard only
+            picker.press("ArrowDown")
+            picker.press("Enter")
+            assert picker.input_value() == "Germany (+49)"
+            picker.fill("unit")
+            picker.press("ArrowDown")  # Germany is gone: United Kingdom, United States
+            picker.press("ArrowUp")
+            picker.press("Enter")
+            assert picker.input_value() == "United Kingdom (+44)"
+        else:
+            page.get_by_label("Country").select_option("GB")
+        page.get_by_label("Phone number").fill("07400 123456")
+        page.get_by_role("button", name="Continue").click()
+        assert "+44 7400 123456" in page.locator("main").inner_text()
+
+        sms = gateway.wait_for(1)
+        assert sms.body["recipient"] == "+447400123456"
+        page.get_by_label("Code").fill(sms.code)
+        page.get_by_role("button", name="Continue").click()
+
+        page.wait_for_url(f"{demo_server.url}/demo/")
+        text = page.locator("body").inner_text()
+        assert "Signed in as +447400123456" in text
+        assert "phone_number_verified" in text
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = f"demo-sms-signed-in-{'js' if javascript else 'nojs'}-{viewport[0]}.png"
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    finally:
+        context.close()
