@@ -53,7 +53,18 @@
 
   function render(query) {
     const q = query.trim().toLowerCase().replace(/^\+/, "");
-    shown = options.filter((o) => !q || o.search.includes(q) || o.dial.slice(1).startsWith(q));
+    // Names that start with what was typed first, then a word that does, then the rest.
+    const rank = (o) => {
+      if (!q) return 0;
+      if (o.search.startsWith(q) || o.dial.slice(1).startsWith(q)) return 1;
+      if (o.search.includes(" " + q)) return 2;
+      return o.search.includes(q) ? 3 : 0;
+    };
+    shown = options
+      .map((o) => [rank(o), o])
+      .filter(([r]) => !q || r > 0)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, o]) => o);
     list.replaceChildren(
       ...shown.map((o, i) => {
         const item = document.createElement("li");

@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import flask
 from werkzeug.serving import make_server
 
-from app import create_app, themes
-from app.web.forms import ActionForm, CodeForm, EmailForm
+from app import create_app, phones, themes
+from app.web.forms import ActionForm, CodeForm, EmailForm, PhoneForm
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -62,8 +62,28 @@ def sample_pages() -> dict[str, tuple[str, dict]]:
         "ticket_id": "sample",
         "back_url": BACK_URL,
     }
+    switch = {"email": BACK_URL + "&connection=email", "sms": BACK_URL + "&connection=sms"}
+    phone = {
+        "form": PhoneForm(formdata=None, country="GB"),
+        "countries": phones.countries("en"),
+        "switch": switch,
+        "error": None,
+    }
     pages = {
         "email": ("login/email.html", {"form": EmailForm(formdata=None), "error": None}),
+        "email-switch": (
+            "login/email.html",
+            {"form": EmailForm(formdata=None), "error": None, "switch": switch},
+        ),
+        "phone": ("login/phone.html", phone),
+        "phone-error": (
+            "login/phone.html",
+            phone | {"error": "Too many codes were sent to this number. Try again in 7 minutes."},
+        ),
+        "code-sms": (
+            "login/code.html",
+            code | {"channel": "sms", "recipient": "+44 7400 123456"},
+        ),
         "email-error": (
             "login/email.html",
             {"form": EmailForm(formdata=None), "error": "That doesn't look like an email address."},
