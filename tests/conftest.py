@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sms_servers import SmsGateway, TwilioApi
 from smtp_server import SmtpSink
 
 from app import create_app
@@ -55,6 +56,20 @@ def smtp_server():
     """A real SMTP server (aiosmtpd) on a free loopback port."""
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture
+def gateway():
+    """A custom SMS gateway (Auth0's contract) on a free loopback port."""
+    with SmsGateway() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio():
+    """A server speaking Twilio's Messages API on a free loopback port."""
+    with TwilioApi() as server:
+        yield server
 
 
 @pytest.fixture

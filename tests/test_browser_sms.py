@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 from live_server import live_server  # noqa: F401  (the fixture)
-from sms_servers import SmsGateway
 
 from app.connections import update_connection
 from app.demo import ensure_demo_client
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture
-def gateway():
-    with SmsGateway() as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
-from sms_servers import SmsGateway, TwilioApi
+from sms_servers import SmsGateway
 from sqlalchemy import select
 
 from app.delivery import dispatcher
@@ -21,18 +21,6 @@ from app.models import Event, OutboxMessage
 
 PHONE = "+447400123456"
 SECRET = "gateway-secret-that-is-long-enough-0123456789"
-
-
-@pytest.fixture
-def twilio():
-    with TwilioApi() as server:
-        yield server
-
-
-@pytest.fixture
-def gateway():
-    with SmsGateway() as server:
-        yield server
 
 
 def ask_for_code(app, phone: str = PHONE, user_agent: str = "Phone Browser/1.0"):

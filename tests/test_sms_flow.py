@@ -178,18 +178,16 @@ def test_resend_sends_the_same_code_by_sms(app, relying_app, person):
     assert first.code == second.code
 
 
-def test_a_provider_refusal_is_explained_on_the_code_page(make_app):
-    from sms_servers import TwilioApi
-
-    with TwilioApi() as twilio:
-        twilio.fail_with(400, 21211)
-        app = make_app(**twilio.config())
-        relying_app = RelyingApp.register(app, connections=("sms",))
-        person = LoginPage(app.test_client())
-        person.open_authorize(**relying_app.authorize_params())
-        person.submit_phone(PHONE)
-        with app.app_context():
-            dispatcher.dispatch_due()
-        person.open_code_page()
-        assert "This phone number is not valid." in visible_text(person.page)
-        assert len(twilio.received) == 1
+def test_a_provider_refusal_is_explained_on_the_code_page(make_app, twilio):
+    twilio.fail_with(400, 21211)
+    app = make_app(**twilio.config())
+    relying_app = RelyingApp.register(app, connections=("sms",))
+    person = LoginPage(app.test_client())
+    person.open_authorize(**relying_app.authorize_params())
+    person.submit_phone(PHONE)
+    assert "not valid" not in visible_text(person.open_code_page().get_data(as_text=True))
+    with app.app_context():
+        dispatcher.dispatch_due()
+    person.open_code_page()
+    assert "This phone number is not valid." in visible_text(person.page)
+    assert len(twilio.received) == 1

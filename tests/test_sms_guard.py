@@ -5,19 +5,12 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 from helpers import LoginPage, RelyingApp, visible_text
-from sms_servers import SmsGateway
 from sqlalchemy import select
 
 from app.connections import update_connection
 from app.delivery import dispatcher
 from app.extensions import db
 from app.models import Event, OutboxMessage
-
-
-@pytest.fixture
-def gateway():
-    with SmsGateway() as server:
-        yield server
 
 
 @pytest.fixture

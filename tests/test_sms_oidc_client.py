@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import secrets
 
-import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from helpers import form_posting_to, query_of, visible_text
 from live_server import live_server  # noqa: F401  (the fixture)
-from sms_servers import SmsGateway
 from test_oidc_client import verify_id_token
 
 from app.clients import create_client
@@ -18,12 +16,6 @@ from app.clients import create_client
 TIMEOUT = 10
 PHONE = "+447400123456"
 CALLBACK = "https://app.example/cb"
-
-
-@pytest.fixture
-def gateway():
-    with SmsGateway() as server:
-        yield server
 
 
 def test_a_relying_app_signs_a_person_in_by_sms(live_server, gateway):  # noqa: F811

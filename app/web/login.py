@@ -153,16 +153,7 @@ def start():
     except InvalidAddress as error:
         return show_email_step(client, params, str(error), typed=(form.email.data or "")[:320])
 
-    cookie = _binding_cookie() or binding.new_value()
-    ticket = passwordless.start(
-        "email",
-        email,
-        client=client,
-        authorize_params=params,
-        binding_value=cookie,
-        requester=_requester(),
-    )
-    return _to_code_page(ticket, cookie)
+    return _start_and_show_code_page("email", email, client, params)
 
 
 @bp.post("/login/start/sms")
@@ -180,23 +171,23 @@ def start_sms():
         phone = phones.parse_phone(
             typed, country, mobile_only=current_app.config["SMS_MOBILE_ONLY"]
         )
-        cookie = _binding_cookie() or binding.new_value()
-        ticket = passwordless.start(
-            "sms",
-            phone.e164,
-            client=client,
-            authorize_params=params,
-            binding_value=cookie,
-            requester=_requester(),
-        )
+        return _start_and_show_code_page("sms", phone.e164, client, params)
     except (phones.InvalidPhone, sms_guard.SmsRefused) as error:
         status = getattr(error, "status", 400)
         return show_phone_step(client, params, str(error), typed, country, status)
-    return _to_code_page(ticket, cookie)
 
 
-def _to_code_page(ticket, cookie: str):
-    """Off to the code page, with this browser's binding cookie."""
+def _start_and_show_code_page(connection: str, recipient: str, client: Client, params: dict):
+    """Open a ticket for this browser and send it to the code page, with its binding cookie."""
+    cookie = _binding_cookie() or binding.new_value()
+    ticket = passwordless.start(
+        connection,
+        recipient,
+        client=client,
+        authorize_params=params,
+        binding_value=cookie,
+        requester=_requester(),
+    )
     response = redirect(url_for("login.code_step", ticket_id=ticket.id), 303)
     response.set_cookie(
         current_app.config["BINDING_COOKIE_NAME"],
