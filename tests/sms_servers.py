@@ -120,6 +120,8 @@ class TwilioApi(_Server):
     def handle(self, handler, raw: str) -> None:
         form = {key: values[0] for key, values in parse_qs(raw).items()}
         self.record(Received(handler.path, dict(handler.headers), form))
+        if self.delay:
+            time.sleep(self.delay)
         expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         if handler.headers.get("Authorization") != expected:
             self.reply(handler, 401, {"code": 20003, "message": "Authenticate", "status": 401})

@@ -111,6 +111,15 @@ def test_twilio_with_wrong_credentials_fails_without_retrying(make_app, twilio, 
     assert "wrong" not in caplog.text
 
 
+def test_a_twilio_api_that_hangs_times_out(make_app, twilio):
+    twilio.delay = 1.0
+    app = make_app(**twilio.config(SMS_TIMEOUT=0.2))
+    ask_for_code(app)
+    [(status, tries, error)] = outbox_rows(app)
+    assert (status, tries) == ("pending", 1)
+    assert error.startswith("twilio ") and "Timeout" in error
+
+
 # --- Gateway ------------------------------------------------------------------------
 
 

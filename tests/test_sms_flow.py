@@ -14,6 +14,7 @@ from helpers import (
     selected_country,
     userinfo,
     visible_text,
+    wrong_code_for,
 )
 
 from app.connections import update_connection
@@ -191,3 +192,38 @@ def test_a_provider_refusal_is_explained_on_the_code_page(make_app, twilio):
     person.open_code_page()
     assert "This phone number is not valid." in visible_text(person.page)
     assert len(twilio.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("ui_locales", "accept_language"),
+    [
+        ("../../etc/passwd", "*;q=0.5"),
+        ("zz-ZZ-xxxxxxxx", "x" * 80),
+        ("de-XX en-GB", "en-GB;q=nonsense"),
+    ],
+)
+def test_hostile_language_values_still_show_the_phone_screen(
+    client, relying_app, ui_locales, accept_language
+):
+    page = client.get(
+        "/authorize",
+        query_string=relying_app.authorize_params(connection="sms", ui_locales=ui_locales),
+        headers={"Accept-Language": accept_language},
+    )
+    assert page.status_code == 200
+    assert selected_country(page.get_data(as_text=True)) in ("US", "GB")
+
+
+def test_a_new_code_refused_by_the_limits_says_when_to_try_again(make_app):
+    app = make_app(SMS_NUMBER_RATE_LIMIT="1 per hour")
+    relying_app = RelyingApp.register(app, connections=("sms",))
+    person = LoginPage(app.test_client())
+    person.open_authorize(**relying_app.authorize_params())
+    person.submit_phone(PHONE)
+    person.open_code_page()
+    for _ in range(3):
+        person.enter_code(wrong_code_for(person.read_code(PHONE)))
+    refused = person.restart()
+    assert refused.status_code == 429
+    assert "Try again in 60 minutes." in visible_text(person.page)
+    assert len(messages_to(app, PHONE)) == 1
