@@ -110,7 +110,6 @@ def show_phone_step(
     form.phone_number.data = typed or (hint if hint[:1] in "+0123456789" else "")
     picked = country if phones.is_country(country) else None
     form.country.data = picked or phones.default_country(connection.default_country, allowed, tags)
-    tags = _language_tags(params)
     return _page(
         "login/phone.html",
         client,
