@@ -38,7 +38,7 @@ NATIVE_LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 _CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
-_UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections")
+_UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections", "initiate_login_uri")
 
 
 class InvalidClient(ValueError):
@@ -70,6 +70,7 @@ def create_client(
     origins: Iterable[str] = (),
     logout_urls: Iterable[str] = (),
     connections: Iterable[str] = ("email",),
+    initiate_login_uri: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; return it and its plaintext secret (None for public clients).
 
@@ -84,6 +85,7 @@ def create_client(
         web_origins=validate_origins(origins),
         logout_urls=validate_logout_urls(logout_urls),
         connections=validate_connections(connections),
+        initiate_login_uri=validate_initiate_login_uri(initiate_login_uri),
     )
     secret = None
     if client_type == "regular":
@@ -98,7 +100,8 @@ def create_client(
 
 
 def update_client(client: Client, **changes: Any) -> Client:
-    """Change a client's name, callbacks, origins, logout URLs or connections.
+    """Change a client's name, callbacks, origins, logout URLs, connections or
+    initiate-login URL ("" or None removes it).
 
     Only the given keys change; every new value is validated before anything is stored.
     """
@@ -118,6 +121,8 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated["logout_urls"] = validate_logout_urls(changes["logout_urls"])
     if "connections" in changes:
         validated["connections"] = validate_connections(changes["connections"])
+    if "initiate_login_uri" in changes:
+        validated["initiate_login_uri"] = validate_initiate_login_uri(changes["initiate_login_uri"])
     for attribute, value in validated.items():
         setattr(client, attribute, value)
     events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))
@@ -278,6 +283,23 @@ def validate_logout_url(url: str) -> str:
     if parts.scheme == "http":
         _require_loopback(url, parts, "Logout URL")
     return url
+
+
+def validate_initiate_login_uri(uri: str | None) -> str | None:
+    """Where a magic link opened on another device sends the browser so that the app
+    starts a fresh sign-in there (OIDC third-party-initiated login): https, or http on
+    loopback during development; "" or None means none."""
+    if uri is None or uri == "":
+        return None
+    parts = _split(uri, "Initiate-login URL")
+    if parts.scheme not in ("http", "https"):
+        raise InvalidClient(
+            f"Initiate-login URL {uri!r} must start with https:// (or http:// locally)."
+        )
+    _require_host(uri, parts, "Initiate-login URL")
+    if parts.scheme == "http":
+        _require_loopback(uri, parts, "Initiate-login URL")
+    return uri
 
 
 def _split(uri: str, what: str) -> SplitResult:

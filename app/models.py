@@ -50,6 +50,9 @@ class Client(db.Model):
     logo_url: Mapped[str | None] = mapped_column(String(500))
     primary_color: Mapped[str | None] = mapped_column(String(16))
     background_color: Mapped[str | None] = mapped_column(String(16))
+    # OIDC third-party-initiated login: where a magic link opened on another
+    # device sends the browser so that the app starts a fresh flow there.
+    initiate_login_uri: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -130,6 +133,11 @@ class LoginTicket(db.Model):
     authorize_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     code_hash: Mapped[str] = mapped_column(String(64))
     link_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    # Number matching for a link opened in another browser: the waiting page shows
+    # it, the link page asks for it; a match approves the ticket for the first browser.
+    match_number: Mapped[str | None] = mapped_column(String(2))
+    approved_at: Mapped[datetime | None] = mapped_column()
+    replaced_by: Mapped[str | None] = mapped_column(String(64))
     binding_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()

@@ -56,6 +56,7 @@ def test_create_prints_one_json_object(runner, app):
         "origins",
         "logout_urls",
         "connections",
+        "initiate_login_uri",
         "created",
     }
     assert data["name"] == "Shop"

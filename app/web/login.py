@@ -83,7 +83,7 @@ def start():
         binding_value=cookie,
         requester=_requester(),
     )
-    response = redirect(url_for("login.code_step", ticket_id=ticket.id), 303)
+    response = redirect(waiting_url(ticket), 303)
     response.set_cookie(
         current_app.config["BINDING_COOKIE_NAME"],
         cookie,
@@ -94,6 +94,13 @@ def start():
         path="/",
     )
     return response
+
+
+def waiting_url(ticket, notice: str | None = None) -> str:
+    """Where a browser waits after asking: "Check your email" for a link, else the code page."""
+    if ticket.link_nonce_hash:
+        return url_for("links.wait", ticket_id=ticket.id, notice=notice)
+    return url_for("login.code_step", ticket_id=ticket.id, notice=notice)
 
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
@@ -112,7 +119,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
     )
 
 
-def _dead_page(ticket_id: str, failure: passwordless.LoginError):
+def dead_page(ticket_id: str, failure: passwordless.LoginError):
     """No dead ends: every failure explains itself and offers the next step."""
     if isinstance(failure, passwordless.TicketNotFound):
         return error_page(
@@ -140,7 +147,7 @@ def code_step(ticket_id: str):
         ticket = passwordless.load(ticket_id, _binding_cookie())
         passwordless.check_alive(ticket)
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
+        return dead_page(ticket_id, failure)
     return _code_page(ticket, notice=NOTICES.get(request.args.get("notice", "")))
 
 
@@ -159,7 +166,7 @@ def verify(ticket_id: str):
     except passwordless.SignInRefused:
         return error_page(403, "You can't sign in here", "Contact the app's support team.")
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
+        return dead_page(ticket_id, failure)
     try:
         return oidc.complete_authorization(sign_in)
     except OAuth2Error as error:
@@ -171,10 +178,10 @@ def verify(ticket_id: str):
 def resend(ticket_id: str):
     ActionForm()
     try:
-        passwordless.resend(ticket_id, _binding_cookie(), _requester())
+        ticket = passwordless.resend(ticket_id, _binding_cookie(), _requester())
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
-    return redirect(url_for("login.code_step", ticket_id=ticket_id, notice="resent"), 303)
+        return dead_page(ticket_id, failure)
+    return redirect(waiting_url(ticket, notice="resent"), 303)
 
 
 @bp.post("/login/restart/<ticket_id>")
@@ -184,5 +191,5 @@ def restart(ticket_id: str):
     try:
         ticket = passwordless.restart(ticket_id, _binding_cookie(), _requester())
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
-    return redirect(url_for("login.code_step", ticket_id=ticket.id, notice="new"), 303)
+        return dead_page(ticket_id, failure)
+    return redirect(waiting_url(ticket, notice="new"), 303)
