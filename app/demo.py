@@ -32,5 +32,6 @@ def ensure_demo_client() -> tuple[Client, bool]:
     client.client_secret_hash = sha256_hex(demo_secret())
     client.redirect_uris = [f"{base}/demo/callback"]
     client.logout_urls = [f"{base}/demo/"]
+    client.initiate_login_uri = f"{base}/demo/login"
     db.session.commit()
     return client, created
