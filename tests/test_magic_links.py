@@ -501,3 +501,32 @@ def test_events_never_hold_the_link_or_the_number(app, relying):
         types = [e.type for e in db.session.scalars(select(Event))]
     assert token not in dumped and token[:20] not in dumped
     assert "login.link_approved" in types
+
+
+@pytest.mark.parametrize(
+    "page", ["login/link_here.html", "login/link_sent.html", "login/wait.html"]
+)
+def test_link_pages_escape_what_they_show(app, page):
+    import flask
+
+    from app import themes
+    from app.web.forms import ActionForm
+
+    hostile = '<script>alert("x")</script>'
+    with app.test_request_context():
+        flask.g.csp_nonce = "n"
+        html = flask.render_template(
+            themes.template_for(page, "lock"),
+            client=None,
+            token="t",
+            ticket_id="t",
+            recipient=hostile,
+            match_number="42",
+            approved=False,
+            form=ActionForm(formdata=None),
+            resend_form=ActionForm(formdata=None),
+            finish_form=ActionForm(formdata=None),
+            back_url="/authorize",
+        )
+    assert hostile not in html
+    assert "&lt;script&gt;" in html

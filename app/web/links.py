@@ -6,6 +6,8 @@ that signs someone in is a POST with a CSRF token. Thin views over app/magic_lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from authlib.oauth2 import OAuth2Error
 from flask import (
     Blueprint,
@@ -78,15 +80,15 @@ def wait_status(ticket_id: str):
 @limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def finish(ticket_id: str):
     ActionForm()
-    try:
-        sign_in = magic_links.finish_approved(ticket_id, _binding_cookie(), _requester())
-    except magic_links.NotApproved:
-        return redirect(url_for("links.wait", ticket_id=ticket_id), 303)
-    except passwordless.SignInRefused:
-        return _refused()
-    except passwordless.LoginError as failure:
+
+    def failed(failure: passwordless.LoginError):
+        if isinstance(failure, magic_links.NotApproved):
+            return redirect(url_for("links.wait", ticket_id=ticket_id), 303)
         return dead_page(ticket_id, failure)
-    return _complete(sign_in)
+
+    return _sign_in(
+        lambda: magic_links.finish_approved(ticket_id, _binding_cookie(), _requester()), failed
+    )
 
 
 # --- The link ------------------------------------------------------------------------
@@ -110,15 +112,13 @@ def open_link(token: str):
 @limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def confirm(token: str):
     ActionForm()
-    try:
-        sign_in = magic_links.verify_link(token, _binding_cookie(), _requester())
-    except passwordless.OtherBrowser:
-        return redirect(url_for("links.open_link", token=token), 303)
-    except passwordless.SignInRefused:
-        return _refused()
-    except passwordless.LoginError as failure:
+
+    def failed(failure: passwordless.LoginError):
+        if isinstance(failure, passwordless.OtherBrowser):
+            return redirect(url_for("links.open_link", token=token), 303)
         return _link_ended(token, failure)
-    return _complete(sign_in)
+
+    return _sign_in(lambda: magic_links.verify_link(token, _binding_cookie(), _requester()), failed)
 
 
 @bp.post("/login/link/<token>/approve")
@@ -228,7 +228,14 @@ def _link_ended(token: str, failure: passwordless.LoginError):
     )
 
 
-def _complete(sign_in: passwordless.SignIn):
+def _sign_in(step: Callable[[], passwordless.SignIn], failed: Callable):
+    """Run a sign-in step: success goes back to the app, a failure to `failed`'s page."""
+    try:
+        sign_in = step()
+    except passwordless.SignInRefused:
+        return _refused()
+    except passwordless.LoginError as failure:
+        return failed(failure)
     try:
         return oidc.complete_authorization(sign_in)
     except OAuth2Error as error:
