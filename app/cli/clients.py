@@ -53,7 +53,7 @@ def _echo_client(client: Client) -> None:
         for value in values[1:]:
             click.echo(f"  {'':<13} {value}")
     click.echo(f"  connections:  {', '.join(data['connections'])}")
-    click.echo(f"  initiate login: {data['initiate_login_uri'] or '-'}")
+    click.echo(f"  initiate URL: {data['initiate_login_uri'] or '-'}")
     click.echo(f"  created:      {data['created']}")
 
 
