@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-import string
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -26,6 +25,7 @@ from .models import (
     Client,
     LoginTicket,
     OutboxMessage,
+    random_id,
     sha256_hex,
 )
 
@@ -35,7 +35,6 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 # RFC 8252 §8.3: native apps should use the loopback IP literal, not "localhost".
 NATIVE_LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 
-_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
 _UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections", "initiate_login_uri")
@@ -47,7 +46,7 @@ class InvalidClient(ValueError):
 
 def new_client_id() -> str:
     """A random, URL-safe client_id (letters and digits only, so it never looks like an option)."""
-    return "".join(secrets.choice(_CLIENT_ID_ALPHABET) for _ in range(24))
+    return random_id(24)
 
 
 def find_client(client_id: str) -> Client | None:

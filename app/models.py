@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +29,13 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def random_id(nbytes: int = 16) -> str:
-    return secrets.token_urlsafe(nbytes)
+ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def random_id(length: int = 24) -> str:
+    """A random identifier of letters and digits (24 give ~143 bits); never starts with '-',
+    so it is safe as a command-line argument and in URLs."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
 
 
 class Client(db.Model):
@@ -88,7 +94,7 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sub: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: random_id(18))
+    sub: Mapped[str] = mapped_column(String(64), unique=True, default=random_id)
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
@@ -126,7 +132,7 @@ class LoginTicket(db.Model):
 
     __tablename__ = "login_tickets"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=lambda: random_id(18))
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=random_id)
     connection: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     client_pk: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
