@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, logs, oidc, themes
     from .delivery import dispatcher
-    from .web import demo, dev, errors, login, security
+    from .web import demo, dev, errors, links, login, security
     from .web import oidc as oidc_views
 
     logs.init_app(app)
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(oidc_views.bp)
     app.register_blueprint(login.bp)
+    app.register_blueprint(links.bp)
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:

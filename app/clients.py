@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-import string
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -26,6 +25,7 @@ from .models import (
     Client,
     LoginTicket,
     OutboxMessage,
+    random_id,
     sha256_hex,
 )
 
@@ -35,10 +35,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 # RFC 8252 §8.3: native apps should use the loopback IP literal, not "localhost".
 NATIVE_LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 
-_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
-_UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections")
+_UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections", "initiate_login_uri")
 
 
 class InvalidClient(ValueError):
@@ -47,7 +46,7 @@ class InvalidClient(ValueError):
 
 def new_client_id() -> str:
     """A random, URL-safe client_id (letters and digits only, so it never looks like an option)."""
-    return "".join(secrets.choice(_CLIENT_ID_ALPHABET) for _ in range(24))
+    return random_id(24)
 
 
 def find_client(client_id: str) -> Client | None:
@@ -70,6 +69,7 @@ def create_client(
     origins: Iterable[str] = (),
     logout_urls: Iterable[str] = (),
     connections: Iterable[str] = ("email",),
+    initiate_login_uri: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; return it and its plaintext secret (None for public clients).
 
@@ -84,6 +84,7 @@ def create_client(
         web_origins=validate_origins(origins),
         logout_urls=validate_logout_urls(logout_urls),
         connections=validate_connections(connections),
+        initiate_login_uri=validate_initiate_login_uri(initiate_login_uri),
     )
     secret = None
     if client_type == "regular":
@@ -98,7 +99,8 @@ def create_client(
 
 
 def update_client(client: Client, **changes: Any) -> Client:
-    """Change a client's name, callbacks, origins, logout URLs or connections.
+    """Change a client's name, callbacks, origins, logout URLs, connections or
+    initiate-login URL ("" or None removes it).
 
     Only the given keys change; every new value is validated before anything is stored.
     """
@@ -118,6 +120,8 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated["logout_urls"] = validate_logout_urls(changes["logout_urls"])
     if "connections" in changes:
         validated["connections"] = validate_connections(changes["connections"])
+    if "initiate_login_uri" in changes:
+        validated["initiate_login_uri"] = validate_initiate_login_uri(changes["initiate_login_uri"])
     for attribute, value in validated.items():
         setattr(client, attribute, value)
     events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))
@@ -278,6 +282,23 @@ def validate_logout_url(url: str) -> str:
     if parts.scheme == "http":
         _require_loopback(url, parts, "Logout URL")
     return url
+
+
+def validate_initiate_login_uri(uri: str | None) -> str | None:
+    """Where a magic link opened on another device sends the browser so that the app
+    starts a fresh sign-in there (OIDC third-party-initiated login): https, or http on
+    loopback during development; "" or None means none."""
+    if uri is None or uri == "":
+        return None
+    parts = _split(uri, "Initiate-login URL")
+    if parts.scheme not in ("http", "https"):
+        raise InvalidClient(
+            f"Initiate-login URL {uri!r} must start with https:// (or http:// locally)."
+        )
+    _require_host(uri, parts, "Initiate-login URL")
+    if parts.scheme == "http":
+        _require_loopback(uri, parts, "Initiate-login URL")
+    return uri
 
 
 def _split(uri: str, what: str) -> SplitResult:

@@ -62,6 +62,10 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "START_RATE_LIMIT": "50 per hour",
     "VERIFY_RATE_LIMIT": "100 per hour",
+    "LINK_RENEW_RATE_LIMIT": "3 per hour",  # "send a new link", per link
+    # Magic links: how long a sign-in handed to another device waits for the
+    # app's initiate-login flow to come back to /authorize
+    "LINK_HANDOFF_MAX_AGE": 300,
     # Babel
     "BABEL_DEFAULT_LOCALE": "en",
 }

@@ -45,5 +45,6 @@ def ensure_demo_client() -> tuple[Client, bool]:
     if not sms.allowed_countries:
         sms.allowed_countries = [DEMO_COUNTRY]
         sms.default_country = sms.default_country or DEMO_COUNTRY
+    client.initiate_login_uri = f"{base}/demo/login"
     db.session.commit()
     return client, created

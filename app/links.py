@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 AUTHORIZE_REQUEST_SALT = "latchkey.authorize-request"
+MAGIC_LINK_SALT = "latchkey.magic-link"
+MAGIC_LINK_PATH = "/login/link/"
 
 
 class ExpiredToken(ValueError):
@@ -16,6 +19,14 @@ class ExpiredToken(ValueError):
 
 class BadToken(ValueError):
     """Not signed by us, or changed."""
+
+
+@dataclass(frozen=True)
+class MagicLink:
+    """What a magic link names: a ticket and the link's nonce (stored only hashed)."""
+
+    ticket_id: str
+    nonce: str
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -40,3 +51,33 @@ def load_authorize_request(token: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadToken()
     return data
+
+
+def magic_link_for(ticket_id: str, nonce: str) -> str:
+    """The full link for an email: the configured issuer, never the request's Host."""
+    token = _serializer(MAGIC_LINK_SALT).dumps({"t": ticket_id, "n": nonce})
+    return current_app.config["ISSUER"] + MAGIC_LINK_PATH + token
+
+
+def load_magic_link(token: str | None, max_age: int | None = None) -> MagicLink:
+    """Read a link's token; raises ExpiredToken (signed by us but older than
+    `max_age` seconds, the ticket's lifetime) or BadToken (changed or garbled)."""
+    try:
+        data = _serializer(MAGIC_LINK_SALT).loads((token or "")[:1000], max_age=max_age)
+    except SignatureExpired:
+        raise ExpiredToken() from None
+    except BadSignature:
+        raise BadToken() from None
+    link = _magic_link(data)
+    if link is None:
+        raise BadToken()
+    return link
+
+
+def _magic_link(data: Any) -> MagicLink | None:
+    if not isinstance(data, dict):
+        return None
+    ticket_id, nonce = data.get("t"), data.get("n")
+    if not (isinstance(ticket_id, str) and isinstance(nonce, str) and ticket_id and nonce):
+        return None
+    return MagicLink(ticket_id[:64], nonce[:64])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,8 +30,13 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def random_id(nbytes: int = 16) -> str:
-    return secrets.token_urlsafe(nbytes)
+ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def random_id(length: int = 24) -> str:
+    """A random identifier of letters and digits (24 give ~143 bits); never starts with '-',
+    so it is safe as a command-line argument and in URLs."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
 
 
 class Client(db.Model):
@@ -51,6 +57,9 @@ class Client(db.Model):
     logo_url: Mapped[str | None] = mapped_column(String(500))
     primary_color: Mapped[str | None] = mapped_column(String(16))
     background_color: Mapped[str | None] = mapped_column(String(16))
+    # OIDC third-party-initiated login: where a magic link opened on another
+    # device sends the browser so that the app starts a fresh flow there.
+    initiate_login_uri: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -89,7 +98,7 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sub: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: random_id(18))
+    sub: Mapped[str] = mapped_column(String(64), unique=True, default=random_id)
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
@@ -127,13 +136,18 @@ class LoginTicket(db.Model):
 
     __tablename__ = "login_tickets"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=lambda: random_id(18))
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=random_id)
     connection: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     client_pk: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     authorize_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     code_hash: Mapped[str] = mapped_column(String(64))
     link_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    # Number matching for a link opened in another browser: the waiting page shows
+    # it, the link page asks for it; a match approves the ticket for the first browser.
+    match_number: Mapped[str | None] = mapped_column(String(2))
+    approved_at: Mapped[datetime | None] = mapped_column()
+    replaced_by: Mapped[str | None] = mapped_column(String(64))
     binding_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()

@@ -1,5 +1,8 @@
 """Start, resend and verify a passwordless sign-in: the tickets' rules.
 
+Magic links (reading, verifying and approving them) live in app/magic_links.py
+and build on the pieces here.
+
 These functions take plain values and return plain results or raise a named
 error; they never touch the request.
 """
@@ -17,12 +20,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import update
 
-from . import binding, events, phones, sms_guard, users
+from . import binding, events, links, phones, sms_guard, users
 from .connections import get_connection
 from .delivery import dispatcher, outbox
 from .extensions import db
 from .messages import RenderedEmail, render_email, render_sms
-from .models import Client, Connection, LoginTicket, User, utcnow
+from .models import Client, Connection, LoginTicket, User, sha256_hex, utcnow
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class SignIn:
     """A verified sign-in: who, when, how, and the authorize request it completes."""
 
     user: User
-    ticket: LoginTicket
+    ticket: LoginTicket | None
     auth_time: int
     amr: list[str] = field(default_factory=list)
 
@@ -124,6 +127,28 @@ def start(
     the same answer; only those allowed to sign in get a message. An SMS first
     passes the fraud defences (sms_guard.SmsRefused when it may not go).
     """
+    return open_ticket(
+        connection_name,
+        recipient,
+        client=client,
+        authorize_params=authorize_params,
+        binding_hash=binding.hash_of(binding_value),
+        requester=requester,
+        language=language,
+    )
+
+
+def open_ticket(
+    connection_name: str,
+    recipient: str,
+    *,
+    client: Client | None,
+    authorize_params: dict[str, Any],
+    binding_hash: str,
+    requester: Requester = Requester(),
+    language: str = "en",
+) -> LoginTicket:
+    """`start` for a browser known by its binding hash (a new link for an old ticket)."""
     connection = get_connection(connection_name)
     country = None
     if connection_name == "sms":
@@ -133,12 +158,14 @@ def start(
     user = users.find_by_identity(connection_name, recipient)
     refusal = _refusal(user, connection.signup_allowed)
     code = generate_code(connection.code_length)
+    sends_link = connection_name == "email" and connection.send in ("link", "both")
+    nonce = secrets.token_urlsafe(16) if sends_link else None  # 128 bits
     ticket = LoginTicket(
         connection=connection_name,
         recipient=recipient,
         client_pk=client.id if client else None,
         authorize_params=dict(authorize_params),
-        binding_hash=binding.hash_of(binding_value),
+        binding_hash=binding_hash,
         expires_at=utcnow() + timedelta(seconds=connection.ttl_seconds),
         max_attempts=connection.max_attempts,
         deliver=refusal is None,
@@ -146,28 +173,36 @@ def start(
         user_agent=(requester.user_agent or "")[:300] or None,
         country=country,
         code_hash="",
+        link_nonce_hash=sha256_hex(nonce) if nonce else None,
+        match_number=str(10 + secrets.randbelow(90)) if nonce else None,
     )
     db.session.add(ticket)
     db.session.flush()
     ticket.code_hash = hash_code(ticket.id, code)
     if refusal is None:
-        message = _code_message(connection, recipient, code, client, language)
+        link = links.magic_link_for(ticket.id, nonce) if nonce else None
+        message = _code_message(connection, recipient, code, client, language, link=link)
         outbox.enqueue(
             connection_name, recipient, message, ticket_id=ticket.id, sender=_sender(connection)
         )
-    _record("login.start", ticket, requester, refused=refusal)
+    record("login.start", ticket, requester, refused=refusal, link=bool(nonce) or None)
     db.session.commit()
     dispatcher.wake()
     return ticket
 
 
 def _code_message(
-    connection: Connection, recipient: str, code: str, client: Client | None, language: str
+    connection: Connection,
+    recipient: str,
+    code: str,
+    client: Client | None,
+    language: str,
+    link: str | None = None,
 ) -> RenderedEmail | str:
-    """The message that carries a code: an email, or an SMS text, per connection."""
+    """The message that carries a code (and, by email, maybe a magic link), per connection."""
     common = {
         "code": code,
-        "send": "code",
+        "send": connection.send if link else "code",
         "application": _application(client),
         "connection": {"name": connection.name},
         "request_language": language,
@@ -185,7 +220,12 @@ def _code_message(
             **common,
         )
     return render_email(
-        "email_code", connection, language=language, user={"email": recipient}, **common
+        "email_link" if link else "email_code",
+        connection,
+        language=language,
+        user={"email": recipient},
+        link=link,
+        **common,
     )
 
 
@@ -246,7 +286,7 @@ def resend(ticket_id: str, binding_value: str | None, requester: Requester = Req
         sms_guard.admit(connection, phones.from_e164(ticket.recipient), requester.ip)
     if ticket.deliver:
         outbox.resend(ticket.id)
-    _record("login.resend", ticket, requester)
+    record("login.resend", ticket, requester)
     db.session.commit()
     dispatcher.wake()
     return ticket
@@ -285,25 +325,36 @@ def verify_code(
     correct = hmac.compare_digest(hash_code(ticket.id, typed), ticket.code_hash)
     if not (correct and ticket.deliver):
         raise _failure(ticket, requester)
+    return consume(ticket, requester, amr=_amr(ticket), attempt_reserved=True)
+
+
+def consume(
+    ticket: LoginTicket, requester: Requester, *, amr: list[str], attempt_reserved: bool = False
+) -> SignIn:
+    """Use the ticket up (once, even under races) and sign its recipient in."""
     now = utcnow()
+    values: dict[str, Any] = {"consumed_at": now}
+    if attempt_reserved:
+        values["failed_attempts"] = LoginTicket.failed_attempts - 1
     consumed = db.session.execute(
         update(LoginTicket)
         .where(LoginTicket.id == ticket.id, LoginTicket.consumed_at.is_(None))
-        .values(consumed_at=now, failed_attempts=LoginTicket.failed_attempts - 1)
+        .values(**values)
     ).rowcount
     if consumed != 1:
         db.session.rollback()
         raise TicketUsed()
+    db.session.refresh(ticket)
     user = _user_for(ticket)
     if user is None:
-        _record("login.refused", ticket, requester)
+        record("login.refused", ticket, requester)
         db.session.commit()
         raise SignInRefused()
     users.mark_signed_in(user, ticket.connection, ticket.recipient)
     ticket.user_id = user.id
-    _record("login.success", ticket, requester, user_id=user.id)
+    record("login.success", ticket, requester, user_id=user.id, amr=amr)
     db.session.commit()
-    return SignIn(user=user, ticket=ticket, auth_time=int(now.timestamp()), amr=_amr(ticket))
+    return SignIn(user=user, ticket=ticket, auth_time=int(now.timestamp()), amr=amr)
 
 
 def _reserve_attempt(ticket: LoginTicket) -> None:
@@ -326,7 +377,7 @@ def _reserve_attempt(ticket: LoginTicket) -> None:
 
 def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     tries_left = max(ticket.max_attempts - ticket.failed_attempts, 0)
-    _record("login.wrong_code", ticket, requester, tries_left=tries_left)
+    record("login.wrong_code", ticket, requester, tries_left=tries_left)
     db.session.commit()
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
 
@@ -344,7 +395,7 @@ def _amr(ticket: LoginTicket) -> list[str]:
     return ["otp", "sms"] if ticket.connection == "sms" else ["otp"]
 
 
-def _record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:
+def record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:
     detail = {k: v for k, v in detail.items() if v is not None}
     user_id = detail.pop("user_id", None)
     events.record(

@@ -11,7 +11,7 @@ from .models import SigningKey, random_id, utcnow
 def _new_key() -> SigningKey:
     key = RSAKey.generate_key(2048, private=True)
     pem = key.as_pem(private=True).decode()
-    return SigningKey(kid=random_id(12), private_pem=pem)
+    return SigningKey(kid=random_id(16), private_pem=pem)
 
 
 def current() -> SigningKey:

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.models import OutboxMessage
 
 CODE_IN_TEXT = re.compile(r"\b(\d{4,12})\b")
+LINK_IN_TEXT = re.compile(r"https?://\S+/login/link/[A-Za-z0-9_.-]+")
 
 
 # --- PKCE ---------------------------------------------------------------------
@@ -136,9 +137,17 @@ class Message:
 
     @property
     def code(self) -> str:
-        found = CODE_IN_TEXT.search(self.subject) or CODE_IN_TEXT.search(self.text)
+        text = LINK_IN_TEXT.sub(" ", self.text)  # a link's token may hold digits
+        found = CODE_IN_TEXT.search(self.subject) or CODE_IN_TEXT.search(text)
         assert found, f"no code in message {self.subject!r}"
         return found.group(1)
+
+    @property
+    def link(self) -> str:
+        """The magic link in the message (absolute, as the recipient sees it)."""
+        found = LINK_IN_TEXT.search(self.text)
+        assert found, f"no link in message {self.subject!r}"
+        return found.group(0)
 
 
 def messages_to(app: Flask, recipient: str) -> list[Message]:

@@ -21,7 +21,7 @@ import flask
 from werkzeug.serving import make_server
 
 from app import create_app, phones, themes
-from app.web.forms import ActionForm, CodeForm, EmailForm, PhoneForm
+from app.web.forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -104,6 +104,50 @@ def sample_pages() -> dict[str, tuple[str, dict]]:
     }
     for reason in ("expired", "attempts", "used", "other_browser"):
         pages[f"dead-{reason}"] = ("login/dead.html", dead | {"reason": reason})
+    pages |= link_pages()
+    return pages
+
+
+def link_pages() -> dict[str, tuple[str, dict]]:
+    """The magic-link pages (see app/web/links.py)."""
+    token = "sample-token"
+    device = {"browser": "Chrome", "system": "macOS", "time": "09:41", "minutes_ago": 2}
+    wait = {
+        "ticket_id": "sample",
+        "recipient": "alice@example.com",
+        "match_number": "42",
+        "approved": False,
+        "resend_form": ActionForm(formdata=None),
+        "finish_form": ActionForm(formdata=None),
+        "notice": None,
+        "back_url": BACK_URL,
+    }
+    elsewhere = {
+        "token": token,
+        "device": device,
+        "form": NumberForm(formdata=None),
+        "code_length": 6,
+        "can_continue_here": True,
+    }
+    dead = {"token": token, "can_renew": True, "renew_form": ActionForm(formdata=None)}
+    pages = {
+        "link-wait": ("login/wait.html", wait),
+        "link-wait-approved": ("login/wait.html", wait | {"approved": True}),
+        "link-open": ("login/link.html", {"token": token, "form": ActionForm(formdata=None)}),
+        "link-elsewhere": ("login/link_elsewhere.html", elsewhere),
+        "link-here": (
+            "login/link_here.html",
+            {"token": token, "recipient": "alice@example.com", "form": ActionForm(formdata=None)},
+        ),
+        "link-approved": ("login/link_approved.html", {"device": device}),
+        "link-sent": ("login/link_sent.html", {"recipient": "alice@example.com"}),
+    }
+    for reason in ("expired", "used", "wrong_number", "tampered"):
+        renew = reason != "tampered"
+        pages[f"link-dead-{reason}"] = (
+            "login/link_dead.html",
+            dead | {"reason": reason, "can_renew": renew},
+        )
     return pages
 
 

@@ -56,6 +56,7 @@ def test_create_prints_one_json_object(runner, app):
         "origins",
         "logout_urls",
         "connections",
+        "initiate_login_uri",
         "created",
     }
     assert data["name"] == "Shop"
@@ -490,3 +491,52 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert "Refreshed the demo client" in second.output
     with app.app_context():
         assert len(db.session.execute(select(Client)).all()) == 1
+
+
+# clients … --initiate-login-uri
+
+
+def test_initiate_login_uri_is_set_changed_and_cleared(runner, app):
+    data = create_shop(runner, "--initiate-login-uri", "https://shop.example.com/login")
+    assert data["initiate_login_uri"] == "https://shop.example.com/login"
+
+    client_id = data["client_id"]
+    changed = runner.invoke(
+        args=["clients", "update", client_id, "--initiate-login-uri", "http://127.0.0.1:8000/in"]
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "http://127.0.0.1:8000/in" in changed.output
+
+    cleared = runner.invoke(
+        args=["clients", "update", client_id, "--clear-initiate-login-uri", "--json"]
+    )
+    assert json.loads(cleared.output)["initiate_login_uri"] is None
+
+
+@pytest.mark.parametrize(
+    "uri, says",
+    [
+        ("http://shop.example.com/login", "must use https"),
+        ("ftp://shop.example.com/login", "must start with https://"),
+        ("https://shop.example.com/login#x", "must not contain a fragment"),
+        ("/login", "absolute URL"),
+    ],
+)
+def test_bad_initiate_login_uris_are_refused(runner, app, uri, says):
+    refused(
+        runner.invoke(
+            args=[
+                "clients",
+                "create",
+                "--name",
+                "Shop",
+                "--callback",
+                SHOP_CALLBACK,
+                "--initiate-login-uri",
+                uri,
+            ]
+        ),
+        says,
+    )
+    with app.app_context():
+        assert db.session.scalars(select(Client)).all() == []

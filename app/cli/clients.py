@@ -25,6 +25,7 @@ def client_as_dict(client: Client) -> dict[str, Any]:
         "origins": list(client.web_origins or []),
         "logout_urls": list(client.logout_urls or []),
         "connections": list(client.connections or []),
+        "initiate_login_uri": client.initiate_login_uri,
         "created": when(client.created_at),
     }
 
@@ -52,6 +53,7 @@ def _echo_client(client: Client) -> None:
         for value in values[1:]:
             click.echo(f"  {'':<13} {value}")
     click.echo(f"  connections:  {', '.join(data['connections'])}")
+    click.echo(f"  initiate URL: {data['initiate_login_uri'] or '-'}")
     click.echo(f"  created:      {data['created']}")
 
 
@@ -76,6 +78,11 @@ def _echo_secret(secret: str) -> None:
 @click.option(
     "--connections", default="email", show_default=True, help="Comma-separated: email,sms."
 )
+@click.option(
+    "--initiate-login-uri",
+    help="Where a magic link opened on another device sends the browser (OIDC "
+    "initiate_login_uri); lets that device sign in.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the new client as one JSON object.")
 def create_client_command(
     name: str,
@@ -84,6 +91,7 @@ def create_client_command(
     logout_urls: tuple[str, ...],
     client_type: str,
     connections: str,
+    initiate_login_uri: str | None,
     as_json: bool,
 ) -> None:
     """Register a relying app. A regular app's secret is shown once."""
@@ -95,6 +103,7 @@ def create_client_command(
             origins=origins,
             logout_urls=logout_urls,
             connections=split_connections(connections) or [],
+            initiate_login_uri=initiate_login_uri,
         )
     except client_rules.InvalidClient as error:
         raise fail_on(error) from None
@@ -145,6 +154,12 @@ def show_client_command(client_id: str, as_json: bool) -> None:
 @click.option("--logout-url", "logout_urls", multiple=True, help="Replaces all logout URLs.")
 @click.option("--clear-logout-urls", is_flag=True, help="Remove all logout URLs.")
 @click.option("--connections", help="Comma-separated: email,sms.")
+@click.option(
+    "--initiate-login-uri",
+    help="Where a magic link opened on another device sends the browser (OIDC "
+    "initiate_login_uri); lets that device sign in.",
+)
+@click.option("--clear-initiate-login-uri", is_flag=True, help="Remove the initiate-login URL.")
 @click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular apps only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
 def update_client_command(
@@ -156,6 +171,8 @@ def update_client_command(
     logout_urls: tuple[str, ...],
     clear_logout_urls: bool,
     connections: str | None,
+    initiate_login_uri: str | None,
+    clear_initiate_login_uri: bool,
     rotate_secret: bool,
     as_json: bool,
 ) -> None:
@@ -164,12 +181,15 @@ def update_client_command(
         raise click.UsageError("Give --origin or --clear-origins, not both.")
     if logout_urls and clear_logout_urls:
         raise click.UsageError("Give --logout-url or --clear-logout-urls, not both.")
+    if initiate_login_uri and clear_initiate_login_uri:
+        raise click.UsageError("Give --initiate-login-uri or --clear-initiate-login-uri, not both.")
     changes = _client_changes(
         name=name,
         callbacks=callbacks,
         origins=[] if clear_origins else origins,
         logout_urls=[] if clear_logout_urls else logout_urls,
         connections=split_connections(connections),
+        initiate_login_uri="" if clear_initiate_login_uri else initiate_login_uri,
     )
     if not changes and not rotate_secret:
         raise click.UsageError("Nothing to change; see `clients update --help`.")

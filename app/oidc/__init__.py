@@ -31,6 +31,7 @@ __all__ = [
     "discovery_document",
     "error_redirect",
     "init_app",
+    "initiate_login_url",
     "issuer",
     "oversized_param",
     "query_client",
@@ -73,10 +74,21 @@ def error_redirect(error: OAuth2Error):
     return response
 
 
-def complete_authorization(sign_in):
-    """Finish the authorize request stored on the ticket: redirect to the callback.
+def complete_authorization(sign_in, params: dict | None = None):
+    """Finish an authorize request: the one stored on the ticket, or `params`
+    (already validated). Redirects to the callback.
 
     Raises OAuth2Error when the request is no longer valid (see error_redirect)."""
-    stored = StoredAuthorizeRequest(sign_in.ticket.authorize_params)
+    stored = StoredAuthorizeRequest(
+        params if params is not None else sign_in.ticket.authorize_params
+    )
     grant = server.get_consent_grant(request=stored, end_user=sign_in)
     return server.create_authorization_response(request=stored, grant_user=sign_in, grant=grant)
+
+
+def initiate_login_url(uri: str, login_hint: str | None = None) -> str:
+    """OIDC third-party-initiated login (Core §4): ask the app to start a flow here."""
+    params = {"iss": issuer()}
+    if login_hint:
+        params["login_hint"] = login_hint
+    return add_params_to_uri(uri, params)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from ..demo import DEMO_CLIENT_ID, demo_secret
 
@@ -47,7 +47,14 @@ def index():
 
 @bp.get("/login")
 def login():
-    return _client().authorize_redirect(current_app.config["ISSUER"] + url_for("demo.callback"))
+    """Sign in; also the demo's initiate-login URL (OIDC third-party-initiated login),
+    where a magic link opened on another device sends the browser with iss and login_hint."""
+    extra = {}
+    hint = request.args.get("login_hint", "")[:320]
+    if hint and request.args.get("iss") == current_app.config["ISSUER"]:
+        extra["login_hint"] = hint
+    callback = current_app.config["ISSUER"] + url_for("demo.callback")
+    return _client().authorize_redirect(callback, **extra)
 
 
 @bp.get("/callback")

@@ -23,5 +23,11 @@ class CodeForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired(), Length(max=64)])
 
 
+class NumberForm(FlaskForm):
+    """The two-digit number shown where the sign-in started (number matching)."""
+
+    number = StringField("Number", validators=[InputRequired(), Length(max=8)])
+
+
 class ActionForm(FlaskForm):
     """A button that posts: CSRF token only."""

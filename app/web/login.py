@@ -187,7 +187,7 @@ def _start_and_show_code_page(connection: str, recipient: str, client: Client, p
         binding_value=cookie,
         requester=_requester(),
     )
-    response = redirect(url_for("login.code_step", ticket_id=ticket.id), 303)
+    response = redirect(waiting_url(ticket), 303)
     response.set_cookie(
         current_app.config["BINDING_COOKIE_NAME"],
         cookie,
@@ -205,6 +205,13 @@ def _shown_recipient(ticket) -> str:
     if ticket.connection == "sms":
         return phones.from_e164(ticket.recipient).international
     return ticket.recipient
+
+
+def waiting_url(ticket, notice: str | None = None) -> str:
+    """Where a browser waits after asking: "Check your email" for a link, else the code page."""
+    if ticket.link_nonce_hash:
+        return url_for("links.wait", ticket_id=ticket.id, notice=notice)
+    return url_for("login.code_step", ticket_id=ticket.id, notice=notice)
 
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
@@ -227,7 +234,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
     )
 
 
-def _dead_page(ticket_id: str, failure: passwordless.LoginError):
+def dead_page(ticket_id: str, failure: passwordless.LoginError):
     """No dead ends: every failure explains itself and offers the next step."""
     if isinstance(failure, passwordless.TicketNotFound):
         return error_page(
@@ -256,7 +263,7 @@ def code_step(ticket_id: str):
         ticket = passwordless.load(ticket_id, _binding_cookie())
         passwordless.check_alive(ticket)
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
+        return dead_page(ticket_id, failure)
     return _code_page(ticket, notice=NOTICES.get(request.args.get("notice", "")))
 
 
@@ -275,7 +282,7 @@ def verify(ticket_id: str):
     except passwordless.SignInRefused:
         return error_page(403, "You can't sign in here", "Contact the app's support team.")
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
+        return dead_page(ticket_id, failure)
     try:
         return oidc.complete_authorization(sign_in)
     except OAuth2Error as error:
@@ -287,13 +294,13 @@ def verify(ticket_id: str):
 def resend(ticket_id: str):
     ActionForm()
     try:
-        passwordless.resend(ticket_id, _binding_cookie(), _requester())
+        ticket = passwordless.resend(ticket_id, _binding_cookie(), _requester())
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
+        return dead_page(ticket_id, failure)
     except sms_guard.SmsRefused as refused:
         ticket = passwordless.load(ticket_id, _binding_cookie())
         return _code_page(ticket, error=str(refused), status=refused.status)
-    return redirect(url_for("login.code_step", ticket_id=ticket_id, notice="resent"), 303)
+    return redirect(waiting_url(ticket, notice="resent"), 303)
 
 
 @bp.post("/login/restart/<ticket_id>")
@@ -303,7 +310,7 @@ def restart(ticket_id: str):
     try:
         ticket = passwordless.restart(ticket_id, _binding_cookie(), _requester())
     except passwordless.LoginError as failure:
-        return _dead_page(ticket_id, failure)
+        return dead_page(ticket_id, failure)
     except sms_guard.SmsRefused as refused:
         return error_page(refused.status, "We can't send a new code", str(refused))
-    return redirect(url_for("login.code_step", ticket_id=ticket.id, notice="new"), 303)
+    return redirect(waiting_url(ticket, notice="new"), 303)

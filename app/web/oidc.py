@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request, session
 
-from .. import oidc, signing_keys
+from .. import handoff, oidc, signing_keys
 from ..extensions import csrf, db
 from .errors import error_page, oauth_error
 from .login import show_login_step
@@ -44,7 +44,14 @@ def authorize():
     except ValueError:  # Authlib refuses to build an error around some hostile values
         return error_page(400, "This sign-in link is not valid", "The app sent a garbled request.")
     params = oidc.authorize_params(request.args)
-    return show_login_step(grant.client.row, params)
+    client = grant.client.row
+    handed_over = handoff.take(session, client.client_id)
+    if handed_over is not None and "login" not in (params.get("prompt") or "").split():
+        try:
+            return oidc.complete_authorization(handed_over, params)
+        except OAuth2Error as error:
+            return oauth_error(error)
+    return show_login_step(client, params)
 
 
 @bp.post("/oauth/token")

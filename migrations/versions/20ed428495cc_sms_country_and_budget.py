@@ -1,7 +1,7 @@
 """SMS: ticket country, connection default country and daily budget
 
 Revision ID: 20ed428495cc
-Revises: 9a4facec18f0
+Revises: 14f69d154496
 Create Date: 2026-11-26 03:38:34.704388
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "20ed428495cc"
-down_revision = "9a4facec18f0"
+down_revision = "14f69d154496"
 branch_labels = None
 depends_on = None
 

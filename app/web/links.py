@@ -1,0 +1,258 @@
+"""Magic link pages: the waiting page, the link itself, and the other-browser choices.
+
+GET and HEAD never change anything (mail scanners open links first); every step
+that signs someone in is a POST with a CSRF token. Thin views over app/magic_links.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from authlib.oauth2 import OAuth2Error
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from .. import binding, handoff, magic_links, oidc, passwordless, user_agents
+from ..extensions import limiter
+from ..models import LoginTicket, utcnow
+from .errors import error_page, oauth_error
+from .forms import ActionForm, NumberForm
+from .login import _authorize_url, _binding_cookie, _page, _requester, dead_page
+
+bp = Blueprint("links", __name__)
+
+ENDED = {
+    "used": passwordless.TicketUsed,
+    "expired": passwordless.TicketExpired,
+    "attempts": passwordless.TooManyAttempts,
+}
+
+
+# --- The first browser: "Check your email" -----------------------------------------
+
+
+@bp.get("/login/wait/<ticket_id>")
+def wait(ticket_id: str):
+    try:
+        status, ticket = magic_links.waiting_status(ticket_id, _binding_cookie())
+    except passwordless.LoginError as failure:
+        return dead_page(ticket_id, failure)
+    if status == "replaced":
+        return redirect(url_for("links.wait", ticket_id=ticket.replaced_by), 303)
+    if status in ENDED:
+        return dead_page(ticket_id, ENDED[status]())
+    return _page(
+        "login/wait.html",
+        ticket.client,
+        ticket_id=ticket.id,
+        recipient=ticket.recipient,
+        match_number=ticket.match_number,
+        approved=status == "approved",
+        resend_form=ActionForm(formdata=None),
+        finish_form=ActionForm(formdata=None),
+        notice=_notice(request.args.get("notice", "")),
+        back_url=_back_url(ticket),
+    )
+
+
+@bp.get("/login/wait/<ticket_id>/status")
+def wait_status(ticket_id: str):
+    """Polled by the waiting page: {"status": waiting|approved|replaced|used|expired|attempts}."""
+    try:
+        status, ticket = magic_links.waiting_status(ticket_id, _binding_cookie())
+    except passwordless.LoginError as failure:
+        return jsonify(status=failure.reason), 404
+    answer = {"status": status}
+    if status == "replaced":
+        answer["next"] = url_for("links.wait", ticket_id=ticket.replaced_by)
+    return jsonify(answer)
+
+
+@bp.post("/login/wait/<ticket_id>/finish")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+def finish(ticket_id: str):
+    ActionForm()
+
+    def failed(failure: passwordless.LoginError):
+        if isinstance(failure, magic_links.NotApproved):
+            return redirect(url_for("links.wait", ticket_id=ticket_id), 303)
+        return dead_page(ticket_id, failure)
+
+    return _sign_in(
+        lambda: magic_links.finish_approved(ticket_id, _binding_cookie(), _requester()), failed
+    )
+
+
+# --- The link ------------------------------------------------------------------------
+
+
+@bp.get("/login/link/<token>")
+def open_link(token: str):
+    """Read-only, from anything: the browser that asked gets a page that submits
+    itself; any other browser gets the choices."""
+    try:
+        opened = magic_links.open_link(token, _binding_cookie())
+    except passwordless.LoginError as failure:
+        return _link_ended(token, failure)
+    ticket = opened.ticket
+    if opened.same_browser:
+        return _page("login/link.html", ticket.client, token=token, form=ActionForm(formdata=None))
+    return _elsewhere_page(token, ticket)
+
+
+@bp.post("/login/link/<token>")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+def confirm(token: str):
+    ActionForm()
+
+    def failed(failure: passwordless.LoginError):
+        if isinstance(failure, passwordless.OtherBrowser):
+            return redirect(url_for("links.open_link", token=token), 303)
+        return _link_ended(token, failure)
+
+    return _sign_in(lambda: magic_links.verify_link(token, _binding_cookie(), _requester()), failed)
+
+
+@bp.post("/login/link/<token>/approve")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+def approve(token: str):
+    form = NumberForm()
+    try:
+        ticket = magic_links.approve_by_number(token, form.number.data or "", _requester())
+    except passwordless.LoginError as failure:
+        return _link_ended(token, failure)
+    return _page("login/link_approved.html", ticket.client, device=_device(ticket))
+
+
+@bp.get("/login/link/<token>/here")
+def continue_here_page(token: str):
+    """ "Continue as x@y?": read-only; the POST below does it."""
+    try:
+        ticket = magic_links.open_link(token, None).ticket
+    except passwordless.LoginError as failure:
+        return _link_ended(token, failure)
+    if not (ticket.client and ticket.client.initiate_login_uri):
+        return redirect(url_for("links.open_link", token=token), 303)
+    return _page(
+        "login/link_here.html",
+        ticket.client,
+        token=token,
+        recipient=ticket.recipient,
+        form=ActionForm(formdata=None),
+    )
+
+
+@bp.post("/login/link/<token>/here")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+def continue_here(token: str):
+    ActionForm()
+    try:
+        sign_in = magic_links.continue_here(token, _requester())
+    except magic_links.NoInitiateLogin:
+        return redirect(url_for("links.open_link", token=token), 303)
+    except passwordless.SignInRefused:
+        return _refused()
+    except passwordless.LoginError as failure:
+        return _link_ended(token, failure)
+    client = sign_in.ticket.client
+    handoff.remember(session, sign_in, client.client_id, current_app.config["LINK_HANDOFF_MAX_AGE"])
+    return redirect(oidc.initiate_login_url(client.initiate_login_uri, sign_in.ticket.recipient))
+
+
+@bp.post("/login/link/<token>/renew")
+@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
+@limiter.limit(
+    lambda: current_app.config["LINK_RENEW_RATE_LIMIT"],
+    key_func=lambda: "link-renew:" + (request.view_args or {}).get("token", "")[-40:],
+)
+def renew(token: str):
+    """One click: a new link to the same address (never shown to a stranger)."""
+    ActionForm()
+    try:
+        ticket = magic_links.send_new_link(token, _requester())
+    except passwordless.LoginError as failure:
+        return _link_ended(token, failure)
+    if binding.matches(_binding_cookie(), ticket.binding_hash):
+        return redirect(url_for("links.wait", ticket_id=ticket.id, notice="new"), 303)
+    return _page("login/link_sent.html", ticket.client, recipient=ticket.recipient)
+
+
+# --- Steps ---------------------------------------------------------------------------
+
+
+def _elsewhere_page(token: str, ticket: LoginTicket):
+    client = ticket.client
+    return _page(
+        "login/link_elsewhere.html",
+        client,
+        token=token,
+        device=_device(ticket),
+        form=NumberForm(formdata=None),
+        code_length=passwordless.code_length(ticket),
+        can_continue_here=bool(client and client.initiate_login_uri),
+    )
+
+
+def _device(ticket: LoginTicket) -> dict:
+    """Which browser and system asked, and how long ago (for a person to recognise)."""
+    browser, system = user_agents.describe(ticket.user_agent)
+    minutes = max(0, int((utcnow() - ticket.created_at).total_seconds() // 60))
+    return {
+        "browser": browser,
+        "system": system,
+        "minutes_ago": minutes,
+        "time": ticket.created_at.strftime("%H:%M"),
+    }
+
+
+def _link_ended(token: str, failure: passwordless.LoginError):
+    """Expired, used, tampered, ended by a wrong number: say which, offer a new link."""
+    ticket = magic_links.ticket_named_by(token)
+    status = 400 if isinstance(failure, magic_links.LinkTampered) else 200
+    return _page(
+        "login/link_dead.html",
+        ticket.client if ticket else None,
+        status,
+        reason=failure.reason,
+        token=token,
+        can_renew=ticket is not None and ticket.deliver,
+        renew_form=ActionForm(formdata=None),
+    )
+
+
+def _sign_in(step: Callable[[], passwordless.SignIn], failed: Callable):
+    """Run a sign-in step: success goes back to the app, a failure to `failed`'s page."""
+    try:
+        sign_in = step()
+    except passwordless.SignInRefused:
+        return _refused()
+    except passwordless.LoginError as failure:
+        return failed(failure)
+    try:
+        return oidc.complete_authorization(sign_in)
+    except OAuth2Error as error:
+        return oauth_error(error)
+
+
+def _refused():
+    return error_page(403, "You can't sign in here", "Contact the app's support team.")
+
+
+def _notice(key: str) -> str | None:
+    if key == "resent":
+        return _("We sent the email again.")
+    if key == "new":
+        return _("We sent you a new link.")
+    return None
+
+
+def _back_url(ticket: LoginTicket) -> str:
+    return _authorize_url(ticket.authorize_params)
