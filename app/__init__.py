@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, throttle
 from .extensions import babel, csrf, db, limiter, mail, migrate
 
 
@@ -18,11 +19,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder="../templates",
     )
     config.load(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Believe X-Forwarded-For only from that many proxies; never otherwise.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    throttle.init_app(app)
     mail.init_app(app)
     babel.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale

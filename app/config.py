@@ -10,6 +10,8 @@ from flask import Flask
 
 DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
+    # SQL logs never show bound values (a rendered message holds its code).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
     "ISSUER": None,
     # Cookies and forms
     "SESSION_COOKIE_HTTPONLY": True,
@@ -59,10 +61,23 @@ DEFAULTS: dict[str, object] = {
     "DEMO": False,
     # Rate limits (Flask-Limiter)
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "START_RATE_LIMIT": "50 per hour",
-    "VERIFY_RATE_LIMIT": "100 per hour",
+    "RATELIMIT_HEADERS_ENABLED": False,  # 429s set Retry-After themselves
+    "RATELIMIT_KEY_PREFIX": "latchkey",
+    "START_RATE_LIMIT": "50 per hour",  # starts per IP address (Auth0's default)
+    "VERIFY_RATE_LIMIT": "100 per hour",  # code checks per IP address
     "LINK_RENEW_RATE_LIMIT": "3 per hour",  # "send a new link", per link
+    "RECIPIENT_RATE_LIMIT": "5 per 15 minutes",  # starts per email address or phone number
+    "FAILED_CODE_LIMIT": 10,  # wrong codes per identifier and IP before a growing delay
+    "FAILED_CODE_DELAY": 60,  # seconds of the first delay; doubles with each further failure
+    "ACCOUNT_FAILURE_LIMIT": 100,  # consecutive wrong codes per account (NIST SP 800-63B)
+    "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For is believed
+    # Enumeration
+    "SIGNUP_DISABLED_ERROR": False,  # say "sign-up is disabled" (Auth0-style) instead of silence
+    "NOTIFY_UNKNOWN_RECIPIENT": False,  # email an unknown address that there is no account
+    # SSO session
+    "SSO_IDLE_TIMEOUT": 3 * 24 * 3600,
+    "SSO_ABSOLUTE_TIMEOUT": 7 * 24 * 3600,
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
     # Magic links: how long a sign-in handed to another device waits for the
     # app's initiate-login flow to come back to /authorize
     "LINK_HANDOFF_MAX_AGE": 300,
@@ -78,6 +93,17 @@ _BOOL_KEYS = (
     "MAIL_USE_SSL",
     "SMS_GATEWAY_FORWARD_REQUEST_INFO",
     "SMS_MOBILE_ONLY",
+    "SIGNUP_DISABLED_ERROR",
+    "NOTIFY_UNKNOWN_RECIPIENT",
+)
+_INT_KEYS = (
+    "FAILED_CODE_LIMIT",
+    "FAILED_CODE_DELAY",
+    "ACCOUNT_FAILURE_LIMIT",
+    "TRUSTED_PROXIES",
+    "SSO_IDLE_TIMEOUT",
+    "SSO_ABSOLUTE_TIMEOUT",
+    "HSTS_MAX_AGE",
 )
 SMS_PROVIDERS = ("twilio", "gateway", "dev")
 
@@ -94,6 +120,8 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     for key in _BOOL_KEYS:
         app.config[key] = _as_bool(app.config.get(key))
+    for key in _INT_KEYS:
+        app.config[key] = _as_int(key, app.config.get(key))
     _fill_development_defaults(app)
     check(app)
 
@@ -102,6 +130,16 @@ def _as_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def _as_int(key: str, value: object) -> int:
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"FLASK_{key} must be a whole number, not {value!r}.") from None
+    if number < 0:
+        raise ConfigError(f"FLASK_{key} must not be negative.")
+    return number
 
 
 def is_relaxed(app: Flask) -> bool:
@@ -158,6 +196,8 @@ def check(app: Flask) -> None:
     secure = app.config["ISSUER"].startswith("https://")
     if secure:
         app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SECURE_TRANSPORT"] = secure
+    app.config.setdefault("SSO_COOKIE_NAME", "__Host-latchkey_sso" if secure else "latchkey_sso")
     if app.config.get("BINDING_COOKIE_SECURE") is None:
         app.config["BINDING_COOKIE_SECURE"] = secure or not app.debug
 

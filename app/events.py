@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from .extensions import db
 from .models import Event
@@ -44,3 +47,29 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def find(
+    *,
+    user_id: int | None = None,
+    types: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[Event]:
+    """Events, newest first, filtered by user, type (a trailing `.` or `*` matches a
+    family: `login.`), and time (naive UTC)."""
+    query = select(Event).order_by(Event.id.desc()).limit(limit)
+    if user_id is not None:
+        query = query.where(Event.user_id == user_id)
+    if types:
+        exact = [t for t in types if not t.endswith((".", "*"))]
+        prefixes = [t.rstrip("*") for t in types if t.endswith((".", "*"))]
+        conditions = [Event.type.in_(exact)] if exact else []
+        conditions += [Event.type.startswith(prefix) for prefix in prefixes]
+        query = query.where(db.or_(*conditions))
+    if since is not None:
+        query = query.where(Event.created_at >= since)
+    if until is not None:
+        query = query.where(Event.created_at <= until)
+    return list(db.session.scalars(query))

@@ -36,8 +36,35 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class NoResultRows(logging.Filter):
+    """SQLAlchemy at DEBUG logs every fetched row, and an outbox row holds its code.
+    (Bound parameters are hidden by the engine option hide_parameters.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Row ")
+
+
+class NoIssuedTokens(logging.Filter):
+    """Authlib logs each issued token (access and ID token) at DEBUG; keep the line,
+    drop the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(("Issue token", "Grant token")) and record.args:
+            client = record.args[-1] if isinstance(record.args, tuple) else None
+            record.msg, record.args = "Issue token [redacted] to %r", (client,)
+        return True
+
+
+def _add_once(logger: logging.Logger, kind: type[logging.Filter]) -> None:
+    if not any(isinstance(f, kind) for f in logger.filters):
+        logger.addFilter(kind())
+
+
 def init_app(app) -> None:
     """Redact on the loggers a Latchkey process writes requests and errors to."""
     for logger in (logging.getLogger("werkzeug"), app.logger, logging.getLogger("app")):
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+        _add_once(logger, RedactingFilter)
+    _add_once(logging.getLogger("sqlalchemy.engine.Engine"), NoResultRows)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("authlib.oauth2"):
+            _add_once(logging.getLogger(name), NoIssuedTokens)

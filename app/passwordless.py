@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import update
 
-from . import binding, events, links, phones, sms_guard, users
+from . import binding, events, links, phones, sms_guard, throttle, users
 from .connections import get_connection
 from .delivery import dispatcher, outbox
 from .extensions import db
@@ -41,7 +41,7 @@ class SignIn:
     """A verified sign-in: who, when, how, and the authorize request it completes."""
 
     user: User
-    ticket: LoginTicket | None
+    ticket: LoginTicket | None  # None when an SSO session or a handoff answers
     auth_time: int
     amr: list[str] = field(default_factory=list)
 
@@ -79,6 +79,12 @@ class SignInRefused(LoginError):
     """Blocked user or sign-up closed; told apart from a wrong code only in the audit log."""
 
     reason = "refused"
+
+
+class SignupDisabled(LoginError):
+    """Only when the operator turned on SIGNUP_DISABLED_ERROR; silent otherwise."""
+
+    reason = "signup_disabled"
 
 
 class WrongCode(LoginError):
@@ -124,8 +130,10 @@ def start(
     """Open a ticket for a normalized recipient and queue its message.
 
     Known, unknown, blocked and sign-up-refused recipients all get a ticket and
-    the same answer; only those allowed to sign in get a message. An SMS first
-    passes the fraud defences (sms_guard.SmsRefused when it may not go).
+    the same answer; only those allowed to sign in get a code. An SMS first
+    passes the fraud defences (sms_guard.SmsRefused when it may not go). Raises
+    throttle.Throttled past the per-recipient limit, and SignupDisabled for an
+    unknown recipient only when the operator asked for that explicit error.
     """
     return open_ticket(
         connection_name,
@@ -150,6 +158,11 @@ def open_ticket(
 ) -> LoginTicket:
     """`start` for a browser known by its binding hash (a new link for an old ticket)."""
     connection = get_connection(connection_name)
+    try:
+        throttle.count_start(connection_name, recipient)
+    except throttle.Throttled:
+        _record_refused_start(connection_name, recipient, client, requester, "throttled")
+        raise
     country = None
     if connection_name == "sms":
         phone = phones.from_e164(recipient)
@@ -157,6 +170,9 @@ def open_ticket(
         country = phone.country
     user = users.find_by_identity(connection_name, recipient)
     refusal = _refusal(user, connection.signup_allowed)
+    if refusal == "signup_disabled" and current_app.config["SIGNUP_DISABLED_ERROR"]:
+        _record_refused_start(connection_name, recipient, client, requester, refusal)
+        raise SignupDisabled()
     code = generate_code(connection.code_length)
     sends_link = connection_name == "email" and connection.send in ("link", "both")
     nonce = secrets.token_urlsafe(16) if sends_link else None  # 128 bits
@@ -185,6 +201,9 @@ def open_ticket(
         outbox.enqueue(
             connection_name, recipient, message, ticket_id=ticket.id, sender=_sender(connection)
         )
+    elif refusal == "signup_disabled" and connection_name == "email":
+        if current_app.config["NOTIFY_UNKNOWN_RECIPIENT"]:
+            _notify_no_account(connection, recipient, client, language)
     record("login.start", ticket, requester, refused=refusal, link=bool(nonce) or None)
     db.session.commit()
     dispatcher.wake()
@@ -235,9 +254,40 @@ def _sender(connection: Connection) -> str | None:
     return connection.sender
 
 
+def _notify_no_account(connection, recipient: str, client: Client | None, language: str) -> None:
+    """Tell an unknown address that someone tried it and there is no account."""
+    message = render_email(
+        "email_no_account",
+        connection,
+        language=language,
+        application=_application(client),
+        connection={"name": connection.name},
+        user={"email": recipient},
+        request_language=language,
+    )
+    outbox.enqueue("email", recipient, message, sender=connection.sender)
+
+
+def _record_refused_start(
+    connection: str, recipient: str, client: Client | None, requester: Requester, refused: str
+) -> None:
+    events.record(
+        "throttle.recipient" if refused == "throttled" else "login.start",
+        client_id=client.client_id if client else None,
+        connection=connection,
+        recipient=recipient,
+        ip=requester.ip,
+        user_agent=requester.user_agent,
+        refused=refused,
+    )
+    db.session.commit()
+
+
 def _refusal(user: User | None, signup_allowed: bool) -> str | None:
     if user is not None and user.blocked:
         return "blocked"
+    if user is not None and throttle.is_locked(user):
+        return "locked"
     if user is None and not signup_allowed:
         return "signup_disabled"
     return None
@@ -320,6 +370,12 @@ def verify_code(
     """Check a typed code; on success consume the ticket and return the signed-in user."""
     ticket = load(ticket_id, binding_value)
     check_alive(ticket)
+    try:
+        throttle.check_failures(ticket.recipient, requester.ip)
+    except throttle.Throttled:
+        record("throttle.failed_codes", ticket, requester)
+        db.session.commit()
+        raise
     _reserve_attempt(ticket)
     typed = normalize_code(code)
     correct = hmac.compare_digest(hash_code(ticket.id, typed), ticket.code_hash)
@@ -351,6 +407,8 @@ def consume(
         db.session.commit()
         raise SignInRefused()
     users.mark_signed_in(user, ticket.connection, ticket.recipient)
+    throttle.clear_failures(ticket.recipient, requester.ip)
+    throttle.clear_account_failures(user)
     ticket.user_id = user.id
     record("login.success", ticket, requester, user_id=user.id, amr=amr)
     db.session.commit()
@@ -378,6 +436,10 @@ def _reserve_attempt(ticket: LoginTicket) -> None:
 def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     tries_left = max(ticket.max_attempts - ticket.failed_attempts, 0)
     record("login.wrong_code", ticket, requester, tries_left=tries_left)
+    throttle.note_failure(ticket.recipient, requester.ip)
+    user = users.find_by_identity(ticket.connection, ticket.recipient)
+    if user is not None and throttle.note_account_failure(user):
+        record("login.locked", ticket, requester, user_id=user.id, failures=user.failed_logins)
     db.session.commit()
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
 
@@ -385,7 +447,7 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
 def _user_for(ticket: LoginTicket) -> User | None:
     user = users.find_by_identity(ticket.connection, ticket.recipient)
     if user is not None:
-        return None if user.blocked else user
+        return None if user.blocked or throttle.is_locked(user) else user
     if not get_connection(ticket.connection).signup_allowed:
         return None
     return users.create_with_identity(ticket.connection, ticket.recipient)

@@ -52,6 +52,13 @@ def find_by_sub_or_identity(key: str) -> User | None:
 
 
 def set_blocked(user: User, blocked: bool) -> None:
-    """Block or unblock; a blocked user gets no message and no login."""
+    """Block or unblock; a blocked user gets no message and no login, and every
+    session of theirs ends. Unblocking also clears a lockout after failed codes."""
+    from . import sessions
+
     user.blocked = blocked
+    if blocked:
+        sessions.end_all_for(user, reason="blocked")
+    else:
+        user.failed_logins = 0
     db.session.commit()

@@ -210,6 +210,7 @@ class RelyingApp:
         logout_urls: tuple[str, ...] = (),
         name: str = "Example App",
         connections: tuple[str, ...] = ("email",),
+        origins: tuple[str, ...] = (),
     ) -> RelyingApp:
         with app.app_context():
             client, secret = create_client(
@@ -218,6 +219,7 @@ class RelyingApp:
                 client_type=client_type,
                 logout_urls=list(logout_urls),
                 connections=connections,
+                origins=list(origins),
             )
             client_id = client.client_id
         verifier, challenge = pkce_pair()

@@ -102,6 +102,33 @@ def sample_pages() -> dict[str, tuple[str, dict]]:
             },
         ),
     }
+    pages["switch"] = (
+        "login/switch.html",
+        {
+            "action": "/login/start",
+            "fields": {"email": "sam@example.com", "authz": "sample", "switch": "1"},
+            "csrf_form": ActionForm(formdata=None),
+            "current": "alice@example.com",
+            "email": "sam@example.com",
+            "back_url": BACK_URL,
+        },
+    )
+    pages["throttled"] = (
+        "error.html",
+        {
+            "client": None,
+            "status": 429,
+            "title": "Too many tries",
+            "message": "Please wait 15 minutes and try again.",
+        },
+    )
+    pages["email-signup-disabled"] = (
+        "login/email.html",
+        {
+            "form": EmailForm(formdata=None),
+            "error": "Sign-up is disabled. Use the address of an existing account.",
+        },
+    )
     for reason in ("expired", "attempts", "used", "other_browser"):
         pages[f"dead-{reason}"] = ("login/dead.html", dead | {"reason": reason})
     pages |= link_pages()

@@ -327,7 +327,7 @@ def test_rotating_keys_keeps_the_old_kid_published_and_signs_with_the_new(client
 
     published = [key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]]
     assert old_kid in published and new_kid in published
-    after = verified(client, id_token_for(client, shop, nonce="second-sign-in"))
+    after = verified(client, id_token_for(client, shop, nonce="second-sign-in", prompt="login"))
     assert after.header["kid"] == new_kid != old_kid
 
 

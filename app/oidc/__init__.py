@@ -10,7 +10,15 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 
-from .clients import OAuthClient, query_client, redirect_uri_matches
+from .. import events
+from ..extensions import db
+from .clients import (
+    OAuthClient,
+    client_id_of_request,
+    is_registered_origin,
+    query_client,
+    redirect_uri_matches,
+)
 from .discovery import discovery_document
 from .grants import (
     AuthorizationCodeGrant,
@@ -27,11 +35,14 @@ from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, 
 __all__ = [
     "OAuthClient",
     "authorize_params",
+    "answer_authorize",
     "complete_authorization",
     "discovery_document",
+    "client_id_of_request",
     "error_redirect",
     "init_app",
     "initiate_login_url",
+    "is_registered_origin",
     "issuer",
     "oversized_param",
     "query_client",
@@ -72,6 +83,20 @@ def error_redirect(error: OAuth2Error):
     response = server.handle_error_response(None, error)
     response.headers["Location"] = with_issuer(response.headers["Location"])
     return response
+
+
+def answer_authorize(end_user):
+    """Validate the current /authorize request. With a signed-in `end_user` that needs
+    no fresh login, answer it at once (a redirect to the callback); otherwise return
+    None and the caller shows the login page. `prompt=none` without a user raises
+    login_required (an OAuth2Error)."""
+    grant = server.get_consent_grant(end_user=end_user)
+    if end_user is None or grant.prompt == "login":
+        return grant, None
+    response = server.create_authorization_response(grant_user=end_user, grant=grant)
+    events.record("login.session", client_id=grant.client.get_client_id(), user_id=end_user.user.id)
+    db.session.commit()
+    return grant, response
 
 
 def complete_authorization(sign_in, params: dict | None = None):

@@ -6,7 +6,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from ..extensions import db
-from ..models import Client
+from ..models import AccessToken, Client, sha256_hex
 from .params import SCOPES_SUPPORTED
 
 
@@ -89,3 +89,32 @@ def query_client(client_id: str | None) -> OAuthClient | None:
         return None
     row = db.session.query(Client).filter_by(client_id=client_id).first()
     return OAuthClient(row) if row else None
+
+
+def is_registered_origin(origin: str, client_id: str | None = None) -> bool:
+    """Whether a browser origin is among a client's registered web_origins (CORS).
+
+    With a client_id, that client's list; without one (a preflight, which carries no
+    credentials), any client's list."""
+    if not origin or len(origin) > 300:
+        return False
+    origin = origin.lower()
+    if client_id is not None:
+        client = query_client(client_id)
+        return client is not None and origin in (client.row.web_origins or [])
+    return any(origin in (origins or []) for (origins,) in db.session.query(Client.web_origins))
+
+
+def client_id_of_request(flask_request) -> str | None:
+    """The client a token or userinfo request speaks for: its client_id (form or Basic
+    auth), or the client its bearer token was issued to."""
+    if flask_request.path == "/userinfo":
+        header = flask_request.headers.get("Authorization", "")
+        token = header[7:] if header[:7].lower() == "bearer " else ""
+        if not token or len(token) > 200:
+            return ""
+        row = db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token)).first()
+        return row.client_id if row else ""
+    if flask_request.authorization and flask_request.authorization.username:
+        return flask_request.authorization.username
+    return flask_request.form.get("client_id") or ""

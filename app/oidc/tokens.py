@@ -87,7 +87,8 @@ class LatchkeyEndSession(EndSessionEndpoint):
         return ["RS256"]
 
     def end_session(self, end_session_request):
-        """No server-side session exists yet; the app's own session ends on its side."""
+        """Record the logout; the logout view ends this browser's SSO session, and the
+        app's own session ends on its side."""
         client = end_session_request.client
         events.record("logout", client_id=client.get_client_id() if client else None)
         db.session.commit()

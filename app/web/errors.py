@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import oidc
-from ..extensions import db
+from .. import events, oidc, throttle
+from ..extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,25 @@ def error_page(status: int, title: str | None = None, message: str | None = None
         return jsonify(error=_json_code(status), error_description=message), status
     page = render_template("error.html", title=title, message=message, status=status, client=None)
     return page, status
+
+
+def throttled_page(retry_after: int):
+    """429 with Retry-After, and a message that says when to try again (nothing more)."""
+    retry_after = max(1, int(retry_after))
+    response = make_response(
+        error_page(429, "Too many tries", f"Please wait {_wait(retry_after)} and try again.")
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 60:
+        return "a minute" if seconds > 30 else f"{seconds} seconds"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{math.ceil(minutes / 60)} hours"
 
 
 def oauth_error(error):
@@ -77,6 +98,23 @@ def init_app(app: Flask) -> None:
             "This page has expired",
             "The form was too old or was changed. Go back, reload the page and try again.",
         )
+
+    @app.errorhandler(throttle.Throttled)
+    def throttled(error: throttle.Throttled):
+        """A domain limit (per address, per identifier and IP) from any view."""
+        return throttled_page(error.retry_after)
+
+    @app.errorhandler(429)
+    def rate_limited(error):
+        events.record(
+            "throttle.ip",
+            ip=request.remote_addr,
+            user_agent=request.user_agent.string,
+            path=request.path[:100],
+        )
+        db.session.commit()
+        current = limiter.current_limit
+        return throttled_page(current.reset_at - time.time() if current else 60)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length
 class EmailForm(FlaskForm):
     email = StringField("Email", validators=[InputRequired(), Length(max=320)])
     authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
+    switch = HiddenField()  # "1" once the person confirmed "Continue as …?"
 
 
 class PhoneForm(FlaskForm):
@@ -17,6 +18,7 @@ class PhoneForm(FlaskForm):
     country = StringField("Country", validators=[Length(max=8)])
     phone_number = StringField("Phone number", validators=[InputRequired(), Length(max=64)])
     authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
+    switch = HiddenField()  # "1" once the person confirmed "Continue as …?"
 
 
 class CodeForm(FlaskForm):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from authlib.oauth2 import OAuth2Error
 from flask import (
     Blueprint,
     current_app,
@@ -23,7 +22,8 @@ from flask_babel import gettext as _
 from .. import binding, handoff, magic_links, oidc, passwordless, user_agents
 from ..extensions import limiter
 from ..models import LoginTicket, utcnow
-from .errors import error_page, oauth_error
+from . import sso
+from .errors import error_page
 from .forms import ActionForm, NumberForm
 from .login import _authorize_url, _binding_cookie, _page, _requester, dead_page
 
@@ -236,10 +236,7 @@ def _sign_in(step: Callable[[], passwordless.SignIn], failed: Callable):
         return _refused()
     except passwordless.LoginError as failure:
         return failed(failure)
-    try:
-        return oidc.complete_authorization(sign_in)
-    except OAuth2Error as error:
-        return oauth_error(error)
+    return sso.complete(sign_in, _requester())
 
 
 def _refused():

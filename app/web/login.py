@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from authlib.oauth2 import OAuth2Error
 from flask import (
     Blueprint,
     current_app,
@@ -15,13 +14,14 @@ from flask import (
     url_for,
 )
 
-from .. import binding, links, oidc, passwordless, phones, sms_guard, themes
+from .. import binding, links, oidc, passwordless, phones, sessions, sms_guard, themes
 from ..addresses import InvalidAddress, normalize_email
 from ..connections import get_connection
 from ..delivery import outbox, sms
 from ..extensions import limiter
 from ..models import Client
-from .errors import error_page, oauth_error
+from . import sso
+from .errors import error_page
 from .forms import ActionForm, CodeForm, EmailForm, PhoneForm
 
 bp = Blueprint("login", __name__)
@@ -152,7 +152,7 @@ def start():
     except InvalidAddress as error:
         return show_email_step(client, params, str(error), typed=(form.email.data or "")[:320])
 
-    return _start_and_show_code_page("email", email, client, params)
+    return _start_and_show_code_page("email", email, client, params, form)
 
 
 @bp.post("/login/start/sms")
@@ -170,23 +170,40 @@ def start_sms():
         phone = phones.parse_phone(
             typed, country, mobile_only=current_app.config["SMS_MOBILE_ONLY"]
         )
-        return _start_and_show_code_page("sms", phone.e164, client, params)
+        return _start_and_show_code_page("sms", phone.e164, client, params, form)
     except (phones.InvalidPhone, sms_guard.SmsRefused) as error:
         status = getattr(error, "status", 400)
         return show_phone_step(client, params, str(error), typed, country, status)
 
 
-def _start_and_show_code_page(connection: str, recipient: str, client: Client, params: dict):
-    """Open a ticket for this browser and send it to the code page, with its binding cookie."""
+def _start_and_show_code_page(
+    connection: str, recipient: str, client: Client, params: dict, form: EmailForm | PhoneForm
+):
+    """Open a ticket for this browser and send it to the code page, with its binding cookie.
+
+    When someone else is signed in in this browser, ask "Continue as …?" first."""
+    signed_in = sso.current()
+    if (
+        signed_in
+        and not sessions.owns(signed_in, connection, recipient)
+        and form.switch.data != "1"
+    ):
+        return _switch_page(client, params, form, signed_in, recipient)
     cookie = _binding_cookie() or binding.new_value()
-    ticket = passwordless.start(
-        connection,
-        recipient,
-        client=client,
-        authorize_params=params,
-        binding_value=cookie,
-        requester=_requester(),
-    )
+    try:
+        ticket = passwordless.start(
+            connection,
+            recipient,
+            client=client,
+            authorize_params=params,
+            binding_value=cookie,
+            requester=_requester(),
+        )
+    except passwordless.SignupDisabled:
+        message = "Sign-up is disabled. Use the address of an existing account."
+        if connection == "sms":
+            return show_phone_step(client, params, message, form.phone_number.data or "")
+        return show_email_step(client, params, message, typed=recipient)
     response = redirect(waiting_url(ticket), 303)
     response.set_cookie(
         current_app.config["BINDING_COOKIE_NAME"],
@@ -200,11 +217,11 @@ def _start_and_show_code_page(connection: str, recipient: str, client: Client, p
     return response
 
 
-def _shown_recipient(ticket) -> str:
-    """The address or number the code went to, as the person would write it."""
-    if ticket.connection == "sms":
-        return phones.from_e164(ticket.recipient).international
-    return ticket.recipient
+def _shown(connection: str, recipient: str) -> str:
+    """An address or number as the person would write it."""
+    if connection == "sms":
+        return phones.from_e164(recipient).international
+    return recipient
 
 
 def waiting_url(ticket, notice: str | None = None) -> str:
@@ -212,6 +229,24 @@ def waiting_url(ticket, notice: str | None = None) -> str:
     if ticket.link_nonce_hash:
         return url_for("links.wait", ticket_id=ticket.id, notice=notice)
     return url_for("login.code_step", ticket_id=ticket.id, notice=notice)
+
+
+def _switch_page(client: Client, params: dict, form, signed_in, recipient: str):
+    """Login CSRF / session swap: someone else is signed in in this browser. The same
+    form posts again, with switch=1, once the person confirms."""
+    fields = {
+        field.name: field.data or "" for field in form if field.name not in ("csrf_token", "switch")
+    }
+    return _page(
+        "login/switch.html",
+        client,
+        action=request.path,
+        fields=fields | {"switch": "1"},
+        csrf_form=ActionForm(formdata=None),
+        current=sessions.display_name(signed_in),
+        email=_shown("sms" if "phone_number" in fields else "email", recipient),
+        back_url=_authorize_url(params),
+    )
 
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
@@ -226,7 +261,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         resend_form=ActionForm(formdata=None),
         ticket_id=ticket.id,
         channel=ticket.connection,
-        recipient=_shown_recipient(ticket),
+        recipient=_shown(ticket.connection, ticket.recipient),
         code_length=passwordless.code_length(ticket),
         error=error,
         notice=notice,
@@ -250,7 +285,7 @@ def dead_page(ticket_id: str, failure: passwordless.LoginError):
         DEAD_STATUS.get(failure.reason, 200),
         reason=failure.reason,
         channel=ticket.connection,
-        recipient=_shown_recipient(ticket) if same_browser else None,
+        recipient=_shown(ticket.connection, ticket.recipient) if same_browser else None,
         restart_form=ActionForm(formdata=None),
         ticket_id=ticket_id,
         back_url=_authorize_url(ticket.authorize_params),
@@ -283,10 +318,7 @@ def verify(ticket_id: str):
         return error_page(403, "You can't sign in here", "Contact the app's support team.")
     except passwordless.LoginError as failure:
         return dead_page(ticket_id, failure)
-    try:
-        return oidc.complete_authorization(sign_in)
-    except OAuth2Error as error:
-        return oauth_error(error)
+    return sso.complete(sign_in, _requester())
 
 
 @bp.post("/login/resend/<ticket_id>")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, g, jsonify, render_template, request, session
+from flask import Blueprint, current_app, g, jsonify, render_template, request, session
 
-from .. import handoff, oidc, signing_keys
+from .. import handoff, oidc, sessions, signing_keys
 from ..extensions import csrf, db
+from . import sso
 from .errors import error_page, oauth_error
 from .login import show_login_step
 
@@ -37,21 +38,24 @@ def authorize():
             "This sign-in link is not valid",
             f"The app sent a '{too_long}' value that is too long. Tell the app's developer.",
         )
+    params = oidc.authorize_params(request.args)
     try:
-        grant = oidc.server.get_consent_grant(end_user=None)
+        end_user = sessions.sign_in_for(sso.current(), params) or _handed_over(params)
+        grant, answer = oidc.answer_authorize(end_user)
     except OAuth2Error as error:
         return oauth_error(error)
     except ValueError:  # Authlib refuses to build an error around some hostile values
         return error_page(400, "This sign-in link is not valid", "The app sent a garbled request.")
-    params = oidc.authorize_params(request.args)
-    client = grant.client.row
-    handed_over = handoff.take(session, client.client_id)
-    if handed_over is not None and "login" not in (params.get("prompt") or "").split():
-        try:
-            return oidc.complete_authorization(handed_over, params)
-        except OAuth2Error as error:
-            return oauth_error(error)
-    return show_login_step(client, params)
+    if answer is not None:
+        return answer
+    return show_login_step(grant.client.row, params)
+
+
+def _handed_over(params: dict):
+    """A magic-link sign-in handed to this browser for this app (see app.handoff)."""
+    if "login" in (params.get("prompt") or "").split():
+        return None
+    return handoff.take(session, params.get("client_id") or "")
 
 
 @bp.post("/oauth/token")
@@ -78,6 +82,8 @@ def logout():
     except OAuth2Error as error:
         return error_page(400, "This sign-out link is not valid", error.description)
     response = oidc.server.create_endpoint_response("end_session", end_session)
-    if response is not None:
-        return response
-    return render_template("error.html", title="You are signed out", message="", status=200)
+    sessions.end(sso.cookie_value())
+    if response is None:
+        page = render_template("error.html", title="You are signed out", message="", status=200)
+        response = current_app.make_response(page)
+    return sso.clear_cookie(response)

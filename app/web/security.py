@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
+
+from .. import oidc
+
+# Endpoints a browser app calls across origins; never /authorize (a page).
+CORS_PATHS = ("/oauth/token", "/userinfo")
 
 
 def csp_nonce() -> str:
@@ -33,7 +38,30 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if current_app.config["SECURE_TRANSPORT"] and current_app.config["HSTS_MAX_AGE"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains",
+            )
+        if request.path in CORS_PATHS:
+            _allow_registered_origin(response)
         if response.mimetype == "text/html" or g.get("no_store"):
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
+
+
+def _allow_registered_origin(response) -> None:
+    """CORS for a browser app's token and userinfo calls: only an origin some client
+    registered (web_origins), echoed back exactly, never `*`."""
+    origin = request.headers.get("Origin")
+    response.vary.add("Origin")
+    if not origin:
+        return
+    client_id = None if request.method == "OPTIONS" else oidc.client_id_of_request(request)
+    if not oidc.is_registered_origin(origin, client_id):
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Max-Age"] = "600"

@@ -1,0 +1,90 @@
+"""Every flow, with every logger at DEBUG: no code, link token, authorization code,
+access token, ID token or cookie appears in a log line or an audit event."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from helpers import LoginPage, RelyingApp, query_of, userinfo, wrong_code_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.logs import redact
+from app.models import Event
+
+EMAIL = "pat@example.com"
+
+
+def test_no_secret_reaches_the_logs_or_the_events(make_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy")  # it sets itself to WARNING
+    app = make_app(RATELIMIT_ENABLED=True, RECIPIENT_RATE_LIMIT="4 per hour")
+    shop = RelyingApp.register(app, logout_urls=("https://app.example/bye",))
+    blog = RelyingApp.register(app, callbacks=("https://blog.example/cb",), name="Blog")
+    page = LoginPage(app.test_client())
+    found: list[str] = []
+
+    # Start, resend, a wrong code, the right one: an authorization code comes back.
+    page.open_authorize(**shop.authorize_params())
+    page.submit_email(EMAIL)
+    page.open_code_page()
+    page.resend()
+    code = page.read_code(EMAIL)
+    page.enter_code(wrong_code_for(code))
+    done = page.enter_code(code)
+    authorization_code = query_of(done.headers["Location"])["code"]
+    found += [code, authorization_code]
+    # Token exchange, userinfo (and a replayed code).
+    tokens = shop.exchange(page.client, authorization_code).get_json()
+    found += [tokens["access_token"], tokens["id_token"]]
+    userinfo(page.client, tokens["access_token"])
+    shop.exchange(page.client, authorization_code)
+    # SSO on a second app, then an RP-initiated logout with the ID token as hint.
+    sso = page.open_authorize(**blog.authorize_params())
+    found.append(query_of(sso.headers["Location"])["code"])
+    for name in (app.config["SSO_COOKIE_NAME"], app.config["BINDING_COOKIE_NAME"], "session"):
+        cookie = page.client.get_cookie(name)
+        if cookie is not None:
+            found.append(cookie.value)
+    page.client.get(
+        "/logout",
+        query_string={
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": "https://app.example/bye",
+            "client_id": shop.client_id,
+        },
+    )
+    # Throttling: the per-recipient limit.
+    for _ in range(4):
+        other = LoginPage(app.test_client())
+        other.open_authorize(**shop.authorize_params(nonce=secrets.token_urlsafe(6)))
+        other.submit_email(EMAIL)
+        if "/login/code/" in (other.code_url or ""):
+            other.open_code_page()
+            found.append(other.read_code(EMAIL))
+    # A request carrying secrets in its query string, and a forged log line.
+    page.client.get("/userinfo", query_string={"access_token": tokens["access_token"]})
+    page.client.get("/authorize", query_string={"state": "x\r\nFAKE log line"})
+
+    with app.app_context():
+        events = db.session.scalars(select(Event)).all()
+        stored = [json.dumps([e.type, e.recipient, e.ip, e.user_agent, e.detail]) for e in events]
+    logged = [record.getMessage() for record in caplog.records]
+    assert len(logged) > 20 and len(stored) > 10  # the flows ran and were recorded
+    assert {"login.start", "login.success", "token.issued", "login.session", "logout"} <= {
+        e.type for e in events
+    }
+    for secret in found:
+        assert len(secret) >= 6
+        for line in logged + stored:
+            assert secret not in line, f"a secret leaked into: {line[:200]}"
+    assert EMAIL not in " ".join(stored)  # recipients are masked
+
+
+def test_cr_lf_in_logged_values_is_escaped():
+    assert (
+        redact("GET /authorize?state=a\r\nINFO forged") == "GET /authorize?state=a\\r\\nINFO forged"
+    )
+    assert redact("/cb?code=SECRET&state=1") == "/cb?code=[redacted]&state=1"
