@@ -7,9 +7,18 @@ import json
 import logging
 import secrets
 
-from helpers import LoginPage, RelyingApp, query_of, userinfo, wrong_code_for
+from helpers import (
+    LoginPage,
+    RelyingApp,
+    form_posting_to,
+    messages_to,
+    query_of,
+    userinfo,
+    wrong_code_for,
+)
 from sqlalchemy import select
 
+from app.connections import update_connection
 from app.extensions import db
 from app.logs import redact
 from app.models import Event
@@ -56,6 +65,20 @@ def test_no_secret_reaches_the_logs_or_the_events(make_app, caplog):
             "client_id": shop.client_id,
         },
     )
+    # A magic link, opened and used in the browser that asked.
+    with app.app_context():
+        update_connection("email", send="link")
+    linked = LoginPage(app.test_client())
+    linked.open_authorize(**shop.authorize_params(nonce="link"))
+    linked.follow(linked.submit_email("lee@example.com"))
+    link = messages_to(app, "lee@example.com")[-1].link
+    found.append(link.rsplit("/", 1)[-1])
+    opened = linked.client.get(link[len(app.config["ISSUER"]) :])
+    form = form_posting_to(opened.get_data(as_text=True), "/login/link/")
+    by_link = linked.client.post(form.action, data=form.fields)
+    found.append(query_of(by_link.headers["Location"])["code"])
+    with app.app_context():
+        update_connection("email", send="code")
     # Throttling: the per-recipient limit.
     for _ in range(4):
         other = LoginPage(app.test_client())

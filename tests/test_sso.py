@@ -238,3 +238,23 @@ def test_the_same_user_signing_in_again_is_not_asked(app):
     page.open_authorize(**fresh(shop, prompt="login"))
 
     assert page.submit_email(EMAIL).status_code == 303
+
+
+def test_a_magic_link_sign_in_starts_a_session_too(app):
+    from app.connections import update_connection
+
+    with app.app_context():
+        update_connection("email", send="link")
+    shop = RelyingApp.register(app)
+    page = LoginPage(app.test_client())
+    page.open_authorize(**fresh(shop))
+    page.follow(page.submit_email(EMAIL))
+    link = messages_to(app, EMAIL)[-1].link
+    opened = page.client.get(link[len(app.config["ISSUER"]) :])
+    form = form_posting_to(opened.get_data(as_text=True), "/login/link/")
+
+    done = page.client.post(form.action, data=form.fields)
+
+    assert done.status_code == 302
+    assert sso_cookie(done)[COOKIE].value
+    assert page.open_authorize(**fresh(shop)).status_code == 302
