@@ -258,3 +258,19 @@ def test_a_magic_link_sign_in_starts_a_session_too(app):
     assert done.status_code == 302
     assert sso_cookie(done)[COOKIE].value
     assert page.open_authorize(**fresh(shop)).status_code == 302
+
+
+def test_a_phone_sign_in_for_someone_else_is_asked_too(app):
+    page, _ = signed_in(app)
+    both = RelyingApp.register(app, connections=("email", "sms"), name="Both")
+    page.open_authorize(**fresh(both, connection="sms", prompt="login"))
+
+    asked = page.submit_phone("(415) 555-2671", "US")
+
+    text = visible_text(asked.get_data(as_text=True))
+    assert asked.status_code == 200
+    assert "Continue as +1 415-555-2671?" in text and "Use another number" in text
+    assert messages_to(app, "+14155552671") == []
+    confirm = form_posting_to(page.page, "/login/start/sms")
+    assert page.client.post(confirm.action, data=confirm.fields).status_code == 303
+    assert len(messages_to(app, "+14155552671")) == 1

@@ -188,7 +188,7 @@ def _start_and_show_code_page(
         and not sessions.owns(signed_in, connection, recipient)
         and form.switch.data != "1"
     ):
-        return _switch_page(client, params, form, signed_in, recipient)
+        return _switch_page(client, params, form, signed_in, connection, recipient)
     cookie = _binding_cookie() or binding.new_value()
     try:
         ticket = passwordless.start(
@@ -231,7 +231,7 @@ def waiting_url(ticket, notice: str | None = None) -> str:
     return url_for("login.code_step", ticket_id=ticket.id, notice=notice)
 
 
-def _switch_page(client: Client, params: dict, form, signed_in, recipient: str):
+def _switch_page(client: Client, params: dict, form, signed_in, channel: str, recipient: str):
     """Login CSRF / session swap: someone else is signed in in this browser. The same
     form posts again, with switch=1, once the person confirms."""
     fields = {
@@ -244,7 +244,8 @@ def _switch_page(client: Client, params: dict, form, signed_in, recipient: str):
         fields=fields | {"switch": "1"},
         csrf_form=ActionForm(formdata=None),
         current=sessions.display_name(signed_in),
-        email=_shown("sms" if "phone_number" in fields else "email", recipient),
+        email=_shown(channel, recipient),
+        channel=channel,
         back_url=_authorize_url(params),
     )
 
