@@ -80,7 +80,6 @@ DEFAULTS: dict[str, object] = {
     "HSTS_MAX_AGE": 365 * 24 * 3600,
     # Magic links: how long a sign-in handed to another device waits for the
     # app's initiate-login flow to come back to /authorize
-    "LINK_HANDOFF_MAX_AGE": 300,
     # Babel
     "BABEL_DEFAULT_LOCALE": "en",
 }

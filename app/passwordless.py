@@ -41,7 +41,7 @@ class SignIn:
     """A verified sign-in: who, when, how, and the authorize request it completes."""
 
     user: User
-    ticket: LoginTicket | None  # None when an SSO session or a handoff answers
+    ticket: LoginTicket | None  # None when an SSO session answers
     auth_time: int
     amr: list[str] = field(default_factory=list)
 

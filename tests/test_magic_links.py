@@ -359,26 +359,26 @@ def test_continue_here_after_an_explicit_step_through_initiate_login(app, relyin
     assert tokens.status_code == 200
     assert len(messages_to(app, EMAIL)) == 1
 
-    # Once only: the next authorize request shows the email step again.
+    # This browser now has a Latchkey session: the next authorize request signs in too,
+    # and the laptop's waiting page knows the link was used.
     again = phone.client.get(
         "/authorize", query_string=phone_app.authorize_params(nonce="n-2", state="s-2")
     )
-    assert again.status_code == 200, again.headers.get("Location")
+    assert reaches_callback(again, relying)
     assert laptop.client.get(f"/login/wait/{laptop.ticket_id}/status").json == {"status": "used"}
 
 
-def test_continue_here_for_another_app_is_not_used(app, relying):
+def test_continue_here_starts_a_session_that_prompt_login_still_overrides(app, relying):
     with app.app_context():
         client = db.session.scalars(select(Client).filter_by(client_id=relying.client_id)).one()
         client.initiate_login_uri = "https://app.example/login"
         db.session.commit()
-    other = RelyingApp.register(app, name="Other App", callbacks=("https://other.example/cb",))
     Browser(app).ask_for_link(relying)
     phone = Browser(app, SAFARI_ON_IPHONE)
     phone.open(newest_link(app) + "/here")
     phone.press(path_of(newest_link(app)) + "/here")
 
-    shown = phone.client.get("/authorize", query_string=other.authorize_params())
+    shown = phone.client.get("/authorize", query_string=relying.authorize_params(prompt="login"))
     assert shown.status_code == 200
     assert "Enter your email" in visible_text(shown.get_data(as_text=True))
 

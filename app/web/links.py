@@ -14,12 +14,11 @@ from flask import (
     jsonify,
     redirect,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 
-from .. import binding, handoff, magic_links, oidc, passwordless, user_agents
+from .. import binding, magic_links, oidc, passwordless, sessions, user_agents
 from ..extensions import limiter
 from ..models import LoginTicket, utcnow
 from . import sso
@@ -163,8 +162,11 @@ def continue_here(token: str):
     except passwordless.LoginError as failure:
         return _link_ended(token, failure)
     client = sign_in.ticket.client
-    handoff.remember(session, sign_in, client.client_id, current_app.config["LINK_HANDOFF_MAX_AGE"])
-    return redirect(oidc.initiate_login_url(client.initiate_login_uri, sign_in.ticket.recipient))
+    value = sessions.begin(sign_in, sso.cookie_value(), _requester())
+    response = redirect(
+        oidc.initiate_login_url(client.initiate_login_uri, sign_in.ticket.recipient)
+    )
+    return sso.set_cookie(response, value)
 
 
 @bp.post("/login/link/<token>/renew")

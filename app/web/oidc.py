@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, current_app, g, jsonify, render_template, request, session
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 
-from .. import handoff, oidc, sessions, signing_keys
+from .. import oidc, sessions, signing_keys
 from ..extensions import csrf, db
 from . import sso
 from .errors import error_page, oauth_error
@@ -40,7 +40,7 @@ def authorize():
         )
     params = oidc.authorize_params(request.args)
     try:
-        end_user = sessions.sign_in_for(sso.current(), params) or _handed_over(params)
+        end_user = sessions.sign_in_for(sso.current(), params)
         grant, answer = oidc.answer_authorize(end_user)
     except OAuth2Error as error:
         return oauth_error(error)
@@ -49,13 +49,6 @@ def authorize():
     if answer is not None:
         return answer
     return show_login_step(grant.client.row, params)
-
-
-def _handed_over(params: dict):
-    """A magic-link sign-in handed to this browser for this app (see app.handoff)."""
-    if "login" in (params.get("prompt") or "").split():
-        return None
-    return handoff.take(session, params.get("client_id") or "")
 
 
 @bp.post("/oauth/token")
