@@ -4,20 +4,37 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 FLASK = $(BIN)/flask --app wsgi
+CATALOGS = $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED = $(CATALOGS:.po=.mo)
+NODE_STAMP = node_modules/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Page catalogs are kept as .po in git and compiled here (see README, "Languages").
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
+
+# axe-core, loaded into pages by the accessibility tests (npm registry).
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# After changing page strings: extract them and update every catalog.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+run: $(STAMP) $(COMPILED)
 	FLASK_DEBUG=1 $(FLASK) db upgrade
 	FLASK_DEBUG=1 $(FLASK) demo setup
 	FLASK_DEBUG=1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -27,4 +44,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules $(COMPILED)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, throttle
-from .extensions import babel, csrf, db, limiter, mail, migrate
+from .extensions import csrf, db, limiter, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,14 +28,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     throttle.init_app(app)
     mail.init_app(app)
-    babel.init_app(app)
-    app.jinja_env.globals["get_locale"] = get_locale
 
-    from . import cli, logs, oidc, themes
+    from . import cli, i18n, logs, oidc, themes
     from .delivery import dispatcher
     from .web import demo, dev, errors, links, login, security
     from .web import oidc as oidc_views
 
+    i18n.init_app(app)
     logs.init_app(app)
     oidc.init_app(app)
     themes.init_app(app)

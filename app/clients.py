@@ -16,6 +16,8 @@ from urllib.parse import SplitResult, urlsplit
 from sqlalchemy import delete, select, update
 
 from . import events
+from .client_branding import FIELDS as BRANDING_FIELDS
+from .client_branding import InvalidBranding, validate_branding
 from .extensions import db
 from .models import (
     CLIENT_TYPES,
@@ -37,7 +39,15 @@ NATIVE_LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
-_UPDATABLE = ("name", "callbacks", "origins", "logout_urls", "connections", "initiate_login_uri")
+_UPDATABLE = (
+    "name",
+    "callbacks",
+    "origins",
+    "logout_urls",
+    "connections",
+    "initiate_login_uri",
+    *BRANDING_FIELDS,
+)
 
 
 class InvalidClient(ValueError):
@@ -99,8 +109,8 @@ def create_client(
 
 
 def update_client(client: Client, **changes: Any) -> Client:
-    """Change a client's name, callbacks, origins, logout URLs, connections or
-    initiate-login URL ("" or None removes it).
+    """Change a client's name, callbacks, origins, logout URLs, connections,
+    initiate-login URL ("" or None removes it) or branding.
 
     Only the given keys change; every new value is validated before anything is stored.
     """
@@ -122,6 +132,10 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated["connections"] = validate_connections(changes["connections"])
     if "initiate_login_uri" in changes:
         validated["initiate_login_uri"] = validate_initiate_login_uri(changes["initiate_login_uri"])
+    try:
+        validated.update(validate_branding(changes))
+    except InvalidBranding as error:
+        raise InvalidClient(str(error)) from None
     for attribute, value in validated.items():
         setattr(client, attribute, value)
     events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))

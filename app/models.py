@@ -60,6 +60,7 @@ class Client(db.Model):
     # OIDC third-party-initiated login: where a magic link opened on another
     # device sends the browser so that the app starts a fresh flow there.
     initiate_login_uri: Mapped[str | None] = mapped_column(String(2000))
+    default_language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -1,17 +1,100 @@
-"""Themes: `themes/<name>/templates` overrides `templates/` by file name."""
+"""Themes: a folder `themes/<name>/` that restyles the hosted pages.
+
+A theme holds `theme.toml` (name, description, default colours), a stylesheet
+`static/<name>.css` built on CSS custom properties, and `templates/`, whose
+files override the shared `templates/` by file name.
+"""
 
 from __future__ import annotations
 
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, abort, g, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
+from . import branding
+
 THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
-def available() -> list[str]:
-    return sorted(p.name for p in THEMES_DIR.iterdir() if (p / "templates").is_dir())
+class ThemeError(ValueError):
+    """A theme cannot be read or made; the message says why."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme as described by its theme.toml."""
+
+    name: str
+    description: str
+    colors: dict[str, str] = field(default_factory=dict)
+    path: Path = THEMES_DIR
+
+
+def available(root: Path = THEMES_DIR) -> list[str]:
+    """Names of the installed themes (folders with a `templates/` folder)."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "templates").is_dir())
+
+
+def load(name: str, root: Path = THEMES_DIR) -> Theme:
+    """Read a theme's theme.toml; raises ThemeError when it is missing or malformed."""
+    if not NAME.match(name or "") or name not in available(root):
+        raise ThemeError(f"No theme named {name!r}; installed: {', '.join(available(root))}.")
+    path = root / name
+    try:
+        data = tomllib.loads((path / "theme.toml").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = {}
+    except tomllib.TOMLDecodeError as error:
+        raise ThemeError(f"themes/{name}/theme.toml: {error}") from None
+    colors = {}
+    for key, value in (data.get("colors") or {}).items():
+        try:
+            colors[key] = branding.parse_color(value)
+        except branding.InvalidColor as error:
+            raise ThemeError(f"themes/{name}/theme.toml [colors] {key}: {error}") from None
+    return Theme(
+        name=str(data.get("name") or name),
+        description=str(data.get("description") or ""),
+        colors=colors,
+        path=path,
+    )
+
+
+def scaffold(name: str, source: str = "custom", root: Path = THEMES_DIR) -> Path:
+    """Copy theme `source` to `themes/<name>/`, renaming its stylesheet and theme.toml name."""
+    if not NAME.match(name or ""):
+        raise ThemeError(
+            f"A theme name is lower-case letters, digits and dashes, starting with a letter, "
+            f"not {name!r}."
+        )
+    if (root / name).exists():
+        raise ThemeError(f"themes/{name} already exists.")
+    origin = load(source, root).path
+    target = root / name
+    shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    sheet = target / "static" / f"{source}.css"
+    if sheet.exists():
+        sheet.rename(target / "static" / f"{name}.css")
+    toml = target / "theme.toml"
+    if toml.exists():
+        text = toml.read_text(encoding="utf-8")
+        text = re.sub(r'(?m)^name = ".*"$', f'name = "{name}"', text, count=1)
+        text = re.sub(
+            r'(?m)^description = ".*"$',
+            f'description = "Made from {source}: describe your theme here."',
+            text,
+            count=1,
+        )
+        toml.write_text(text, encoding="utf-8")
+    return target
 
 
 def template_for(page: str, theme: str | None) -> list[str]:
@@ -34,12 +117,14 @@ def init_app(app: Flask) -> None:
             FileSystemLoader(str(Path(app.root_path) / app.template_folder)),
         ]
     )
+    app.jinja_env.globals["brand_style"] = branding.brand_style
 
     @app.route("/themes/<theme>/static/<path:filename>")
     def theme_static(theme: str, filename: str):
         if theme not in theme_loaders:
             abort(404)
-        return send_from_directory(THEMES_DIR / theme / "static", filename, max_age=3600)
+        max_age = 0 if app.debug else 3600
+        return send_from_directory(THEMES_DIR / theme / "static", filename, max_age=max_age)
 
     @app.context_processor
     def theme_context():

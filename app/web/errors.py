@@ -7,6 +7,9 @@ import math
 import time
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -16,12 +19,15 @@ from ..extensions import db, limiter
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Something is wrong with this request", "The page got a request it cannot read."),
-    404: ("Page not found", "There is nothing at this address."),
-    405: ("Not allowed", "This page cannot be used that way."),
-    413: ("Too much data", "The request was larger than this server accepts."),
-    429: ("Too many tries", "Please wait a little and try again."),
-    500: ("Something went wrong", "We could not finish this. Please try again in a moment."),
+    400: (_l("Something is wrong with this request"), _l("The page got a request it cannot read.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too much data"), _l("The request was larger than this server accepts.")),
+    429: (_l("Too many tries"), _l("Please wait a little and try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("We could not finish this. Please try again in a moment."),
+    ),
 }
 
 
@@ -33,7 +39,7 @@ def wants_json() -> bool:
 
 def error_page(status: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[400])
-    title, message = title or default_title, message or default_message
+    title, message = str(title or default_title), str(message or default_message)
     if wants_json():
         return jsonify(error=_json_code(status), error_description=message), status
     page = render_template("error.html", title=title, message=message, status=status, client=None)
@@ -43,20 +49,33 @@ def error_page(status: int, title: str | None = None, message: str | None = None
 def throttled_page(retry_after: int):
     """429 with Retry-After, and a message that says when to try again (nothing more)."""
     retry_after = max(1, int(retry_after))
-    response = make_response(
-        error_page(429, "Too many tries", f"Please wait {_wait(retry_after)} and try again.")
-    )
+    response = make_response(error_page(429, _("Too many tries"), _wait(retry_after)))
     response.headers["Retry-After"] = str(retry_after)
     return response
 
 
 def _wait(seconds: int) -> str:
+    """ "Please wait … and try again.", in the page's language."""
     if seconds < 60:
-        return "a minute" if seconds > 30 else f"{seconds} seconds"
+        if seconds > 30:
+            return _("Please wait a minute and try again.")
+        return ngettext(
+            "Please wait %(num)d second and try again.",
+            "Please wait %(num)d seconds and try again.",
+            seconds,
+        )
     minutes = math.ceil(seconds / 60)
     if minutes < 120:
-        return f"{minutes} minutes"
-    return f"{math.ceil(minutes / 60)} hours"
+        return ngettext(
+            "Please wait %(num)d minute and try again.",
+            "Please wait %(num)d minutes and try again.",
+            minutes,
+        )
+    return ngettext(
+        "Please wait %(num)d hour and try again.",
+        "Please wait %(num)d hours and try again.",
+        math.ceil(minutes / 60),
+    )
 
 
 def oauth_error(error):
@@ -65,19 +84,19 @@ def oauth_error(error):
     redirect = oidc.error_redirect(error)
     if redirect is not None:
         return redirect
-    return error_page(400, "This sign-in link is not valid", _describe(error))
+    return error_page(400, _("This sign-in link is not valid"), _describe(error))
 
 
 def _describe(error) -> str:
     description = error.description or error.error
     if error.error == "invalid_client":
-        return "The app that sent you here is not registered. Tell the app's developer."
+        return _("The app that sent you here is not registered. Tell the app's developer.")
     if "redirect" in (description or "").lower():
-        return (
+        return _(
             "The app sent you here with a return address it has not registered "
             "(redirect_uri). Tell the app's developer."
         )
-    return f"The app sent an invalid sign-in request: {description}"
+    return _("The app sent an invalid sign-in request: %(description)s", description=description)
 
 
 def _json_code(status: int) -> str:
@@ -95,8 +114,8 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         return error_page(
             400,
-            "This page has expired",
-            "The form was too old or was changed. Go back, reload the page and try again.",
+            _("This page has expired"),
+            _("The form was too old or was changed. Go back, reload the page and try again."),
         )
 
     @app.errorhandler(throttle.Throttled)

@@ -13,8 +13,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
-from .. import binding, links, oidc, passwordless, phones, sessions, sms_guard, themes
+from .. import binding, i18n, links, oidc, passwordless, phones, sessions, sms_guard, themes
 from ..addresses import InvalidAddress, normalize_email
 from ..connections import get_connection
 from ..delivery import outbox, sms
@@ -26,7 +29,7 @@ from .forms import ActionForm, CodeForm, EmailForm, PhoneForm
 
 bp = Blueprint("login", __name__)
 
-NOTICES = {"resent": "We sent the code again.", "new": "We sent you a new code."}
+NOTICES = {"resent": _l("We sent the code again."), "new": _l("We sent you a new code.")}
 DEAD_STATUS = {"other_browser": 403}
 
 
@@ -36,6 +39,11 @@ def _requester() -> passwordless.Requester:
 
 def _binding_cookie() -> str | None:
     return request.cookies.get(current_app.config["BINDING_COOKIE_NAME"])
+
+
+def _use_language(client: Client | None, params: dict | None) -> None:
+    """Pages of a sign-in speak what its authorize request asked for (see app/i18n.py)."""
+    i18n.use_for_page((params or {}).get("ui_locales"), client.default_language if client else None)
 
 
 def _page(name: str, client: Client | None, status: int = 200, **context):
@@ -74,6 +82,7 @@ def show_login_step(client: Client, params: dict):
 
 def show_email_step(client: Client, params: dict, error: str | None = None, typed: str = ""):
     """Render "Enter your email" for a validated authorize request."""
+    _use_language(client, params)
     form = EmailForm(formdata=None, authz=links.sign_authorize_request(params))
     form.email.data = typed or params.get("login_hint", "")
     status = 400 if error else 200
@@ -102,6 +111,7 @@ def show_phone_step(
     status: int | None = None,
 ):
     """Render "Enter your phone number" with the country picker."""
+    _use_language(client, params)
     connection = get_connection("sms")
     allowed = list(connection.allowed_countries or [])
     hint = params.get("login_hint", "")
@@ -127,15 +137,17 @@ def _authorize_request_or_error(authz: str | None):
         params = links.load_authorize_request(authz)
     except links.ExpiredToken:
         return None, error_page(
-            400, "This page has expired", "Go back to the app and sign in again."
+            400, _("This page has expired"), _("Go back to the app and sign in again.")
         )
     except links.BadToken:
         return None, error_page(
-            400, "This request was changed", "Go back to the app and try again."
+            400, _("This request was changed"), _("Go back to the app and try again.")
         )
     query = oidc.query_client(params.get("client_id"))
     if query is None:
-        return None, error_page(400, "Unknown app", "The app that sent you here is not registered.")
+        return None, error_page(
+            400, _("Unknown app"), _("The app that sent you here is not registered.")
+        )
     return (query.row, params), None
 
 
@@ -147,6 +159,7 @@ def start():
     if failure:
         return failure
     client, params = found
+    _use_language(client, params)
     try:
         email = normalize_email(form.email.data)
     except InvalidAddress as error:
@@ -163,9 +176,10 @@ def start_sms():
     if failure:
         return failure
     client, params = found
+    _use_language(client, params)
     typed, country = (form.phone_number.data or "")[:64], (form.country.data or "")[:8].upper()
     if "sms" not in _enabled(client):
-        return error_page(400, "Sign-in by phone is off", "This app signs in by email only.")
+        return error_page(400, _("Sign-in by phone is off"), _("This app signs in by email only."))
     try:
         phone = phones.parse_phone(
             typed, country, mobile_only=current_app.config["SMS_MOBILE_ONLY"]
@@ -198,9 +212,10 @@ def _start_and_show_code_page(
             authorize_params=params,
             binding_value=cookie,
             requester=_requester(),
+            language=i18n.current_language(),
         )
     except passwordless.SignupDisabled:
-        message = "Sign-up is disabled. Use the address of an existing account."
+        message = _("Sign-up is disabled. Use the address of an existing account.")
         if connection == "sms":
             return show_phone_step(client, params, message, form.phone_number.data or "")
         return show_email_step(client, params, message, typed=recipient)
@@ -251,6 +266,7 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
 
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
+    _use_language(ticket.client, ticket.authorize_params)
     if error is None and ticket.connection == "sms":
         failure = outbox.newest_failure(ticket.id)
         error = sms.explain(failure) if failure is not None else None
@@ -275,10 +291,11 @@ def dead_page(ticket_id: str, failure: passwordless.LoginError):
     if isinstance(failure, passwordless.TicketNotFound):
         return error_page(
             404,
-            "This sign-in has ended",
-            "Go back to the app and sign in again.",
+            _("This sign-in has ended"),
+            _("Go back to the app and sign in again."),
         )
     ticket = passwordless.find(ticket_id)
+    _use_language(ticket.client, ticket.authorize_params)
     same_browser = not isinstance(failure, passwordless.OtherBrowser)
     return _page(
         "login/dead.html",
@@ -313,10 +330,14 @@ def verify(ticket_id: str):
         )
     except passwordless.WrongCode as wrong:
         ticket = passwordless.load(ticket_id, _binding_cookie())
-        tries = "1 try" if wrong.tries_left == 1 else f"{wrong.tries_left} tries"
-        return _code_page(ticket, error=f"That code isn't right. {tries} left.", status=400)
+        error = ngettext(
+            "That code isn't right. %(num)d try left.",
+            "That code isn't right. %(num)d tries left.",
+            wrong.tries_left,
+        )
+        return _code_page(ticket, error=error, status=400)
     except passwordless.SignInRefused:
-        return error_page(403, "You can't sign in here", "Contact the app's support team.")
+        return error_page(403, _("You can't sign in here"), _("Contact the app's support team."))
     except passwordless.LoginError as failure:
         return dead_page(ticket_id, failure)
     return sso.complete(sign_in, _requester())
@@ -340,10 +361,15 @@ def resend(ticket_id: str):
 @limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
 def restart(ticket_id: str):
     ActionForm()
+    old = passwordless.find(ticket_id)
+    if old is not None:
+        _use_language(old.client, old.authorize_params)
     try:
-        ticket = passwordless.restart(ticket_id, _binding_cookie(), _requester())
+        ticket = passwordless.restart(
+            ticket_id, _binding_cookie(), _requester(), language=i18n.current_language()
+        )
     except passwordless.LoginError as failure:
         return dead_page(ticket_id, failure)
     except sms_guard.SmsRefused as refused:
-        return error_page(refused.status, "We can't send a new code", str(refused))
+        return error_page(refused.status, _("We can't send a new code"), str(refused))
     return redirect(waiting_url(ticket, notice="new"), 303)

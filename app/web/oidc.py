@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from .. import oidc, sessions, signing_keys
 from ..extensions import csrf, db
@@ -35,8 +36,11 @@ def authorize():
     if too_long:
         return error_page(
             400,
-            "This sign-in link is not valid",
-            f"The app sent a '{too_long}' value that is too long. Tell the app's developer.",
+            _("This sign-in link is not valid"),
+            _(
+                "The app sent a '%(name)s' value that is too long. Tell the app's developer.",
+                name=too_long,
+            ),
         )
     params = oidc.authorize_params(request.args)
     try:
@@ -45,7 +49,9 @@ def authorize():
     except OAuth2Error as error:
         return oauth_error(error)
     except ValueError:  # Authlib refuses to build an error around some hostile values
-        return error_page(400, "This sign-in link is not valid", "The app sent a garbled request.")
+        return error_page(
+            400, _("This sign-in link is not valid"), _("The app sent a garbled request.")
+        )
     if answer is not None:
         return answer
     return show_login_step(grant.client.row, params)
@@ -73,10 +79,10 @@ def logout():
     try:
         end_session = oidc.server.validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return error_page(400, "This sign-out link is not valid", error.description)
+        return error_page(400, _("This sign-out link is not valid"), error.description)
     response = oidc.server.create_endpoint_response("end_session", end_session)
     sessions.end(sso.cookie_value())
     if response is None:
-        page = render_template("error.html", title="You are signed out", message="", status=200)
+        page = render_template("error.html", title=_("You are signed out"), message="", status=200)
         response = current_app.make_response(page)
     return sso.clear_cookie(response)
