@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, i18n, logs, oidc, themes
     from .delivery import dispatcher
-    from .web import demo, dev, errors, links, login, security
+    from .web import demo, dev, errors, links, login, preview, security
     from .web import oidc as oidc_views
 
     i18n.init_app(app)
@@ -47,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:
         app.register_blueprint(demo.bp)
+    if app.debug or app.config["PREVIEW_PASSWORD"]:
+        app.register_blueprint(preview.bp)
     cli.init_app(app)
     dispatcher.init_app(app)
     return app

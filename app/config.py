@@ -58,6 +58,7 @@ DEFAULTS: dict[str, object] = {
     "DISPATCH_POLL_SECONDS": 5.0,
     # Pages
     "DEFAULT_THEME": "lock",
+    "PREVIEW_PASSWORD": None,  # enables /preview outside debug, behind HTTP Basic auth
     "DEMO": False,
     # Rate limits (Flask-Limiter)
     "RATELIMIT_STORAGE_URI": "memory://",

@@ -132,7 +132,7 @@ def _render_part(
     """
     autoescape = part == "html"
     for language in languages:
-        source = _override(overrides, language, template, part)
+        source = override_source(overrides, language, template, part)
         if source is not None:
             try:
                 return _from_string(source, autoescape=autoescape).render(**data)
@@ -152,7 +152,10 @@ def _render_part(
     raise MessageTemplateError(f"no {part} template for {template!r}")
 
 
-def _override(overrides: Mapping[str, Any], language: str, template: str, part: str) -> str | None:
+def override_source(
+    overrides: Mapping[str, Any], language: str, template: str, part: str
+) -> str | None:
+    """A connection's non-blank override for one part and language, if any."""
     value = overrides.get(language)
     value = value.get(template) if isinstance(value, Mapping) else None
     value = value.get(part) if isinstance(value, Mapping) else None
@@ -163,14 +166,15 @@ def _file_template(template: str, part: str, language: str) -> BoundTemplate:
     name = f"{template}.{part}.liquid"
     if language != DEFAULT_LANGUAGE:
         name = f"{language}/{name}"
-    return _environment(autoescape=(part == "html")).get_template(name)
+    return liquid_environment(autoescape=(part == "html")).get_template(name)
 
 
 @lru_cache(maxsize=2)
-def _environment(*, autoescape: bool) -> Environment:
+def liquid_environment(*, autoescape: bool) -> Environment:
+    """The Liquid environment of messages (sandboxed: templates see only the data given)."""
     return Environment(loader=CachingFileSystemLoader(TEMPLATES_DIR), autoescape=autoescape)
 
 
 @lru_cache(maxsize=256)
 def _from_string(source: str, *, autoescape: bool) -> BoundTemplate:
-    return _environment(autoescape=autoescape).from_string(source)
+    return liquid_environment(autoescape=autoescape).from_string(source)

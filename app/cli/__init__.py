@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi clients|connections|users|keys|events|demo|sms ...`.
+"""Operator commands: `flask --app wsgi GROUP ...`, one module per command group.
 
 Each command reads its options, calls one domain function and prints the outcome.
 Bad values end in a one-line error and a non-zero exit, never a traceback.
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import clients, connections, demo, events, keys, sms, users
+from . import clients, connections, demo, events, keys, sms, templates, themes, users
 
-GROUPS = (clients, connections, users, keys, events, demo, sms)
+GROUPS = (clients, connections, users, keys, events, templates, themes, demo, sms)
 
 
 def init_app(app: Flask) -> None:

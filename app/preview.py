@@ -1,0 +1,189 @@
+"""Sample screens for the theme preview and the screenshot and accessibility tests.
+
+Each screen is a page template with the context its view would give it (see
+app/web/login.py), filled with sample data, so every state of every page can be
+shown at once without a real sign-in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from . import i18n, phones
+from .web.forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
+
+ROOT = Path(__file__).resolve().parent.parent
+BACK_URL = "/authorize?client_id=sample"
+SAMPLE_CLIENTS = {
+    "default": SimpleNamespace(
+        name="Acme Notes",
+        client_id="sample",
+        logo_url=None,
+        primary_color=None,
+        background_color=None,
+        default_language=None,
+        theme=None,
+    ),
+    "branded": SimpleNamespace(
+        name="Lock Classic",
+        client_id="sample",
+        logo_url=None,
+        primary_color="#ea5323",
+        background_color="#2b2d42",
+        default_language=None,
+        theme=None,
+    ),
+}
+
+
+def screens() -> dict[str, tuple[str, dict]]:
+    """Every screen: name → (page template, view context). Call inside a request."""
+    code = {
+        "form": CodeForm(formdata=None),
+        "resend_form": ActionForm(formdata=None),
+        "ticket_id": "sample",
+        "recipient": "alice@example.com",
+        "code_length": 6,
+        "error": None,
+        "notice": None,
+        "back_url": BACK_URL,
+    }
+    dead = {
+        "recipient": "alice@example.com",
+        "restart_form": ActionForm(formdata=None),
+        "ticket_id": "sample",
+        "back_url": BACK_URL,
+    }
+    wrong = ngettext(
+        "That code isn't right. %(num)d try left.", "That code isn't right. %(num)d tries left.", 2
+    )
+    switch = {"email": BACK_URL + "&connection=email", "sms": BACK_URL + "&connection=sms"}
+    phone = {
+        "form": PhoneForm(formdata=None, country="GB"),
+        "countries": phones.countries(i18n.current_language()),
+        "switch": switch,
+        "error": None,
+    }
+    pages = {
+        "email": ("login/email.html", {"form": EmailForm(formdata=None), "error": None}),
+        "email-switch": (
+            "login/email.html",
+            {"form": EmailForm(formdata=None), "error": None, "switch": switch},
+        ),
+        "phone": ("login/phone.html", phone),
+        "phone-error": (
+            "login/phone.html",
+            phone | {"error": _("That doesn't look like a phone number.")},
+        ),
+        "code-sms": ("login/code.html", code | {"channel": "sms", "recipient": "+44 7400 123456"}),
+        "email-error": (
+            "login/email.html",
+            {
+                "form": EmailForm(formdata=None),
+                "error": _("That doesn't look like an email address."),
+            },
+        ),
+        "code": ("login/code.html", code),
+        "code-wrong": ("login/code.html", code | {"error": wrong}),
+        "code-resent": ("login/code.html", code | {"notice": _("We sent the code again.")}),
+    }
+    for reason in ("expired", "attempts", "used", "other_browser"):
+        pages[f"dead-{reason}"] = ("login/dead.html", dead | {"reason": reason})
+    pages["error"] = (
+        "error.html",
+        {
+            "status": 400,
+            "title": _("This sign-in link is not valid"),
+            "message": _(
+                "The app sent you here with a return address it has not registered "
+                "(redirect_uri). Tell the app's developer."
+            ),
+        },
+    )
+    pages["switch"] = (
+        "login/switch.html",
+        {
+            "action": "/login/start",
+            "fields": {"email": "sam@example.com", "authz": "sample", "switch": "1"},
+            "csrf_form": ActionForm(formdata=None),
+            "current": "alice@example.com",
+            "email": "sam@example.com",
+            "back_url": BACK_URL,
+        },
+    )
+    pages["throttled"] = (
+        "error.html",
+        {
+            "status": 429,
+            "title": _("Too many tries"),
+            "message": ngettext(
+                "Please wait %(num)d minute and try again.",
+                "Please wait %(num)d minutes and try again.",
+                15,
+            ),
+        },
+    )
+    pages["email-signup-disabled"] = (
+        "login/email.html",
+        {
+            "form": EmailForm(formdata=None),
+            "error": _("Sign-up is disabled. Use the address of an existing account."),
+        },
+    )
+    return pages | link_screens()
+
+
+def link_screens() -> dict[str, tuple[str, dict]]:
+    """The magic-link screens (see app/web/links.py)."""
+    token = "sample-token"
+    device = {"browser": "Chrome", "system": "macOS", "time": "09:41", "minutes_ago": 2}
+    wait = {
+        "ticket_id": "sample",
+        "recipient": "alice@example.com",
+        "match_number": "42",
+        "approved": False,
+        "resend_form": ActionForm(formdata=None),
+        "finish_form": ActionForm(formdata=None),
+        "notice": None,
+        "back_url": BACK_URL,
+    }
+    elsewhere = {
+        "token": token,
+        "device": device,
+        "form": NumberForm(formdata=None),
+        "code_length": 6,
+        "can_continue_here": True,
+    }
+    dead = {"token": token, "can_renew": True, "renew_form": ActionForm(formdata=None)}
+    pages = {
+        "link-wait": ("login/wait.html", wait),
+        "link-wait-approved": ("login/wait.html", wait | {"approved": True}),
+        "link-open": ("login/link.html", {"token": token, "form": ActionForm(formdata=None)}),
+        "link-elsewhere": ("login/link_elsewhere.html", elsewhere),
+        "link-here": (
+            "login/link_here.html",
+            {"token": token, "recipient": "alice@example.com", "form": ActionForm(formdata=None)},
+        ),
+        "link-approved": ("login/link_approved.html", {"device": device}),
+        "link-sent": ("login/link_sent.html", {"recipient": "alice@example.com"}),
+    }
+    for reason in ("expired", "used", "wrong_number", "tampered"):
+        pages[f"link-dead-{reason}"] = (
+            "login/link_dead.html",
+            dead | {"reason": reason, "can_renew": reason != "tampered"},
+        )
+    return pages
+
+
+def files_version(*folders: str) -> str:
+    """A number that changes when any file under these folders (of the repo) changes."""
+    latest = 0
+    for folder in folders or ("themes", "templates", "translations"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file():
+                latest = max(latest, path.stat().st_mtime_ns)
+    return str(latest)
