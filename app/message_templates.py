@@ -106,10 +106,16 @@ def check_source(source: str, part: str) -> None:
         for use in uses:
             problem = _unknown_variable([str(segment) for segment in use.segments])
             if problem:
-                raise TemplateRejected(problem, *use.span.line_col(source))
+                raise TemplateRejected(problem, *_line_column(use.span, source))
     for name, spans in analysis.filters.items():
         if name not in environment.filters:
-            raise TemplateRejected(f"Unknown filter {name!r}.", *spans[0].line_col(source))
+            raise TemplateRejected(f"Unknown filter {name!r}.", *_line_column(spans[0], source))
+
+
+def _line_column(span, source: str) -> tuple[int, int]:
+    """1-based line and column (Liquid's spans count columns from 0)."""
+    line, column = span.line_col(source)
+    return line, column + 1
 
 
 def _unknown_variable(segments: list[str]) -> str | None:
@@ -129,6 +135,8 @@ def _rejected(error: LiquidError, source: str) -> TemplateRejected:
     index = getattr(token, "start_index", None)
     if index is None:
         return TemplateRejected(message)
+    if index < 0 or index > len(source):  # Liquid marks "end of template" as -1
+        index = len(source)
     line = source.count("\n", 0, index) + 1
     column = index - (source.rfind("\n", 0, index) + 1) + 1
     return TemplateRejected(message, line, column)

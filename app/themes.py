@@ -36,15 +36,17 @@ class Theme:
     path: Path = THEMES_DIR
 
 
-def available(root: Path = THEMES_DIR) -> list[str]:
+def available(root: Path | None = None) -> list[str]:
     """Names of the installed themes (folders with a `templates/` folder)."""
+    root = root or THEMES_DIR
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / "templates").is_dir())
 
 
-def load(name: str, root: Path = THEMES_DIR) -> Theme:
+def load(name: str, root: Path | None = None) -> Theme:
     """Read a theme's theme.toml; raises ThemeError when it is missing or malformed."""
+    root = root or THEMES_DIR
     if not NAME.match(name or "") or name not in available(root):
         raise ThemeError(f"No theme named {name!r}; installed: {', '.join(available(root))}.")
     path = root / name
@@ -68,8 +70,9 @@ def load(name: str, root: Path = THEMES_DIR) -> Theme:
     )
 
 
-def scaffold(name: str, source: str = "custom", root: Path = THEMES_DIR) -> Path:
+def scaffold(name: str, source: str = "custom", root: Path | None = None) -> Path:
     """Copy theme `source` to `themes/<name>/`, renaming its stylesheet and theme.toml name."""
+    root = root or THEMES_DIR
     if not NAME.match(name or ""):
         raise ThemeError(
             f"A theme name is lower-case letters, digits and dashes, starting with a letter, "

@@ -57,6 +57,11 @@ def test_create_prints_one_json_object(runner, app):
         "logout_urls",
         "connections",
         "initiate_login_uri",
+        "logo_url",
+        "primary_color",
+        "background_color",
+        "theme",
+        "default_language",
         "created",
     }
     assert data["name"] == "Shop"

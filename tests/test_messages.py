@@ -112,9 +112,12 @@ def test_override_in_the_asked_language_wins():
     )
     assert code_email(connection, language="fr").subject == f"Votre code : {CODE}"
     assert code_email(connection, language="fr-CA").subject == f"Votre code : {CODE}"
-    assert code_email(connection, language="de").subject == f"English {CODE}"
-    # No French text part anywhere: the English file.
-    assert code_email(connection, language="fr").text == code_email().text
+    # German has its own default file, which beats the English override.
+    assert code_email(connection, language="de").subject == code_email(language="de").subject
+    # A language with no file and no override: the English override.
+    assert code_email(connection, language="sv").subject == f"English {CODE}"
+    # No French text override: the French file.
+    assert "Saisissez-le dans la fenêtre" in code_email(connection, language="fr").text
 
 
 @pytest.mark.parametrize("language", ["../../etc/passwd", "", "x" * 50, "en\r\n"])

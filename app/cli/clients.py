@@ -26,6 +26,11 @@ def client_as_dict(client: Client) -> dict[str, Any]:
         "logout_urls": list(client.logout_urls or []),
         "connections": list(client.connections or []),
         "initiate_login_uri": client.initiate_login_uri,
+        "logo_url": client.logo_url,
+        "primary_color": client.primary_color,
+        "background_color": client.background_color,
+        "theme": client.theme,
+        "default_language": client.default_language,
         "created": when(client.created_at),
     }
 
@@ -54,6 +59,14 @@ def _echo_client(client: Client) -> None:
             click.echo(f"  {'':<13} {value}")
     click.echo(f"  connections:  {', '.join(data['connections'])}")
     click.echo(f"  initiate URL: {data['initiate_login_uri'] or '-'}")
+    for label, key in (
+        ("logo URL", "logo_url"),
+        ("primary", "primary_color"),
+        ("background", "background_color"),
+        ("theme", "theme"),
+        ("language", "default_language"),
+    ):
+        click.echo(f"  {label + ':':<13} {data[key] or '-'}")
     click.echo(f"  created:      {data['created']}")
 
 
@@ -160,6 +173,11 @@ def show_client_command(client_id: str, as_json: bool) -> None:
     "initiate_login_uri); lets that device sign in.",
 )
 @click.option("--clear-initiate-login-uri", is_flag=True, help="Remove the initiate-login URL.")
+@click.option("--logo-url", help="https URL of the logo on pages and emails ('' removes it).")
+@click.option("--primary-color", help="Buttons and links, #rrggbb ('' for the theme's).")
+@click.option("--background-color", help="Page background, #rrggbb ('' for the theme's).")
+@click.option("--theme", help="An installed theme (see `themes list`; '' for the default).")
+@click.option("--language", "default_language", help="Default page language, e.g. pt-BR.")
 @click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular apps only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
 def update_client_command(
@@ -173,10 +191,15 @@ def update_client_command(
     connections: str | None,
     initiate_login_uri: str | None,
     clear_initiate_login_uri: bool,
+    logo_url: str | None,
+    primary_color: str | None,
+    background_color: str | None,
+    theme: str | None,
+    default_language: str | None,
     rotate_secret: bool,
     as_json: bool,
 ) -> None:
-    """Change a client. Repeated options replace the whole list."""
+    """Change a client, its branding included. Repeated options replace the whole list."""
     if origins and clear_origins:
         raise click.UsageError("Give --origin or --clear-origins, not both.")
     if logout_urls and clear_logout_urls:
@@ -190,6 +213,11 @@ def update_client_command(
         logout_urls=[] if clear_logout_urls else logout_urls,
         connections=split_connections(connections),
         initiate_login_uri="" if clear_initiate_login_uri else initiate_login_uri,
+        logo_url=logo_url,
+        primary_color=primary_color,
+        background_color=background_color,
+        theme=theme,
+        default_language=default_language,
     )
     if not changes and not rotate_secret:
         raise click.UsageError("Nothing to change; see `clients update --help`.")

@@ -330,6 +330,7 @@ def verify(ticket_id: str):
         )
     except passwordless.WrongCode as wrong:
         ticket = passwordless.load(ticket_id, _binding_cookie())
+        _use_language(ticket.client, ticket.authorize_params)
         error = ngettext(
             "That code isn't right. %(num)d try left.",
             "That code isn't right. %(num)d tries left.",
