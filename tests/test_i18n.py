@@ -182,3 +182,8 @@ def test_compiled_catalogs_are_loaded(app):
         from flask_babel import gettext
 
         assert gettext("Continue") == "続行"
+
+
+def test_discovery_lists_the_page_languages(client):
+    document = client.get("/.well-known/openid-configuration").get_json()
+    assert document["ui_locales_supported"] == ["en", "es", "fr", "de", "pt-BR", "it", "nl", "ja"]

@@ -1,8 +1,7 @@
-"""Operator commands: `flask --app wsgi GROUP ...`, one module per command group.
+"""Operator commands: `flask --app wsgi clients|connections|users|keys|events|templates|…`.
 
 Each command reads its options, calls one domain function and prints the outcome.
 Bad values end in a one-line error and a non-zero exit, never a traceback.
-One module per command group.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import LANGUAGES
 from .params import SCOPES_SUPPORTED
 from .server import issuer
 
@@ -44,6 +45,6 @@ def discovery_document() -> dict[str, Any]:
             "phone_number_verified",
         ],
         "prompt_values_supported": ["none", "login"],
-        "ui_locales_supported": ["en"],
+        "ui_locales_supported": [code.replace("_", "-") for code in LANGUAGES],
         "authorization_response_iss_parameter_supported": True,
     }
