@@ -20,7 +20,7 @@ import flask
 from werkzeug.serving import make_server
 
 from app import create_app, i18n, themes
-from app.preview import SAMPLE_CLIENTS, screens
+from app.web.samples import SAMPLE_CLIENTS, screens
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -114,7 +114,7 @@ def test_preview_shows_every_message_in_every_language(preview):
 
 
 def test_preview_version_changes_when_a_file_changes(preview, tmp_path, monkeypatch):
-    from app import preview as samples
+    from app.web import samples
 
     monkeypatch.setattr(samples, "ROOT", tmp_path)
     (tmp_path / "themes").mkdir()

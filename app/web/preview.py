@@ -11,7 +11,8 @@ import hmac
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
-from .. import i18n, message_templates, preview, themes
+from .. import i18n, message_templates, themes
+from . import samples
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
 
@@ -68,9 +69,9 @@ def theme(name: str):
     lang = request.args.get("lang", "en")
     languages = list(i18n.LANGUAGES) if lang == "all" else [_language_or_default(lang)]
     sample = request.args.get("client", "default")
-    if sample not in preview.SAMPLE_CLIENTS:
+    if sample not in samples.SAMPLE_CLIENTS:
         sample = "default"
-    names = list(preview.screens())
+    names = list(samples.screens())
     return render_template(
         "preview/theme.html",
         theme_info=themes.load(name),
@@ -79,7 +80,7 @@ def theme(name: str):
         all_languages=i18n.LANGUAGES,
         lang=lang,
         sample=sample,
-        samples=list(preview.SAMPLE_CLIENTS),
+        samples=list(samples.SAMPLE_CLIENTS),
         live=current_app.debug,
         client=None,
     )
@@ -89,11 +90,11 @@ def theme(name: str):
 def screen(name: str, screen: str):
     """One screen as a user sees it (framed by the overview)."""
     name = _theme_or_404(name)
-    client = preview.SAMPLE_CLIENTS.get(request.args.get("client", "default"))
+    client = samples.SAMPLE_CLIENTS.get(request.args.get("client", "default"))
     if client is None:
         abort(404)
     i18n.use_for_page(_language_or_default(request.args.get("lang")))
-    page = preview.screens().get(screen)
+    page = samples.screens().get(screen)
     if page is None:
         abort(404)
     template, context = page
@@ -155,4 +156,4 @@ def message_html(template: str, language: str):
 @bp.get("/version")
 def version():
     """Changes when a theme, template or catalog file changes (the overview polls it)."""
-    return {"version": preview.files_version()}
+    return {"version": samples.files_version()}

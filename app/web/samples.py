@@ -13,10 +13,10 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from . import i18n, phones
-from .web.forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
+from .. import i18n, phones
+from .forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 BACK_URL = "/authorize?client_id=sample"
 SAMPLE_CLIENTS = {
     "default": SimpleNamespace(
