@@ -114,6 +114,13 @@ def init_app(app: Flask) -> None:
     theme_loaders = {
         name: FileSystemLoader(str(THEMES_DIR / name / "templates")) for name in available()
     }
+    if app.config["DEFAULT_THEME"] not in theme_loaders:
+        from .config import ConfigError
+
+        raise ConfigError(
+            f"FLASK_DEFAULT_THEME must be an installed theme ({', '.join(theme_loaders)}), "
+            f"not {app.config['DEFAULT_THEME']!r}."
+        )
     app.jinja_loader = ChoiceLoader(
         [
             PrefixLoader({f"theme:{n}": loader for n, loader in theme_loaders.items()}, "/"),

@@ -124,3 +124,13 @@ def test_preview_version_changes_when_a_file_changes(preview, tmp_path, monkeypa
 
     os.utime(tmp_path / "themes" / "a.css", ns=(1, 10**19 // 10))
     assert preview.get("/preview/version").get_json()["version"] != first
+
+
+def test_unknown_default_theme_is_refused_at_start(make_app):
+    from app.config import ConfigError
+
+    with pytest.raises(ConfigError, match="FLASK_DEFAULT_THEME"):
+        make_app(DEFAULT_THEME="nope")
+    assert "/themes/custom/static/custom.css" in make_app(DEFAULT_THEME="custom").test_client().get(
+        "/no-such-page"
+    ).get_data(as_text=True)
