@@ -32,6 +32,17 @@ SCREENS = (
     "dead-used",
     "dead-other_browser",
     "error",
+    "link-wait",
+    "link-wait-approved",
+    "link-open",
+    "link-elsewhere",
+    "link-here",
+    "link-approved",
+    "link-sent",
+    "link-dead-expired",
+    "link-dead-used",
+    "link-dead-wrong_number",
+    "link-dead-tampered",
 )
 AXE_RUN = """async () => {
   const result = await axe.run(document, {

@@ -18,13 +18,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import binding, magic_links, oidc, passwordless, sessions, user_agents
+from .. import binding, i18n, magic_links, oidc, passwordless, sessions, user_agents
 from ..extensions import limiter
 from ..models import LoginTicket, utcnow
 from . import sso
 from .errors import error_page
 from .forms import ActionForm, NumberForm
-from .login import _authorize_url, _binding_cookie, _page, _requester, dead_page
+from .login import (
+    _authorize_url,
+    _binding_cookie,
+    _page,
+    _requester,
+    _use_language,
+    dead_page,
+)
 
 bp = Blueprint("links", __name__)
 
@@ -48,6 +55,7 @@ def wait(ticket_id: str):
         return redirect(url_for("links.wait", ticket_id=ticket.replaced_by), 303)
     if status in ENDED:
         return dead_page(ticket_id, ENDED[status]())
+    _use_language(ticket.client, ticket.authorize_params)
     return _page(
         "login/wait.html",
         ticket.client,
@@ -102,6 +110,7 @@ def open_link(token: str):
     except passwordless.LoginError as failure:
         return _link_ended(token, failure)
     ticket = opened.ticket
+    _use_language(ticket.client, ticket.authorize_params)
     if opened.same_browser:
         return _page("login/link.html", ticket.client, token=token, form=ActionForm(formdata=None))
     return _elsewhere_page(token, ticket)
@@ -128,6 +137,7 @@ def approve(token: str):
         ticket = magic_links.approve_by_number(token, form.number.data or "", _requester())
     except passwordless.LoginError as failure:
         return _link_ended(token, failure)
+    _use_language(ticket.client, ticket.authorize_params)
     return _page("login/link_approved.html", ticket.client, device=_device(ticket))
 
 
@@ -140,6 +150,7 @@ def continue_here_page(token: str):
         return _link_ended(token, failure)
     if not (ticket.client and ticket.client.initiate_login_uri):
         return redirect(url_for("links.open_link", token=token), 303)
+    _use_language(ticket.client, ticket.authorize_params)
     return _page(
         "login/link_here.html",
         ticket.client,
@@ -178,12 +189,16 @@ def continue_here(token: str):
 def renew(token: str):
     """One click: a new link to the same address (never shown to a stranger)."""
     ActionForm()
+    old = magic_links.ticket_named_by(token)
+    if old is not None:
+        _use_language(old.client, old.authorize_params)
     try:
-        ticket = magic_links.send_new_link(token, _requester())
+        ticket = magic_links.send_new_link(token, _requester(), language=i18n.current_language())
     except passwordless.LoginError as failure:
         return _link_ended(token, failure)
     if binding.matches(_binding_cookie(), ticket.binding_hash):
         return redirect(url_for("links.wait", ticket_id=ticket.id, notice="new"), 303)
+    _use_language(ticket.client, ticket.authorize_params)
     return _page("login/link_sent.html", ticket.client, recipient=ticket.recipient)
 
 
@@ -218,6 +233,8 @@ def _device(ticket: LoginTicket) -> dict:
 def _link_ended(token: str, failure: passwordless.LoginError):
     """Expired, used, tampered, ended by a wrong number: say which, offer a new link."""
     ticket = magic_links.ticket_named_by(token)
+    if ticket is not None:
+        _use_language(ticket.client, ticket.authorize_params)
     status = 400 if isinstance(failure, magic_links.LinkTampered) else 200
     return _page(
         "login/link_dead.html",
@@ -242,7 +259,7 @@ def _sign_in(step: Callable[[], passwordless.SignIn], failed: Callable):
 
 
 def _refused():
-    return error_page(403, "You can't sign in here", "Contact the app's support team.")
+    return error_page(403, _("You can't sign in here"), _("Contact the app's support team."))
 
 
 def _notice(key: str) -> str | None:
