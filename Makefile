@@ -26,7 +26,7 @@ $(NODE_STAMP): package.json
 
 # After changing page strings: extract them and update every catalog.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 run: $(STAMP) $(COMPILED)

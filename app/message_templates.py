@@ -26,6 +26,7 @@ from .messages import (
     liquid_environment,
     override_source,
     render_email,
+    render_sms,
 )
 
 SOURCE_MAX = 100_000
@@ -39,6 +40,7 @@ VARIABLES = {
     "request_language": None,
     "expires_in_minutes": None,
     "phone_number": None,
+    "issuer_host": None,
     "application": ("name", "clientID", "logo_url"),
     "connection": ("name",),
     "user": ("email", "phone_number"),
@@ -142,10 +144,11 @@ def _rejected(error: LiquidError, source: str) -> TemplateRejected:
     return TemplateRejected(message, line, column)
 
 
-def set_template(connection_name: str, template: str, part: str, language: str, source: str):
+def set_template(connection_name: str | None, template: str, part: str, language: str, source: str):
     """Check and store a connection's template for one part and language."""
     language = check_names(template, part, language)
     check_source(source, part)
+    connection_name = connection_name or connection_for(template)
     connection = get_connection(connection_name)
     templates = _copy(connection.templates)
     templates.setdefault(language, {}).setdefault(template, {})[part] = source
@@ -161,10 +164,11 @@ def set_template(connection_name: str, template: str, part: str, language: str, 
 
 
 def reset_template(
-    connection_name: str, template: str, language: str, part: str | None = None
+    connection_name: str | None, template: str, language: str, part: str | None = None
 ) -> bool:
     """Remove a connection's override (one part, or all parts); True when one was removed."""
     language = check_names(template, part or known_templates().get(template, PARTS)[0], language)
+    connection_name = connection_name or connection_for(template)
     connection = get_connection(connection_name)
     templates = _copy(connection.templates)
     parts = templates.get(language, {}).get(template, {})
@@ -188,9 +192,10 @@ def reset_template(
     return bool(removed)
 
 
-def source_in_force(connection_name: str, template: str, part: str, language: str):
+def source_in_force(connection_name: str | None, template: str, part: str, language: str):
     """The source a message uses for this part and language, and where it comes from."""
     language = check_names(template, part, language)
+    connection_name = connection_name or connection_for(template)
     connection = get_connection(connection_name)
     fallbacks = [language] + (["en"] if language != "en" else [])
     for candidate in fallbacks:
@@ -219,6 +224,7 @@ def sample_variables(language: str, client: Any = None) -> dict[str, Any]:
         "request_language": language,
         "expires_in_minutes": 5,
         "phone_number": "+15555550123",
+        "issuer_host": "latchkey.example",
         "application": {
             "name": getattr(client, "name", None) or "Acme Notes",
             "clientID": getattr(client, "client_id", None) or "sample-client-id",
@@ -229,15 +235,27 @@ def sample_variables(language: str, client: Any = None) -> dict[str, Any]:
     }
 
 
+def connection_for(template: str) -> str:
+    """The connection a template belongs to: `sms_…` templates are the sms connection's."""
+    return "sms" if template.startswith("sms_") else "email"
+
+
 def preview(
-    connection_name: str, template: str, language: str, client: Any = None
+    connection_name: str | None, template: str, language: str, client: Any = None
 ) -> RenderedEmail:
-    """The message as a user would get it, rendered with sample data."""
-    language = check_names(template, known_templates().get(template, PARTS)[0], language)
+    """The message as a user would get it, rendered with sample data.
+
+    An SMS has a text part only: its subject and HTML come back empty.
+    """
+    parts = known_templates().get(template, PARTS)
+    language = check_names(template, parts[0], language)
+    connection_name = connection_name or connection_for(template)
     connection = get_connection(connection_name)
-    return render_email(
-        template, connection, language=language, **sample_variables(language, client)
-    )
+    variables = sample_variables(language, client)
+    if parts == ("text",):
+        text = render_sms(template, connection, language=language, **variables)
+        return RenderedEmail(subject="", text=text + "\n", html="")
+    return render_email(template, connection, language=language, **variables)
 
 
 def _copy(templates: dict | None) -> dict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
+from flask_babel import lazy_gettext as _l
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 MAX_PHONE_LENGTH = 40
@@ -52,20 +53,20 @@ def parse_phone(value: str | None, country: str | None, *, mobile_only: bool = T
     """A valid number from what was typed; raises InvalidPhone with the message to show."""
     value = (value or "").strip()
     if not value:
-        raise InvalidPhone("Enter your phone number.")
+        raise InvalidPhone(_l("Enter your phone number."))
     if len(value) > MAX_PHONE_LENGTH or any(ch.isalpha() or ch in "\r\n\0" for ch in value):
-        raise InvalidPhone("That doesn't look like a phone number.")
+        raise InvalidPhone(_l("That doesn't look like a phone number."))
     region = (country or "").upper()
     if not value.startswith("+") and not is_country(region):
-        raise InvalidPhone("Choose your country, or type the number with its + country code.")
+        raise InvalidPhone(_l("Choose your country, or type the number with its + country code."))
     try:
         number = phonenumbers.parse(value, None if value.startswith("+") else region)
     except phonenumbers.NumberParseException:
-        raise InvalidPhone("That doesn't look like a phone number.") from None
+        raise InvalidPhone(_l("That doesn't look like a phone number.")) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("That phone number isn't valid. Check the number and the country.")
+        raise InvalidPhone(_l("That phone number isn't valid. Check the number and the country."))
     if mobile_only and phonenumbers.number_type(number) not in MOBILE_TYPES:
-        raise InvalidPhone("That number can't receive text messages. Enter a mobile number.")
+        raise InvalidPhone(_l("That number can't receive text messages. Enter a mobile number."))
     return Phone(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         country=phonenumbers.region_code_for_number(number) or region,

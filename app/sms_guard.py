@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -82,10 +84,10 @@ def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
     request uses up nothing.
     """
     if not current_app.config.get("SMS_PROVIDER"):
-        raise SmsUnavailable("Sign-in by text message isn't available right now.")
+        raise SmsUnavailable(_l("Sign-in by text message isn't available right now."))
     allowed = list(connection.allowed_countries or [])
     if allowed and phone.country not in allowed:
-        raise CountryNotAllowed("We can't send text messages to numbers in this country.")
+        raise CountryNotAllowed(_l("We can't send text messages to numbers in this country."))
     keys = {"number": phone.e164, "prefix": phone.prefix, "ip": ip or "unknown"}
     limiter = _limiter()
     for limit in LIMITS:
@@ -102,11 +104,19 @@ def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
 def _too_many(scope: str, reset_time: float) -> TooManyMessages:
     seconds = max(int(reset_time - time.time()), 1)
     minutes = math.ceil(seconds / 60)
-    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    what = "were sent to this number" if scope == "number" else "were asked for"
-    return TooManyMessages(
-        f"Too many codes {what}. Try again in {when}.", retry_after_seconds=seconds
-    )
+    if scope == "number":
+        message = lazy_ngettext(
+            "Too many codes were sent to this number. Try again in %(num)d minute.",
+            "Too many codes were sent to this number. Try again in %(num)d minutes.",
+            minutes,
+        )
+    else:
+        message = lazy_ngettext(
+            "Too many codes were asked for. Try again in %(num)d minute.",
+            "Too many codes were asked for. Try again in %(num)d minutes.",
+            minutes,
+        )
+    return TooManyMessages(message, retry_after_seconds=seconds)
 
 
 def _limiter() -> MovingWindowRateLimiter:
@@ -152,8 +162,10 @@ def _check_budget(connection: Connection, country: str) -> None:
         db.session.commit()
         current_app.logger.warning("SMS budget for %s reached (%d today)", country, budget)
     raise BudgetExhausted(
-        "We can't send more text messages to this country today. Try again tomorrow, "
-        "or sign in another way."
+        _l(
+            "We can't send more text messages to this country today. Try again tomorrow, "
+            "or sign in another way."
+        )
     )
 
 

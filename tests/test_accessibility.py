@@ -23,6 +23,10 @@ PASSWORD = "a11y-preview"
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 SCREENS = (
     "email",
+    "email-switch",
+    "phone",
+    "phone-error",
+    "code-sms",
     "email-error",
     "code",
     "code-wrong",

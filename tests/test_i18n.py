@@ -129,6 +129,8 @@ def extracted_messages(tmp_path: Path) -> set[str]:
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "lazy_ngettext:1,2",
             "--no-location",
             "-o",
             str(pot),

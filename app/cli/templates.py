@@ -12,7 +12,9 @@ from .common import client_or_fail, echo_json
 group = AppGroup("templates", help="Edit the messages (Liquid) per connection and language.")
 
 _connection = click.option(
-    "--connection", type=click.Choice(CONNECTIONS), default="email", show_default=True
+    "--connection",
+    type=click.Choice(CONNECTIONS),
+    help="Whose template (default: sms for sms_… templates, else email).",
 )
 _language = click.option(
     "--language",
@@ -47,7 +49,7 @@ def list_templates_command() -> None:
 @_language
 @_connection
 def set_template_command(
-    template: str, source_file, part: str | None, language: str, connection: str
+    template: str, source_file, part: str | None, language: str, connection: str | None
 ) -> None:
     """Use SOURCE_FILE ('-' for stdin) for one part of TEMPLATE in one language.
 
@@ -61,7 +63,10 @@ def set_template_command(
         rules.set_template(connection, template, part, language, source)
     except rules.TemplateRejected as error:
         raise _rejected(error) from None
-    click.echo(f"Set {template}.{part} ({language}) on the {connection} connection.")
+    click.echo(
+        f"Set {template}.{part} ({language}) on the "
+        f"{connection or rules.connection_for(template)} connection."
+    )
 
 
 def _part_from_name(filename: str) -> str:
@@ -76,7 +81,7 @@ def _part_from_name(filename: str) -> str:
 @_part
 @_language
 @_connection
-def show_template_command(template: str, part: str | None, language: str, connection: str):
+def show_template_command(template: str, part: str | None, language: str, connection: str | None):
     """Print the source in force for a part (default: every part), and where it comes from."""
     try:
         parts = [part] if part else rules.known_templates().get(template, ("subject",))
@@ -95,7 +100,7 @@ def show_template_command(template: str, part: str | None, language: str, connec
 @click.option("--client", "client_id", help="Use this client's name, client_id and logo.")
 @click.option("--json", "as_json", is_flag=True, help="Print subject, text and html as JSON.")
 def preview_template_command(
-    template: str, language: str, connection: str, client_id: str | None, as_json: bool
+    template: str, language: str, connection: str | None, client_id: str | None, as_json: bool
 ) -> None:
     """Render TEMPLATE with sample data (code 428913, alice@example.com)."""
     client = client_or_fail(client_id) if client_id else None
@@ -106,10 +111,12 @@ def preview_template_command(
     if as_json:
         echo_json({"subject": message.subject, "text": message.text, "html": message.html})
         return
-    click.echo(f"Subject: {message.subject}\n")
+    if message.subject:
+        click.echo(f"Subject: {message.subject}\n")
     click.echo(message.text)
-    click.secho("--- html", fg="cyan")
-    click.echo(message.html)
+    if message.html:
+        click.secho("--- html", fg="cyan")
+        click.echo(message.html)
 
 
 @group.command("reset")
@@ -117,13 +124,14 @@ def preview_template_command(
 @_part
 @_language
 @_connection
-def reset_template_command(template: str, part: str | None, language: str, connection: str):
+def reset_template_command(template: str, part: str | None, language: str, connection: str | None):
     """Remove the connection's override (one part, or all parts): the default file applies."""
     try:
         removed = rules.reset_template(connection, template, language, part)
     except rules.TemplateRejected as error:
         raise _rejected(error) from None
     what = f"{template}.{part}" if part else template
+    connection = connection or rules.connection_for(template)
     if removed:
         click.echo(f"Reset {what} ({language}) on the {connection} connection to the default.")
     else:

@@ -10,6 +10,7 @@ import time
 
 import requests
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.jwk import OctKey
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -22,22 +23,22 @@ from . import DeliveryError, Provider
 
 TWILIO_API = "https://api.twilio.com"
 GATEWAY_TOKEN_LIFETIME = 60  # seconds: a short expiry, as Auth0's contract asks
-UNKNOWN_FAILURE = "We couldn't send the SMS. Try again in a moment, or sign in another way."
+UNKNOWN_FAILURE = _l("We couldn't send the SMS. Try again in a moment, or sign in another way.")
 
 # Twilio error codes (https://www.twilio.com/docs/api/errors) → (message, retryable).
 TWILIO_ERRORS: dict[int, tuple[str, bool]] = {
-    21211: ("This phone number is not valid.", False),
-    21214: ("This phone number can't receive text messages.", False),
-    21408: ("We can't send SMS to this country.", False),
-    21610: ("This number has opted out of our messages. Reply START to opt back in.", False),
-    21612: ("We can't send SMS to this number.", False),
-    21614: ("This number can't receive text messages. Use a mobile number.", False),
-    21617: ("The message is too long to send.", False),
-    21635: ("This number can't receive text messages. Use a mobile number.", False),
-    30003: ("This phone is unreachable. Check that it is on and has signal.", True),
-    30005: ("This phone number doesn't exist or is no longer in service.", False),
-    30006: ("This number can't receive text messages. Use a mobile number.", False),
-    30007: ("The carrier blocked the message. Try again later.", True),
+    21211: (_l("This phone number is not valid."), False),
+    21214: (_l("This phone number can't receive text messages."), False),
+    21408: (_l("We can't send SMS to this country."), False),
+    21610: (_l("This number has opted out of our messages. Reply START to opt back in."), False),
+    21612: (_l("We can't send SMS to this number."), False),
+    21614: (_l("This number can't receive text messages. Use a mobile number."), False),
+    21617: (_l("The message is too long to send."), False),
+    21635: (_l("This number can't receive text messages. Use a mobile number."), False),
+    30003: (_l("This phone is unreachable. Check that it is on and has signal."), True),
+    30005: (_l("This phone number doesn't exist or is no longer in service."), False),
+    30006: (_l("This number can't receive text messages. Use a mobile number."), False),
+    30007: (_l("The carrier blocked the message. Try again later."), True),
 }
 
 
@@ -46,8 +47,8 @@ def explain(reason: str | None) -> str:
     if reason and reason.startswith("twilio "):
         code = reason.removeprefix("twilio ").split(" ", 1)[0]
         if code.isdigit() and int(code) in TWILIO_ERRORS:
-            return TWILIO_ERRORS[int(code)][0]
-    return UNKNOWN_FAILURE
+            return str(TWILIO_ERRORS[int(code)][0])
+    return str(UNKNOWN_FAILURE)
 
 
 def _timeout() -> float:

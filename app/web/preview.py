@@ -124,7 +124,7 @@ def message(template: str):
     """A message in every language: subject, text part and HTML part."""
     if template not in message_templates.known_templates():
         abort(404)
-    connection = request.args.get("connection", "email")
+    connection = request.args.get("connection") or message_templates.connection_for(template)
     if connection not in ("email", "sms"):
         abort(404)
     rendered = {tag: message_templates.preview(connection, template, tag) for tag in LANGUAGE_TAGS}
@@ -143,10 +143,12 @@ def message_html(template: str, language: str):
     """One message's HTML part, sandboxed, for the frames of the messages page."""
     if template not in message_templates.known_templates() or language not in LANGUAGE_TAGS:
         abort(404)
-    connection = request.args.get("connection", "email")
+    connection = request.args.get("connection") or message_templates.connection_for(template)
     if connection not in ("email", "sms"):
         abort(404)
     rendered = message_templates.preview(connection, template, language)
+    if not rendered.html:
+        abort(404)
     response = Response(rendered.html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = MESSAGE_HTML_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
