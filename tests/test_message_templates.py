@@ -162,3 +162,41 @@ def test_stored_template_is_what_users_get(app, client):
     page.submit_email("zoe@example.com")
     (message,) = messages_to(app, "zoe@example.com")
     assert message.subject == f"Code {message.code} pour Café"
+
+
+@pytest.mark.parametrize("language", rules.LANGUAGES)
+def test_default_link_email_in_every_language(app, language):
+    link = "https://latchkey.example/login/link/tok"
+    email = render_email(
+        "email_link", None, language=language, **variables(language, link=link, send="link")
+    )
+    assert "Acme Notes" in email.subject and CODE not in email.subject
+    assert link in email.text and f'href="{link}"' in email.html
+    assert CODE in email.text and CODE in email.html  # the code for another device
+    assert f'<html lang="{language}">' in email.html
+    hostile = render_email(
+        "email_link", None, language=language, **variables(language, application={"name": HOSTILE})
+    )
+    assert "<script>" not in hostile.html
+
+
+@pytest.mark.parametrize("language", rules.LANGUAGES)
+def test_default_sms_in_every_language(app, language):
+    with app.app_context():
+        text = rules.preview(None, "sms_code", language).text
+    assert CODE in text and "Acme Notes" in text
+    assert text.strip().splitlines()[-1] == f"@latchkey.example #{CODE}"  # WebOTP autofill
+    if language != "en":
+        with app.app_context():
+            assert text != rules.preview(None, "sms_code", "en").text
+
+
+def test_sms_template_through_the_cli(runner):
+    result = run(
+        runner, "set", "sms_code", "-", "--part", "text", "-l", "nl", input="Code {{ code }}"
+    )
+    assert result.exit_code == 0, result.output
+    assert "on the sms connection" in result.output
+    assert run(runner, "preview", "sms_code", "-l", "nl").output.strip() == f"Code {CODE}"
+    refused = run(runner, "set", "sms_code", "-", "--part", "html", input="{{ code }}")
+    assert refused.exit_code == 1 and "sms_code has no 'html' part" in refused.output
