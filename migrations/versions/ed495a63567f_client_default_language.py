@@ -1,7 +1,7 @@
 """Client default language (the page language when neither ui_locales nor the browser asks)
 
 Revision ID: ed495a63567f
-Revises: 20ed428495cc
+Revises: 7212931041ee
 Create Date: 2026-11-26 03:37:43.570196
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ed495a63567f"
-down_revision = "20ed428495cc"
+down_revision = "7212931041ee"
 branch_labels = None
 depends_on = None
 
