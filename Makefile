@@ -39,6 +39,10 @@ test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# Speed and memory figures (no pass/fail): full sign-ins through page and token endpoint.
+bench: $(STAMP) $(COMPILED)
+	$(BIN)/python bench/login_flow.py --sign-ins 200
+
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from joserfc.jwk import KeySet, RSAKey
 
 from .extensions import db
@@ -38,7 +40,13 @@ def rotate() -> SigningKey:
 
 
 def private_jwk(key: SigningKey) -> RSAKey:
-    return RSAKey.import_key(key.private_pem, {"kid": key.kid, "use": "sig", "alg": "RS256"})
+    """The key, parsed once per process (loading an RSA private key costs ~50 ms)."""
+    return _parsed(key.kid, key.private_pem)
+
+
+@lru_cache(maxsize=32)
+def _parsed(kid: str, private_pem: str) -> RSAKey:
+    return RSAKey.import_key(private_pem, {"kid": kid, "use": "sig", "alg": "RS256"})
 
 
 def published() -> list[SigningKey]:
