@@ -9,23 +9,21 @@ error; they never touch the request.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import update
 
-from . import binding, events, links, phones, sms_guard, throttle, users
+from . import binding, events, links, phones, sms_guard, throttle, ticket_messages, users
+from .codes import generate_code, hash_code, normalize_code
 from .connections import get_connection
 from .delivery import dispatcher, outbox
 from .extensions import db
-from .messages import RenderedEmail, render_email, render_sms
-from .models import Client, Connection, LoginTicket, User, sha256_hex, utcnow
+from .models import Client, LoginTicket, User, sha256_hex, utcnow
 
 
 @dataclass(frozen=True)
@@ -93,28 +91,6 @@ class WrongCode(LoginError):
     def __init__(self, tries_left: int):
         super().__init__(tries_left)
         self.tries_left = tries_left
-
-
-def generate_code(length: int) -> str:
-    """A numeric one-time code from the OS's CSPRNG."""
-    return "".join(secrets.choice("0123456789") for _ in range(length))
-
-
-def _code_key() -> bytes:
-    secret = current_app.config["SECRET_KEY"]
-    if isinstance(secret, str):
-        secret = secret.encode()
-    return hmac.new(secret, b"latchkey.login-code", hashlib.sha256).digest()
-
-
-def hash_code(ticket_id: str, code: str) -> str:
-    """Keyed hash of a code, bound to its ticket."""
-    return hmac.new(_code_key(), f"{ticket_id}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def normalize_code(code: str) -> str:
-    """Accept what people paste: spaces, dashes and dots around the digits."""
-    return "".join(ch for ch in (code or "")[:64] if ch not in " -.\t")
 
 
 def start(
@@ -197,75 +173,23 @@ def open_ticket(
     ticket.code_hash = hash_code(ticket.id, code)
     if refusal is None:
         link = links.magic_link_for(ticket.id, nonce) if nonce else None
-        message = _code_message(connection, recipient, code, client, language, link=link)
+        message = ticket_messages.code_message(
+            connection, recipient, code, client, language, link=link
+        )
         outbox.enqueue(
-            connection_name, recipient, message, ticket_id=ticket.id, sender=_sender(connection)
+            connection_name,
+            recipient,
+            message,
+            ticket_id=ticket.id,
+            sender=ticket_messages.sender_for(connection),
         )
     elif refusal == "signup_disabled" and connection_name == "email":
         if current_app.config["NOTIFY_UNKNOWN_RECIPIENT"]:
-            _notify_no_account(connection, recipient, client, language)
+            ticket_messages.queue_no_account_notice(connection, recipient, client, language)
     record("login.start", ticket, requester, refused=refusal, link=bool(nonce) or None)
     db.session.commit()
     dispatcher.wake()
     return ticket
-
-
-def _code_message(
-    connection: Connection,
-    recipient: str,
-    code: str,
-    client: Client | None,
-    language: str,
-    link: str | None = None,
-) -> RenderedEmail | str:
-    """The message that carries a code (and, by email, maybe a magic link), per connection."""
-    common = {
-        "code": code,
-        "send": connection.send if link else "code",
-        "application": _application(client),
-        "connection": {"name": connection.name},
-        "request_language": language,
-        "expires_in_minutes": max(1, connection.ttl_seconds // 60),
-    }
-    if connection.name == "sms":
-        issuer_host = urlsplit(current_app.config["ISSUER"]).netloc
-        return render_sms(
-            "sms_code",
-            connection,
-            language=language,
-            phone_number=recipient,
-            user={"phone_number": recipient},
-            issuer_host=issuer_host,
-            **common,
-        )
-    return render_email(
-        "email_link" if link else "email_code",
-        connection,
-        language=language,
-        user={"email": recipient},
-        link=link,
-        **common,
-    )
-
-
-def _sender(connection: Connection) -> str | None:
-    if connection.name == "sms":
-        return connection.sender or current_app.config.get("SMS_FROM")
-    return connection.sender
-
-
-def _notify_no_account(connection, recipient: str, client: Client | None, language: str) -> None:
-    """Tell an unknown address that someone tried it and there is no account."""
-    message = render_email(
-        "email_no_account",
-        connection,
-        language=language,
-        application=_application(client),
-        connection={"name": connection.name},
-        user={"email": recipient},
-        request_language=language,
-    )
-    outbox.enqueue("email", recipient, message, sender=connection.sender)
 
 
 def _record_refused_start(
@@ -291,12 +215,6 @@ def _refusal(user: User | None, signup_allowed: bool) -> str | None:
     if user is None and not signup_allowed:
         return "signup_disabled"
     return None
-
-
-def _application(client: Client | None) -> dict[str, Any]:
-    if client is None:
-        return {"name": "Latchkey", "clientID": None, "logo_url": None}
-    return {"name": client.name, "clientID": client.client_id, "logo_url": client.logo_url}
 
 
 def find(ticket_id: str) -> LoginTicket | None:

@@ -1,0 +1,82 @@
+"""What a login ticket sends: the code or link email, the SMS text, the no-account notice.
+
+Message text lives in Liquid templates (app/messages.py); this module only picks the
+template and its variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from .delivery import outbox
+from .messages import RenderedEmail, render_email, render_sms
+from .models import Client, Connection
+
+
+def code_message(
+    connection: Connection,
+    recipient: str,
+    code: str,
+    client: Client | None,
+    language: str,
+    link: str | None = None,
+) -> RenderedEmail | str:
+    """The message that carries a code (and, by email, maybe a magic link), per connection."""
+    common = {
+        "code": code,
+        "send": connection.send if link else "code",
+        "application": application(client),
+        "connection": {"name": connection.name},
+        "request_language": language,
+        "expires_in_minutes": max(1, connection.ttl_seconds // 60),
+    }
+    if connection.name == "sms":
+        issuer_host = urlsplit(current_app.config["ISSUER"]).netloc
+        return render_sms(
+            "sms_code",
+            connection,
+            language=language,
+            phone_number=recipient,
+            user={"phone_number": recipient},
+            issuer_host=issuer_host,
+            **common,
+        )
+    return render_email(
+        "email_link" if link else "email_code",
+        connection,
+        language=language,
+        user={"email": recipient},
+        link=link,
+        **common,
+    )
+
+
+def sender_for(connection: Connection) -> str | None:
+    if connection.name == "sms":
+        return connection.sender or current_app.config.get("SMS_FROM")
+    return connection.sender
+
+
+def queue_no_account_notice(
+    connection, recipient: str, client: Client | None, language: str
+) -> None:
+    """Tell an unknown address that someone tried it and there is no account."""
+    message = render_email(
+        "email_no_account",
+        connection,
+        language=language,
+        application=application(client),
+        connection={"name": connection.name},
+        user={"email": recipient},
+        request_language=language,
+    )
+    outbox.enqueue("email", recipient, message, sender=connection.sender)
+
+
+def application(client: Client | None) -> dict[str, Any]:
+    if client is None:
+        return {"name": "Latchkey", "clientID": None, "logo_url": None}
+    return {"name": client.name, "clientID": client.client_id, "logo_url": client.logo_url}
