@@ -42,6 +42,7 @@ test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 # Speed and memory figures (no pass/fail): full sign-ins through page and token endpoint.
 bench: $(STAMP) $(COMPILED)
 	$(BIN)/python bench/login_flow.py --sign-ins 200
+	$(BIN)/python bench/enumeration.py --rounds 300
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

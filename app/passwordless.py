@@ -171,11 +171,11 @@ def open_ticket(
     db.session.add(ticket)
     db.session.flush()
     ticket.code_hash = hash_code(ticket.id, code)
+    # The message is built for every kind of recipient, so known, unknown and refused
+    # addresses cost the same work; only those allowed to sign in get it queued.
+    link = links.magic_link_for(ticket.id, nonce) if nonce else None
+    message = ticket_messages.code_message(connection, recipient, code, client, language, link=link)
     if refusal is None:
-        link = links.magic_link_for(ticket.id, nonce) if nonce else None
-        message = ticket_messages.code_message(
-            connection, recipient, code, client, language, link=link
-        )
         outbox.enqueue(
             connection_name,
             recipient,
