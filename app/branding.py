@@ -12,6 +12,7 @@ import re
 
 AA_CONTRAST = 4.5
 WHITE = "#ffffff"
+DEFAULT_PRIMARY = "#635dff"  # Latchkey's own button colour (see themes/*/theme.toml)
 NEAR_BLACK = "#111111"
 PAGE_TEXT_DARK = "#1f2328"
 
@@ -110,3 +111,16 @@ def brand_style(primary: str | None, background: str | None) -> str:
     """The body of a `:root{…}` rule for the client's colours ("" when none)."""
     properties = brand_properties(primary, background)
     return ";".join(f"{name}:{value}" for name, value in properties.items())
+
+
+def email_application(client) -> dict[str, object]:
+    """`application` for message templates: name, clientID, logo_url, and the brand colour
+    with a readable text colour on it (Latchkey's default when the app has none)."""
+    primary = safe_color(getattr(client, "primary_color", None)) or DEFAULT_PRIMARY
+    return {
+        "name": getattr(client, "name", None) or "Latchkey",
+        "clientID": getattr(client, "client_id", None),
+        "logo_url": getattr(client, "logo_url", None),
+        "primary_color": primary,
+        "primary_text_color": text_on(primary),
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 from liquid.exceptions import LiquidError
 
-from . import events, i18n
+from . import branding, events, i18n
 from .connections import get_connection
 from .extensions import db
 from .messages import (
@@ -41,7 +41,7 @@ VARIABLES = {
     "expires_in_minutes": None,
     "phone_number": None,
     "issuer_host": None,
-    "application": ("name", "clientID", "logo_url"),
+    "application": ("name", "clientID", "logo_url", "primary_color", "primary_text_color"),
     "connection": ("name",),
     "user": ("email", "phone_number"),
 }
@@ -226,9 +226,9 @@ def sample_variables(language: str, client: Any = None) -> dict[str, Any]:
         "phone_number": "+15555550123",
         "issuer_host": "latchkey.example",
         "application": {
+            **branding.email_application(client),
             "name": getattr(client, "name", None) or "Acme Notes",
             "clientID": getattr(client, "client_id", None) or "sample-client-id",
-            "logo_url": getattr(client, "logo_url", None),
         },
         "connection": {"name": "email"},
         "user": {"email": "alice@example.com", "phone_number": "+15555550123"},

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from . import branding
 from .delivery import outbox
 from .messages import RenderedEmail, render_email, render_sms
 from .models import Client, Connection
@@ -77,6 +78,5 @@ def queue_no_account_notice(
 
 
 def application(client: Client | None) -> dict[str, Any]:
-    if client is None:
-        return {"name": "Latchkey", "clientID": None, "logo_url": None}
-    return {"name": client.name, "clientID": client.client_id, "logo_url": client.logo_url}
+    """The app as message templates see it, with its brand colour made safe for email."""
+    return branding.email_application(client)

@@ -132,6 +132,15 @@ def test_branding_through_the_cli_reaches_pages_and_emails(app, client, runner, 
     (message,) = messages_to(app, "bia@example.com")
     assert "é seu código para Brand Co" in message.subject
     assert 'src="https://cdn.example/logo.png"' in message.html
+    assert "border-top:4px solid #ffd400" in message.html
+
+    clients(runner, "update", relying_app.client_id, "--language", "en")
+    connections = runner.invoke(args=["connections", "update", "email", "--send", "link"])
+    assert connections.exit_code == 0, connections.output
+    page.open_authorize(**relying_app.authorize_params(nonce="n-link"))
+    page.submit_email("link@example.com")
+    (link_email,) = messages_to(app, "link@example.com")
+    assert "background:#ffd400;border-radius:6px;color:#111111;" in link_email.html
 
     cleared = clients(runner, "update", relying_app.client_id, "--primary-color", "", "--json")
     assert json.loads(cleared.output)["primary_color"] is None
