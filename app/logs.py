@@ -17,11 +17,14 @@ SECRET_PARAMS = (
     "otp",
 )
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"]*")
+# A magic link carries its token in the path: /login/link/<token>[/here|/renew…]
+_SECRET_PATH = re.compile(r"(/login/link/)[^/\s?\"]+")
 
 
 def redact(text: str) -> str:
     """Hide secret query values and escape line breaks (no forged log lines)."""
     text = _SECRET_QUERY.sub(r"\1[redacted]", text)
+    text = _SECRET_PATH.sub(r"\1[redacted]", text)
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 

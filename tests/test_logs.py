@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from live_server import live_server  # noqa: F401  (the fixture)
+
 from app.logs import RedactingFilter, redact
 
 
@@ -15,6 +17,15 @@ def test_secret_query_values_are_redacted_and_others_kept():
     assert "SplxlOBeZQQYbYS6WxSbIA" not in cleaned
     assert "code=[redacted]" in cleaned
     assert "state=xyz" in cleaned
+
+
+def test_magic_link_tokens_in_paths_are_redacted():
+    line = '"GET /login/link/eyJ0aWNrZXQiOiJ4In0.Zx9.abc/here?x=1 HTTP/1.1" 200 -'
+
+    cleaned = redact(line)
+
+    assert "eyJ0aWNrZXQiOiJ4In0" not in cleaned
+    assert "/login/link/[redacted]/here?x=1" in cleaned
 
 
 def test_line_breaks_are_escaped():
@@ -29,3 +40,18 @@ def test_werkzeug_request_log_hides_the_authorization_code(app, caplog):
 
     assert "abc123" not in record.getMessage()
     assert any(isinstance(f, RedactingFilter) for f in logging.getLogger("werkzeug").filters)
+
+
+def test_the_http_server_request_log_hides_link_tokens_and_codes(live_server, caplog):  # noqa: F811
+    import requests
+
+    server = live_server()
+    caplog.set_level(logging.INFO, logger="werkzeug")
+
+    requests.get(f"{server.url}/login/link/SECRET-LINK-TOKEN-123", timeout=10)
+    requests.get(f"{server.url}/authorize?code=SECRET-CODE-456&state=s", timeout=10)
+
+    logged = caplog.text
+    assert "/login/link/[redacted]" in logged
+    assert "SECRET-LINK-TOKEN-123" not in logged
+    assert "SECRET-CODE-456" not in logged
