@@ -16,6 +16,7 @@ every SMS passes `admit()` before anything is queued:
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from .models import Connection, Event, LoginTicket, OutboxMessage, utcnow
 from .phones import Phone
 
 EXTENSION_KEY = "latchkey_sms_limits"
+_LIMITER_LOCK = threading.Lock()
 
 
 class SmsRefused(Exception):
@@ -80,8 +82,9 @@ LIMITS = (
 def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
     """Allow one SMS to `phone`, or raise SmsRefused; counts the send against the limits.
 
-    Every check that can refuse runs before any count is taken, so a refused
-    request uses up nothing.
+    Each limit is counted and checked in one atomic step (a check and a later count
+    would let a burst of parallel requests all pass); a refused request may use up a
+    slot of the limits before the one that refused it, which errs on the safe side.
     """
     if not current_app.config.get("SMS_PROVIDER"):
         raise SmsUnavailable(_l("Sign-in by text message isn't available right now."))
@@ -92,13 +95,10 @@ def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
     limiter = _limiter()
     for limit in LIMITS:
         for item in parse_many(current_app.config[limit.setting]):
-            if not limiter.test(item, "sms", limit.scope, keys[limit.scope]):
+            if not limiter.hit(item, "sms", limit.scope, keys[limit.scope]):
                 reset = limiter.get_window_stats(item, "sms", limit.scope, keys[limit.scope])
                 raise _too_many(limit.scope, reset.reset_time)
-    _check_budget(connection, phone.country)
-    for limit in LIMITS:
-        for item in parse_many(current_app.config[limit.setting]):
-            limiter.hit(item, "sms", limit.scope, keys[limit.scope])
+    _reserve_budget(connection, phone.country)
 
 
 def _too_many(scope: str, reset_time: float) -> TooManyMessages:
@@ -120,10 +120,15 @@ def _too_many(scope: str, reset_time: float) -> TooManyMessages:
 
 
 def _limiter() -> MovingWindowRateLimiter:
+    """This app's limiter, made once (under a lock: parallel first requests must share it)."""
     limiter = current_app.extensions.get(EXTENSION_KEY)
     if limiter is None:
-        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
-        limiter = current_app.extensions[EXTENSION_KEY] = MovingWindowRateLimiter(storage)
+        with _LIMITER_LOCK:
+            limiter = current_app.extensions.get(EXTENSION_KEY)
+            if limiter is None:
+                storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
+                limiter = MovingWindowRateLimiter(storage)
+                current_app.extensions[EXTENSION_KEY] = limiter
     return limiter
 
 
@@ -145,10 +150,26 @@ def sent_today(country: str, now: datetime | None = None) -> int:
     )
 
 
-def _check_budget(connection: Connection, country: str) -> None:
+def _reserve_budget(connection: Connection, country: str) -> None:
+    """Take one message of the country's daily budget, atomically, or refuse.
+
+    The outbox count is the day's truth (it survives restarts); the storage counter
+    makes parallel requests see each other's reservations before their rows exist."""
     budget = connection.daily_budget
-    if budget is None or sent_today(country) < budget:
+    if budget is None:
         return
+    if sent_today(country) < budget:
+        now = utcnow()
+        storage = _limiter().storage
+        key = f"sms-budget/{country}/{now:%Y-%m-%d}"
+        seconds_left = (_day_start(now) + timedelta(days=1) - now).total_seconds() + 60
+        if storage.incr(key, seconds_left) <= budget:
+            return
+        storage.incr(key, seconds_left, amount=-1)
+    _budget_exhausted(country, budget)
+
+
+def _budget_exhausted(country: str, budget: int) -> None:
     since = _day_start(utcnow())
     already = db.session.scalar(
         select(func.count(Event.id)).where(

@@ -158,3 +158,37 @@ def test_without_an_sms_provider_the_phone_screen_says_so(make_app):
     refused = person.ask("+14155552671")
     assert refused.status_code == 503
     assert "Sign-in by text message isn't available right now." in visible_text(person.page)
+
+
+def test_parallel_requests_cannot_race_past_the_limits_or_the_budget(sms_app):
+    """Twenty-five threads ask at once for numbers in one prefix from one IP: the
+    limits are counted atomically, so no more pass than the smallest limit allows."""
+    import threading
+
+    from app import phones, sms_guard
+    from app.connections import get_connection
+
+    app = sms_app(SMS_PREFIX_RATE_LIMIT="3 per hour", SMS_IP_RATE_LIMIT="100 per hour")
+    with app.app_context():
+        update_connection("sms", daily_budget=2)
+    numbers = [phones.parse_phone(f"+1 415 555 {n:04d}", "US") for n in range(100, 125)]
+    admitted, refused = [], []
+    gate = threading.Barrier(len(numbers))
+
+    def ask(phone):
+        with app.app_context():
+            gate.wait(timeout=10)
+            try:
+                sms_guard.admit(get_connection("sms"), phone, "198.51.100.9")
+                admitted.append(phone.e164)
+            except sms_guard.SmsRefused:
+                refused.append(phone.e164)
+
+    threads = [threading.Thread(target=ask, args=(phone,)) for phone in numbers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(admitted) == 2  # the daily budget of 2, the tightest of the limits
+    assert len(refused) == len(numbers) - 2
