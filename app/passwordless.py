@@ -249,6 +249,13 @@ def resend(ticket_id: str, binding_value: str | None, requester: Requester = Req
     """Send the same code again while the ticket lives."""
     ticket = load(ticket_id, binding_value)
     check_alive(ticket)
+    try:  # a resend is a message like a start: it counts against the address's limit
+        throttle.count_start(ticket.connection, ticket.recipient)
+    except throttle.Throttled:
+        _record_refused_start(
+            ticket.connection, ticket.recipient, ticket.client, requester, "throttled"
+        )
+        raise
     if ticket.connection == "sms":
         connection = get_connection("sms")
         sms_guard.admit(connection, phones.from_e164(ticket.recipient), requester.ip)

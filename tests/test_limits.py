@@ -105,6 +105,25 @@ def test_starts_per_recipient_allow_n_from_any_ip_then_refuse_until_reset(make_a
         assert start(app, shop, ip="198.51.100.99")[1].status_code == 303
 
 
+def test_resends_count_against_the_recipient_limit_from_any_ip(make_app):
+    """Inbox bombing through "Resend": the copied form posted from many IPs still
+    counts against the address."""
+    app = make_app(**LIMITED, RECIPIENT_RATE_LIMIT="3 per 15 minutes")
+    shop = RelyingApp.register(app)
+    with freeze_time():
+        page, _ = start(app, shop)
+        page.open_code_page()
+        for n in range(2):
+            page.client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+            assert page.resend().status_code == 303
+
+        page.client.environ_base["REMOTE_ADDR"] = "203.0.113.99"
+        refused = page.resend()
+
+        assert_throttled(refused)
+        assert len(messages_to(app, EMAIL)) == 3
+
+
 def test_recipient_limit_answers_alike_for_known_and_unknown_addresses(make_app):
     app = make_app(**LIMITED, RECIPIENT_RATE_LIMIT="1 per 15 minutes")
     shop = RelyingApp.register(app)
