@@ -18,7 +18,7 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    "BINDING_COOKIE_NAME": "latchkey_binding",
+    "BINDING_COOKIE_NAME": None,  # __Host-latchkey_binding under HTTPS
     # Codes and tickets (connection settings override per connection)
     "AUTHORIZATION_CODE_TTL": 60,
     "ACCESS_TOKEN_TTL": 3600,
@@ -197,7 +197,15 @@ def check(app: Flask) -> None:
     if secure:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.config["SECURE_TRANSPORT"] = secure
-    app.config.setdefault("SSO_COOKIE_NAME", "__Host-latchkey_sso" if secure else "latchkey_sso")
+    # __Host- cookies are Secure, host-only and path=/: a sibling subdomain or a network
+    # attacker on plain HTTP cannot plant them (a planted binding would let an
+    # attacker's magic link count as "the same browser").
+    prefix = "__Host-" if secure else ""
+    app.config.setdefault("SSO_COOKIE_NAME", f"{prefix}latchkey_sso")
+    if not app.config.get("BINDING_COOKIE_NAME"):
+        app.config["BINDING_COOKIE_NAME"] = f"{prefix}latchkey_binding"
+    if secure and app.config.get("SESSION_COOKIE_NAME") == "session":
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     if app.config.get("BINDING_COOKIE_SECURE") is None:
         app.config["BINDING_COOKIE_SECURE"] = secure or not app.debug
 

@@ -7,6 +7,9 @@ import re
 import pytest
 from helpers import LoginPage, RelyingApp, visible_text, wrong_code_for
 
+# The test config has an https issuer, so the binding cookie has the __Host- prefix.
+BINDING = "__Host-latchkey_binding"
+
 EMAIL = "pat@example.com"
 
 
@@ -117,9 +120,7 @@ def test_binding_cookie_is_httponly_samesite_lax_and_secure(client, shop):
 
     response = login.submit_email(EMAIL)
 
-    cookies = [
-        c for c in response.headers.getlist("Set-Cookie") if c.startswith("latchkey_binding=")
-    ]
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(BINDING + "=")]
     assert len(cookies) == 1
     flags = {part.strip().split("=", 1)[0].lower(): part for part in cookies[0].split(";")}
     assert "httponly" in flags
@@ -141,12 +142,12 @@ def test_second_sign_in_keeps_the_same_binding_cookie(client, shop):
     login = LoginPage(client)
     login.open_authorize(**shop.authorize_params())
     login.submit_email(EMAIL)
-    first = client.get_cookie("latchkey_binding").value
+    first = client.get_cookie(BINDING).value
 
     login.open_authorize(**shop.authorize_params())
     login.submit_email("other@example.com")
 
-    assert client.get_cookie("latchkey_binding").value == first
+    assert client.get_cookie(BINDING).value == first
 
 
 # Oversized requests

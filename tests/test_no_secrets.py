@@ -53,7 +53,11 @@ def test_no_secret_reaches_the_logs_or_the_events(make_app, caplog):
     # SSO on a second app, then an RP-initiated logout with the ID token as hint.
     sso = page.open_authorize(**blog.authorize_params())
     found.append(query_of(sso.headers["Location"])["code"])
-    for name in (app.config["SSO_COOKIE_NAME"], app.config["BINDING_COOKIE_NAME"], "session"):
+    for name in (
+        app.config["SSO_COOKIE_NAME"],
+        app.config["BINDING_COOKIE_NAME"],
+        app.config["SESSION_COOKIE_NAME"],
+    ):
         cookie = page.client.get_cookie(name)
         if cookie is not None:
             found.append(cookie.value)

@@ -22,6 +22,9 @@ from app.connections import get_connection, update_connection
 from app.extensions import db
 from app.models import Event, LoginTicket, OutboxMessage
 
+# The test config has an https issuer, so the binding cookie has the __Host- prefix.
+BINDING = "__Host-latchkey_binding"
+
 EMAIL = "pat@example.com"
 
 
@@ -505,7 +508,7 @@ def test_code_is_stored_only_hashed(app, waiting):
 
 
 def test_binding_cookie_is_stored_only_hashed(app, waiting):
-    cookie = waiting.client.get_cookie("latchkey_binding")
+    cookie = waiting.client.get_cookie(BINDING)
 
     with app.app_context():
         row = db.session.execute(text("SELECT * FROM login_tickets")).mappings().one()
