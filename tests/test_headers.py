@@ -134,8 +134,11 @@ def test_binding_cookie_is_httponly_samesite_lax_and_secure(client, shop):
 def test_session_cookie_is_httponly(client, shop):
     response = client.get("/authorize", query_string=shop.authorize_params())
 
-    for cookie in response.headers.getlist("Set-Cookie"):
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(cookie.startswith("__Host-session=") for cookie in cookies)
+    for cookie in cookies:
         assert "HttpOnly" in cookie
+        assert cookie.startswith("__Host-") and "Secure" in cookie and "Domain" not in cookie
 
 
 def test_second_sign_in_keeps_the_same_binding_cookie(client, shop):
