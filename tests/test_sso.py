@@ -179,7 +179,10 @@ def test_logout_ends_the_session_and_clears_the_cookie(app):
     page, shop = signed_in(app)
     cookie = page.client.get_cookie(COOKIE).value
 
-    out = page.client.get("/logout")
+    asked = page.client.get("/logout")
+    assert replayed_still_signed_in(app, shop, cookie)  # a bare GET only asks
+    confirm = form_posting_to(asked.get_data(as_text=True), "/logout")
+    out = page.client.post("/logout", data=confirm.fields)
 
     assert out.status_code == 200
     assert any(
@@ -188,6 +191,12 @@ def test_logout_ends_the_session_and_clears_the_cookie(app):
     replay = app.test_client()
     replay.set_cookie(COOKIE, cookie)
     assert LoginPage(replay).open_authorize(**fresh(shop)).status_code == 200
+
+
+def replayed_still_signed_in(app, shop, cookie: str) -> bool:
+    other = app.test_client()
+    other.set_cookie(COOKIE, cookie)
+    return LoginPage(other).open_authorize(**fresh(shop)).status_code == 302
 
 
 def test_blocking_a_user_ends_their_sessions(app):

@@ -6,7 +6,15 @@ import base64
 
 import pytest
 from freezegun import freeze_time
-from helpers import LoginPage, RelyingApp, query_of, signed_in_code, userinfo
+from helpers import (
+    LoginPage,
+    RelyingApp,
+    form_posting_to,
+    query_of,
+    signed_in_code,
+    userinfo,
+    visible_text,
+)
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -437,12 +445,24 @@ def test_logout_with_id_token_of_another_app_does_not_use_its_urls(client, app, 
     assert response.status_code == 400
 
 
-def test_logout_page_without_parameters(client):
-    response = client.get("/logout")
+def test_logout_without_an_id_token_hint_asks_first(client):
+    """Any site could send the browser to /logout: without a valid id_token_hint
+    nothing happens until the person confirms (OIDC RP-Initiated Logout §6)."""
+    asked = client.get("/logout")
+
+    assert asked.status_code == 200
+    assert "Location" not in asked.headers
+    assert "Sign out?" in visible_text(asked.get_data(as_text=True))
+    confirm = form_posting_to(asked.get_data(as_text=True), "/logout")
+    done = client.post("/logout", data=confirm.fields)
+    assert "You are signed out" in done.get_data(as_text=True)
+
+
+def test_a_forged_logout_post_without_the_csrf_token_only_asks(client):
+    response = client.post("/logout", data={"client_id": "x"})
 
     assert response.status_code == 200
-    assert "Location" not in response.headers
-    assert "You are signed out" in response.get_data(as_text=True)
+    assert "Sign out?" in visible_text(response.get_data(as_text=True))
 
 
 def test_sign_in_again_after_logout(client, shop):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
-from .. import oidc, sessions, signing_keys
+from .. import oidc, sessions, signing_keys, themes
 from ..extensions import csrf, db
 from . import sso
 from .errors import error_page, oauth_error
+from .forms import ActionForm
 from .login import show_login_step
 
 bp = Blueprint("oidc", __name__)
@@ -80,9 +83,39 @@ def logout():
         end_session = oidc.server.validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return error_page(400, _("This sign-out link is not valid"), error.description)
+    if end_session.needs_confirmation and not _confirmed():
+        return _confirm_logout()
     response = oidc.server.create_endpoint_response("end_session", end_session)
     sessions.end(sso.cookie_value())
     if response is None:
         page = render_template("error.html", title=_("You are signed out"), message="", status=200)
         response = current_app.make_response(page)
     return sso.clear_cookie(response)
+
+
+LOGOUT_PARAMS = ("client_id", "post_logout_redirect_uri", "state", "logout_hint", "ui_locales")
+
+
+def _confirmed() -> bool:
+    """A logout without a valid id_token_hint acts only on the confirmation form's POST
+    (OIDC RP-Initiated Logout §6: any site could send such a request)."""
+    if request.method != "POST":
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _confirm_logout():
+    g.no_store = True
+    fields = {k: request.values[k][:2000] for k in LOGOUT_PARAMS if request.values.get(k)}
+    theme = current_app.config["DEFAULT_THEME"]
+    page = render_template(
+        themes.template_for("logout.html", theme),
+        client=None,
+        csrf_form=ActionForm(),
+        fields=fields,
+    )
+    return page, 200
