@@ -67,9 +67,15 @@ def parse_phone(value: str | None, country: str | None, *, mobile_only: bool = T
         raise InvalidPhone(_l("That phone number isn't valid. Check the number and the country."))
     if mobile_only and phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise InvalidPhone(_l("That number can't receive text messages. Enter a mobile number."))
+    number_region = phonenumbers.region_code_for_number(number) or region
+    if not is_country(number_region):
+        # Non-geographic numbers (satellite +870, +881, international networks +882/+883)
+        # belong to no country ("001"): no allowlist can name them, and they are a classic
+        # target of SMS pumping. Refused like a country that is not allowed.
+        raise InvalidPhone(_l("We can't send text messages to numbers in this country."))
     return Phone(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
-        country=phonenumbers.region_code_for_number(number) or region,
+        country=number_region,
         international=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
     )
 

@@ -35,6 +35,8 @@ def test_good_numbers_are_normalized_to_e164(typed, country, e164, region):
     ("typed", "country", "message"),
     [
         ("", "US", "Enter your phone number."),
+        ("+870 773 111 632", "US", "We can't send text messages to numbers in this country."),
+        ("+881 6 1234 5678", "GB", "We can't send text messages to numbers in this country."),
         ("   ", "US", "Enter your phone number."),
         ("020 7946 0018", "GB", "can't receive text messages"),  # a London landline
         ("01 42 68 53 00", "FR", "can't receive text messages"),  # a Paris landline
