@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
 from . import events
 from .extensions import db
 from .models import CONNECTIONS, DEFAULT_DAILY_BUDGET, SEND_MODES, Connection
@@ -27,21 +30,33 @@ def get_connection(name: str) -> Connection:
         raise UnknownConnection(name)
     connection = db.session.get(Connection, name)
     if connection is None:
-        connection = Connection(
-            name=name,
-            send="code",
-            code_length=6,
-            ttl_seconds=300,
-            max_attempts=3,
-            signup_allowed=True,
-            allowed_countries=[],
-            default_country=None,
-            daily_budget=DEFAULT_DAILY_BUDGET,
-            templates={},
-        )
-        db.session.add(connection)
-        db.session.flush()
+        _insert_defaults(name)
+        connection = db.session.get(Connection, name)
     return connection
+
+
+def _insert_defaults(name: str) -> None:
+    """Create the row with its defaults; parallel first requests must not collide
+    (INSERT … ON CONFLICT DO NOTHING where the database has it)."""
+    defaults = {
+        "name": name,
+        "send": "code",
+        "code_length": 6,
+        "ttl_seconds": 300,
+        "max_attempts": 3,
+        "signup_allowed": True,
+        "allowed_countries": [],
+        "default_country": None,
+        "daily_budget": DEFAULT_DAILY_BUDGET,
+        "templates": {},
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}.get(dialect)
+    if insert is None:
+        db.session.add(Connection(**defaults))
+        db.session.flush()
+        return
+    db.session.execute(insert(Connection).values(**defaults).on_conflict_do_nothing())
 
 
 def update_connection(

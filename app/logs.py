@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from flask.logging import default_handler
+
 SECRET_PARAMS = (
     "code",
     "code_verifier",
@@ -65,8 +67,15 @@ def _add_once(logger: logging.Logger, kind: type[logging.Filter]) -> None:
 
 def init_app(app) -> None:
     """Redact on the loggers a Latchkey process writes requests and errors to."""
+    # A logger's filters see only its own records, not its children's: filter every
+    # Latchkey logger, and Flask's handler that their records reach.
+    ours = [name for name in list(logging.root.manager.loggerDict) if name.startswith("app.")]
     for logger in (logging.getLogger("werkzeug"), app.logger, logging.getLogger("app")):
         _add_once(logger, RedactingFilter)
+    for name in ours:
+        _add_once(logging.getLogger(name), RedactingFilter)
+    if not any(isinstance(f, RedactingFilter) for f in default_handler.filters):
+        default_handler.addFilter(RedactingFilter())
     _add_once(logging.getLogger("sqlalchemy.engine.Engine"), NoResultRows)
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("authlib.oauth2"):

@@ -545,3 +545,29 @@ def test_bad_initiate_login_uris_are_refused(runner, app, uri, says):
     )
     with app.app_context():
         assert db.session.scalars(select(Client)).all() == []
+
+
+def test_parallel_first_uses_of_a_connection_do_not_collide(app):
+    """Connection rows are made on first use; many requests at once must all get it."""
+    import threading
+
+    got, failed = [], []
+    gate = threading.Barrier(8)
+
+    def first_use():
+        with app.app_context():
+            gate.wait(timeout=10)
+            try:
+                got.append(get_connection("sms").code_length)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - the test reports any failure
+                failed.append(repr(error))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failed == []
+    assert got == [6] * 8

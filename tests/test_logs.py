@@ -55,3 +55,17 @@ def test_the_http_server_request_log_hides_link_tokens_and_codes(live_server, ca
     assert "/login/link/[redacted]" in logged
     assert "SECRET-LINK-TOKEN-123" not in logged
     assert "SECRET-CODE-456" not in logged
+
+
+def test_an_unexpected_error_on_a_link_path_logs_neither_token_nor_line_breaks(app, caplog):
+    @app.get("/login/link/<token>/boom")
+    def boom(token):
+        raise RuntimeError("unexpected")
+
+    caplog.set_level(logging.ERROR)
+    response = app.test_client().get("/login/link/SECRET-TOKEN%0D%0AFORGED/boom")
+
+    assert response.status_code == 500
+    assert "Unhandled error" in caplog.text
+    assert "SECRET-TOKEN" not in caplog.text
+    assert "\r\nFORGED" not in caplog.text

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import events, oidc, throttle
 from ..extensions import db, limiter
+from ..logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -142,5 +143,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        log.exception("Unhandled error on %s %s", request.method, redact(request.path))
         return error_page(500)
