@@ -120,7 +120,9 @@ def approve_by_number(
     ticket = open_link(token, None).ticket
     if ticket.approved_at is not None:
         return ticket
-    typed = "".join(ch for ch in (number or "")[:8] if ch.isdigit())
+    # ASCII digits only: str.isdigit() also takes "²" or "٣", and compare_digest
+    # refuses non-ASCII strings.
+    typed = "".join(ch for ch in (number or "")[:8] if ch in "0123456789")
     if not (ticket.match_number and hmac.compare_digest(typed, ticket.match_number)):
         db.session.execute(
             update(LoginTicket)

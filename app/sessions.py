@@ -111,9 +111,11 @@ def sign_in_for(row: BrowserSession | None, params: dict[str, str]) -> Any:
     auth_time = int(row.auth_time.replace(tzinfo=UTC).timestamp())
     max_age = params.get("max_age")
     if max_age is not None:
-        if not max_age.isdigit() or utcnow().replace(tzinfo=UTC).timestamp() - auth_time > int(
-            max_age
-        ):
+        # Plain ASCII digits only: str.isdigit() also takes "²" (which int() refuses)
+        # and other scripts' digits; anything else cannot be honoured, so sign in afresh.
+        if not (max_age.isascii() and max_age.isdigit()):
+            return None
+        if utcnow().replace(tzinfo=UTC).timestamp() - auth_time > int(max_age):
             return None
     hint = (params.get("login_hint") or "").strip().lower()
     if hint and not any(i.value.lower() == hint for i in row.user.identities):

@@ -15,6 +15,8 @@ from ..models import OutboxMessage
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 OUTBOX_PAGE_SIZE = 100
+# Larger ids cannot be row ids (SQLite's INTEGER is 64-bit): 404, not a database error.
+MAX_MESSAGE_ID = 2**63 - 1
 # The HTML part of a message is shown as a document of its own, with no script,
 # no plugin, no form and no way to frame or navigate anything.
 MESSAGE_HTML_CSP = (
@@ -35,7 +37,7 @@ def outbox():
     return render_template("dev/outbox.html", messages=messages, is_purged=is_purged)
 
 
-@bp.get("/outbox/<int:message_id>.html")
+@bp.get(f"/outbox/<int(max={MAX_MESSAGE_ID}):message_id>.html")
 def outbox_html(message_id: int):
     """One message's HTML part, sandboxed."""
     message = db.session.get(OutboxMessage, message_id)

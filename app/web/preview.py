@@ -37,6 +37,7 @@ def operators_only():
             "Preview: sign in with the preview password.",
             401,
             {"WWW-Authenticate": 'Basic realm="Latchkey preview"'},
+            mimetype="text/plain",
         )
     return None
 
