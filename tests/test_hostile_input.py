@@ -19,10 +19,17 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pytest
 from helpers import LoginPage, RelyingApp, hidden_field, messages_to
+from hostile_values import (
+    BODIES,
+    HEADERS,
+    HOSTILE_SEGMENTS,
+    QUERIES,
+    REAL_VARIANTS,
+    form_body,
+)
 from live_server import LiveServer, start_live_server
 
 from app import create_app, links, passwordless
@@ -77,6 +84,7 @@ class Seeded:
 
     server: LiveServer
     client_id: str
+    secret: str
     callback: str
     authz: str  # the signed authorize request the email page carries
     ticket_id: str  # a live ticket sending a code and a link
@@ -155,6 +163,7 @@ def _seed(server: LiveServer) -> Seeded:
     return Seeded(
         server=server,
         client_id=relying.client_id,
+        secret=relying.secret,
         callback=relying.callback,
         authz=authz,
         ticket_id=ticket_id,
@@ -245,213 +254,6 @@ def _send(seeded: Seeded, method: str, path: str, headers: dict | None = None, *
     return response
 
 
-# --- Hostile values -----------------------------------------------------------------
-
-# Path segments, as they appear in the URL (percent-encoded where a browser would).
-HOSTILE_SEGMENTS = {
-    "invalid-utf8": "%ff%fe",
-    "nul": "%00",
-    "crlf": "%0d%0aSet-Cookie:%20x=1",
-    "traversal": "..%2f..%2fapp%2fconfig.py",
-    "dotdot": "%2e%2e",
-    "space": "%20",
-    "unicode": quote("ünï🔑\u202e"),
-    "huge": "A" * 4000,
-    "markup": quote("<script>alert(1)</script>"),
-    "zero": "0",
-    "negative": "-1",
-    "huge-number": "9" * 30,
-}
-# Real values, changed: a cut or extended ticket id or link token.
-REAL_VARIANTS = {
-    "real+invalid-utf8": lambda real: real + "%ff",
-    "real-truncated": lambda real: real[: max(1, len(real) // 2)],
-    "real+dot": lambda real: real + ".AAAA",
-    "real+traversal": lambda real: real + "%2f..%2f..",
-}
-
-# Every name a route reads from a query or a form, and some it does not.
-FIELD_NAMES = (
-    "email",
-    "phone_number",
-    "country",
-    "code",
-    "number",
-    "authz",
-    "switch",
-    "csrf_token",
-    "notice",
-    "lang",
-    "client",
-    "connection",
-    "login_hint",
-    "iss",
-    "state",
-    "error",
-    "client_id",
-    "client_secret",
-    "redirect_uri",
-    "response_type",
-    "scope",
-    "nonce",
-    "prompt",
-    "max_age",
-    "ui_locales",
-    "code_challenge",
-    "code_challenge_method",
-    "code_verifier",
-    "grant_type",
-    "refresh_token",
-    "access_token",
-    "id_token_hint",
-    "post_logout_redirect_uri",
-    "response_mode",
-)
-
-
-def _query(value: str, names=FIELD_NAMES) -> str:
-    return "&".join(f"{name}={value}" for name in names)
-
-
-QUERIES = {
-    "invalid-utf8": _query("%ff%fe") + "&%ff%fe=%ff",
-    "nul": _query("%00x%00"),
-    "crlf": _query("%0d%0aSet-Cookie:%20x=1"),
-    "huge": _query("A" * 4000),
-    "repeated": "&".join(_query(str(n)) for n in range(3)),
-    "unicode": _query(quote("１²³٣ünï🔑\u202e")),
-    "garbled": "&&&===&%&%%&" + _query("%") + "&a[]=1&b[$ne]=x&=",
-    "numbers": _query("-1") + "&max_age=99999999999999999999999",
-    "real-client": lambda seeded: (
-        f"response_type=code&client_id={seeded.client_id}&redirect_uri={seeded.callback}&"
-        + _query("%ff%00", [n for n in FIELD_NAMES if n not in ("client_id", "redirect_uri")])
-    ),
-    "real-client-odd-values": lambda seeded: (
-        f"response_type=code&client_id={seeded.client_id}&redirect_uri={seeded.callback}"
-        "&scope=openid&code_challenge_method=S256&code_challenge="
-        + "A" * 43
-        + "&max_age="
-        + quote("²")
-        + "&prompt=none%20login&ui_locales="
-        + quote("ünï ** -")
-        + "&login_hint="
-        + quote("\u202e@x")
-        + "&connection=sms&response_mode=form_post"
-    ),
-}
-
-# Header sets: cookies, Authorization, content negotiation.
-HEADERS = {
-    "garbage-cookies": lambda seeded: {
-        "Cookie": "latchkey_binding=%ff%fe; latchkey_sso=\x00\x01; session=not.a.session"
-    },
-    "huge-cookies": lambda seeded: {
-        "Cookie": f"latchkey_binding={'A' * 3000}; latchkey_sso={'B' * 3000}; "
-        f"session=eyJ{'C' * 3000}.x.y"
-    },
-    "forged-session-cookie": lambda seeded: {
-        "Cookie": "session=eyJjc3JmX3Rva2VuIjoieCJ9.Zz.bad; session=.eJwrzs8rSU0uKQYAEVAD2A"
-    },
-    "real-cookies-changed": lambda seeded: {
-        "Cookie": f"latchkey_binding={seeded.binding}%ff; latchkey_sso={seeded.sso}\\x00"
-    },
-    "real-sso-cookie": lambda seeded: {"Cookie": f"latchkey_sso={seeded.sso}"},
-    "basic-garbage": lambda seeded: {"Authorization": "Basic %%%not-base64%%%"},
-    "basic-invalid-utf8": lambda seeded: {"Authorization": "Basic //79Ov/+"},  # \xff\xfe:\xff\xfe
-    "basic-no-colon": lambda seeded: {"Authorization": "Basic bm9jb2xvbg=="},
-    "bearer-garbage": lambda seeded: {"Authorization": "Bearer " + "x" * 5000},
-    "bearer-non-ascii": lambda seeded: {"Authorization": "Bearer ÿþünï"},
-    "bearer-empty": lambda seeded: {"Authorization": "Bearer"},
-    "unknown-scheme": lambda seeded: {"Authorization": 'Digest username="\x7f"'},
-    "negotiation": lambda seeded: {
-        "Accept": "application/json;q=abc, */*;q=-1",
-        "Accept-Language": "ÿþ;q=x, " + "x" * 3000 + ", *;q=1.5, -, zz-ZZ-x-private",
-        "Origin": "https://ÿ.example",
-        "Content-Type": "application/x-www-form-urlencoded; charset=ebcdic",
-    },
-}
-
-# POST bodies: (content type, body). A callable gets the seeded values.
-OVER_LIMIT = 64 * 1024 + 1
-
-
-def _form(value: str, seeded: Seeded | None = None, **real: str) -> bytes:
-    fields = {name: value for name in FIELD_NAMES} | real
-    return "&".join(f"{name}={v}" for name, v in fields.items()).encode()
-
-
-BODIES = {
-    "invalid-utf8-raw": lambda s: (
-        "application/x-www-form-urlencoded",
-        _form("x").replace(b"=x", b"=\xff\xfe\xc3("),
-    ),
-    "invalid-utf8-encoded": lambda s: ("application/x-www-form-urlencoded", _form("%ff%fe")),
-    "nul-crlf": lambda s: (
-        "application/x-www-form-urlencoded",
-        _form("%00%0d%0a", authz=s.authz, client_id=s.client_id),
-    ),
-    "long-values": lambda s: ("application/x-www-form-urlencoded", _form("9" * 1800)),
-    "oversized": lambda s: ("application/x-www-form-urlencoded", b"email=" + b"a" * OVER_LIMIT),
-    "repeated": lambda s: (
-        "application/x-www-form-urlencoded",
-        b"&".join(_form(str(n), authz=s.authz) for n in range(3)),
-    ),
-    "json-for-form": lambda s: (
-        "application/json",
-        json.dumps({"email": [1, 2], "code": {"$ne": None}, "authz": s.authz}).encode(),
-    ),
-    "json-list": lambda s: ("application/json", b'[["email", 1], [2], "code"]'),
-    "json-string": lambda s: ("application/json", b'"email=a@b.example"'),
-    "form-as-json": lambda s: ("application/json", _form("x")),
-    "json-garbage": lambda s: ("application/json", b'{"email": "\xff\x00'),
-    "multipart-no-boundary": lambda s: ("multipart/form-data", b"--x\r\nContent-Dispo"),
-    "multipart-garbage": lambda s: (
-        "multipart/form-data; boundary=zz",
-        b'--zz\r\nContent-Disposition: form-data; name="email"\r\n\r\n\xff\xfe\r\n--zz',
-    ),
-    "multipart-files": lambda s: (
-        "multipart/form-data; boundary=zz",
-        b"".join(
-            b'--zz\r\nContent-Disposition: form-data; name="%s"; filename="x.txt"\r\n'
-            b"Content-Type: text/plain\r\n\r\n\xff\r\n" % name.encode()
-            for name in FIELD_NAMES
-            if name != "authz"
-        )
-        + b'--zz\r\nContent-Disposition: form-data; name="authz"\r\n\r\n'
-        + s.authz.encode()
-        + b"\r\n--zz--\r\n",
-    ),
-    "bogus-content-type": lambda s: ("application/x-what-ever; charset=utf-32", _form("x")),
-    # Past the authorize-request check, into the domain: real signed request, odd input.
-    "real-authz-odd-email": lambda s: (
-        "application/x-www-form-urlencoded",
-        _form(
-            quote("a@b\u202e.com"),
-            authz=s.authz,
-            email=quote("\x00ünï@ex\u0430mple.com"),
-            switch="1",
-        ),
-    ),
-    "real-authz-odd-phone": lambda s: (
-        "application/x-www-form-urlencoded",
-        _form(
-            "x",
-            authz=s.authz,
-            phone_number=quote("+１ (２０１) ５５５-０１２３ ext. ٣"),
-            country=quote("ÜÜ"),
-        ),
-    ),
-    "real-authz-huge-number": lambda s: (
-        "application/x-www-form-urlencoded",
-        _form("9" * 60, authz=s.authz, country="ZZ", phone_number="+" + "9" * 60),
-    ),
-    "odd-codes": lambda s: (
-        "application/x-www-form-urlencoded",
-        _form(quote("１２３４５６"), code=quote("٣٣٣٣٣٣"), number=quote("²³")),
-    ),
-}
-
-
 # --- Pass 1: the app as deployed --------------------------------------------------------
 
 
@@ -461,9 +263,53 @@ def test_wrong_methods_are_refused_cleanly(guarded, unhandled, route):
     path = _path(rule, guarded.real)
     allowed = {m for r, m, _ in ROUTES if r == rule}
     for wrong in sorted({"GET", "POST", "PUT", "DELETE", "PATCH"} - allowed):
-        response = _send(guarded, wrong, path, data=_form("x"))
+        response = _send(guarded, wrong, path, data=form_body("x"))
         assert_handled(response, path, unhandled)
         assert response.status_code == 405, (wrong, path, response.status_code)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=_route_id)
+def test_head_and_preflight(guarded, unhandled, route):
+    """HEAD of a page, and a CORS preflight from a garbled origin asking for odd things."""
+    rule, method, _ = route
+    path = _path(rule, guarded.real)
+    preflight = {
+        "Origin": "null",
+        "Access-Control-Request-Method": "ÿ",
+        "Access-Control-Request-Headers": "x-\x00, " + "a" * 2000,
+    }
+    answers = [_send(guarded, "OPTIONS", path, headers=preflight)]
+    if method == "GET":
+        answers.append(_send(guarded, "HEAD", path))
+    for response in answers:  # no body to read: an empty OPTIONS answer, a HEAD
+        assert response.status_code < 500, (response.request.method, path)
+        assert unhandled() == [], f"unhandled error on {path}"
+        assert response.data == b"" or response.request.method == "OPTIONS"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/%ff%fe",
+        "//login/start",
+        "/login/code/a/b/c",
+        "/login/code/",
+        "/login/link/",
+        "/.well-known/%2e%2e/app/config.py",
+        "/oauth/%00",
+        "/userinfo/extra",
+        "/static/..%2f..%2fapp%2fconfig.py",
+        "/themes/..%2f..%2fapp/static/config.py",
+        "/themes/lock/static/..%2f..%2f..%2fapp%2fconfig.py",
+        "/dev/outbox/-1.html",
+        "/" + "a" * 8000,
+    ],
+)
+def test_paths_outside_the_routes(guarded, unhandled, path):
+    for method in ("GET", "POST"):
+        response = _send(guarded, method, path)
+        assert_handled(response, path, unhandled)
+        assert response.status_code in (404, 405, 308), (method, path, response.status_code)
 
 
 @pytest.mark.parametrize("case", list(QUERIES))
