@@ -107,20 +107,15 @@ QUERIES = {
 
 # Header sets: cookies, Authorization, content negotiation.
 HEADERS = {
-    "garbage-cookies": lambda seeded: {
-        "Cookie": "latchkey_binding=%ff%fe; latchkey_sso=\x00\x01; session=not.a.session"
-    },
-    "huge-cookies": lambda seeded: {
-        "Cookie": f"latchkey_binding={'A' * 3000}; latchkey_sso={'B' * 3000}; "
-        f"session=eyJ{'C' * 3000}.x.y"
-    },
-    "forged-session-cookie": lambda seeded: {
-        "Cookie": "session=eyJjc3JmX3Rva2VuIjoieCJ9.Zz.bad; session=.eJwrzs8rSU0uKQYAEVAD2A"
-    },
-    "real-cookies-changed": lambda seeded: {
-        "Cookie": f"latchkey_binding={seeded.binding}%ff; latchkey_sso={seeded.sso}\\x00"
-    },
-    "real-sso-cookie": lambda seeded: {"Cookie": f"latchkey_sso={seeded.sso}"},
+    "garbage-cookies": lambda seeded: seeded.cookie("%ff%fe", "\x00\x01", "not.a.session"),
+    "huge-cookies": lambda seeded: seeded.cookie("A" * 3000, "B" * 3000, f"eyJ{'C' * 3000}.x.y"),
+    "forged-session-cookie": lambda seeded: seeded.cookie(
+        session="eyJjc3JmX3Rva2VuIjoieCJ9.Zz.bad"
+    ),
+    "real-cookies-changed": lambda seeded: seeded.cookie(
+        f"{seeded.binding}%ff", f"{seeded.sso}\\x00", ".eJwrzs8rSU0uKQYAEVAD2A"
+    ),
+    "real-sso-cookie": lambda seeded: seeded.cookie(sso=seeded.sso),
     "basic-garbage": lambda seeded: {"Authorization": "Basic %%%not-base64%%%"},
     "basic-invalid-utf8": lambda seeded: {"Authorization": "Basic //79Ov/+"},  # \xff\xfe:\xff\xfe
     "basic-no-colon": lambda seeded: {"Authorization": "Basic bm9jb2xvbg=="},

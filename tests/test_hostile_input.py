@@ -98,6 +98,17 @@ class Seeded:
     def app(self):
         return self.server.app
 
+    def cookie(self, binding: str | None = None, sso: str | None = None, session=None) -> dict:
+        """A Cookie header under the app's own cookie names (__Host- ones under HTTPS)."""
+        config = self.app.config
+        names = {
+            config["BINDING_COOKIE_NAME"]: binding,
+            config["SSO_COOKIE_NAME"]: sso,
+            config["SESSION_COOKIE_NAME"]: session,
+        }
+        pairs = [f"{name}={value}" for name, value in names.items() if value is not None]
+        return {"Cookie": "; ".join(pairs)}
+
     def fresh(self) -> Seeded:
         """The same values with a new live ticket (code and link) for the same browser,
         so a hostile request meets a ticket no earlier case has ended."""
@@ -146,7 +157,7 @@ def _seed(server: LiveServer) -> Seeded:
     signed_in = LoginPage(app.test_client())
     done = signed_in.sign_in(SIGNED_IN, **relying.authorize_params())
     assert done.status_code == 302, done.get_data(as_text=True)[:500]
-    sso = signed_in.client.get_cookie("latchkey_sso").value
+    sso = signed_in.client.get_cookie(app.config["SSO_COOKIE_NAME"]).value
 
     with app.app_context():
         update_connection("email", send="both")  # the next ticket has a code and a link
@@ -168,7 +179,7 @@ def _seed(server: LiveServer) -> Seeded:
         authz=authz,
         ticket_id=ticket_id,
         token=message.link.rsplit("/", 1)[-1],
-        binding=asking.client.get_cookie("latchkey_binding").value,
+        binding=asking.client.get_cookie(app.config["BINDING_COOKIE_NAME"]).value,
         sso=sso,
         message_id=message_id,
         counts=_stored_counts(app),
@@ -321,7 +332,7 @@ def test_hostile_query_strings(guarded, unhandled, route, case):
     path = _path(rule, guarded.real)
     headers = {}
     if case.startswith("real-client") and rule != "/logout":  # a signed-in browser
-        headers["Cookie"] = f"latchkey_sso={guarded.sso}"
+        headers = guarded.cookie(sso=guarded.sso)
     response = _send(guarded, method, f"{path}?{query}", headers=headers)
     assert_handled(response, path, unhandled)
 
@@ -380,7 +391,7 @@ def _hostile_body(seeded: Seeded, unhandled, route, case: str) -> None:
         seeded = seeded.fresh()
     content_type, body = BODIES[case](seeded)
     path = _path(rule, seeded.real)
-    cookie = {"Cookie": f"latchkey_binding={seeded.binding}"}
+    cookie = seeded.cookie(binding=seeded.binding)
     response = _send(seeded, method, path, headers=cookie, data=body, content_type=content_type)
     assert_handled(response, path, unhandled)
     if case == "oversized" and rule != "/userinfo":  # userinfo reads only its header
@@ -423,9 +434,7 @@ def test_max_age_that_is_not_ascii_digits_asks_for_a_fresh_login(guarded, unhand
         **relying,
     }
     http = guarded.app.test_client(use_cookies=False)
-    response = http.get(
-        "/authorize", query_string=query, headers={"Cookie": f"latchkey_sso={guarded.sso}"}
-    )
+    response = http.get("/authorize", query_string=query, headers=guarded.cookie(sso=guarded.sso))
     assert_handled(response, "/authorize", unhandled)
     assert response.status_code == 200, response.get_data(as_text=True)[-1500:]
     assert 'name="email"' in response.get_data(as_text=True)
