@@ -266,12 +266,7 @@ def validate_origins(origins: Iterable[str]) -> list[str]:
 
 
 def validate_origin(origin: str) -> str:
-    parts = _split(origin, "Origin")
-    if parts.scheme not in ("http", "https"):
-        raise InvalidClient(f"Origin {origin!r} must start with https:// (or http:// locally).")
-    _require_host(origin, parts, "Origin")
-    if parts.scheme == "http":
-        _require_loopback(origin, parts, "Origin")
+    parts = _web_url(origin, "Origin")
     if parts.path not in ("", "/") or parts.query or origin.endswith("?"):
         raise InvalidClient(
             f"Origin {origin!r} must be only scheme://host[:port], without a path or query."
@@ -289,12 +284,7 @@ def validate_logout_urls(urls: Iterable[str]) -> list[str]:
 
 
 def validate_logout_url(url: str) -> str:
-    parts = _split(url, "Logout URL")
-    if parts.scheme not in ("http", "https"):
-        raise InvalidClient(f"Logout URL {url!r} must start with https:// (or http:// locally).")
-    _require_host(url, parts, "Logout URL")
-    if parts.scheme == "http":
-        _require_loopback(url, parts, "Logout URL")
+    _web_url(url, "Logout URL")
     return url
 
 
@@ -304,15 +294,19 @@ def validate_initiate_login_uri(uri: str | None) -> str | None:
     loopback during development; "" or None means none."""
     if uri is None or uri == "":
         return None
-    parts = _split(uri, "Initiate-login URL")
-    if parts.scheme not in ("http", "https"):
-        raise InvalidClient(
-            f"Initiate-login URL {uri!r} must start with https:// (or http:// locally)."
-        )
-    _require_host(uri, parts, "Initiate-login URL")
-    if parts.scheme == "http":
-        _require_loopback(uri, parts, "Initiate-login URL")
+    _web_url(uri, "Initiate-login URL")
     return uri
+
+
+def _web_url(uri: str, what: str) -> SplitResult:
+    """An absolute https URL, or http on a loopback host (development)."""
+    parts = _split(uri, what)
+    if parts.scheme not in ("http", "https"):
+        raise InvalidClient(f"{what} {uri!r} must start with https:// (or http:// locally).")
+    _require_host(uri, parts, what)
+    if parts.scheme == "http":
+        _require_loopback(uri, parts, what)
+    return parts
 
 
 def _split(uri: str, what: str) -> SplitResult:
