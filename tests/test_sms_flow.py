@@ -107,6 +107,21 @@ def test_an_sms_only_app_opens_the_phone_screen(app, person):
     assert "lk-switch" not in person.page
 
 
+def test_an_sms_only_app_refuses_the_email_step(app, person):
+    sms_only = RelyingApp.register(app, connections=("sms",))
+    person.open_authorize(**sms_only.authorize_params())
+
+    # a hand-made post to the email step with this app's signed request
+    form = form_posting_to(person.page, "/login/start/sms")
+    refused = person.client.post(
+        "/login/start", data={**form.fields, "email": "mallory@example.com"}
+    )
+
+    assert refused.status_code == 400
+    assert "This app signs in by phone only." in visible_text(refused.get_data(as_text=True))
+    assert messages_to(app, "mallory@example.com") == []
+
+
 def test_login_hint_prefills_the_number(relying_app, person):
     person.open_authorize(**relying_app.authorize_params(connection="sms", login_hint=PHONE))
     assert f'value="{PHONE}"' in person.page

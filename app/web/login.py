@@ -160,6 +160,8 @@ def start():
         return failure
     client, params = found
     _use_language(client, params)
+    if "email" not in _enabled(client):
+        return error_page(400, _("Sign-in by email is off"), _("This app signs in by phone only."))
     try:
         email = normalize_email(form.email.data)
     except InvalidAddress as error:
