@@ -56,21 +56,12 @@ def resend(ticket_id: str) -> OutboxMessage | None:
     newest = _newest(ticket_id)
     if newest is None or is_purged(newest):
         return None
-    copy = OutboxMessage(
-        channel=newest.channel,
-        recipient=newest.recipient,
-        sender=newest.sender,
-        subject=newest.subject,
-        body_text=newest.body_text,
-        body_html=newest.body_html,
-        ticket_id=ticket_id,
-        provider=provider_name(newest.channel),
-        status="pending",
-        tries=0,
-        next_try_at=utcnow(),
+    content = RenderedEmail(
+        subject=newest.subject, text=newest.body_text, html=newest.body_html or ""
     )
-    db.session.add(copy)
-    return copy
+    return enqueue(
+        newest.channel, newest.recipient, content, ticket_id=ticket_id, sender=newest.sender
+    )
 
 
 def newest_failure(ticket_id: str) -> str | None:
