@@ -64,6 +64,11 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
+    def enabled_connections(self) -> list[str]:
+        """The connections people may sign in with for this app (email when none is set)."""
+        return list(self.connections or ["email"])
+
+    @property
     def is_public(self) -> bool:
         """SPA and native apps cannot keep a secret; they must use PKCE."""
         return self.client_type in ("spa", "native")

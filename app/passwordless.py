@@ -85,6 +85,12 @@ class SignupDisabled(LoginError):
     reason = "signup_disabled"
 
 
+class ConnectionOff(LoginError):
+    """The app does not sign in with this connection."""
+
+    reason = "connection_off"
+
+
 class WrongCode(LoginError):
     reason = "wrong_code"
 
@@ -133,6 +139,8 @@ def open_ticket(
     language: str = "en",
 ) -> LoginTicket:
     """`start` for a browser known by its binding hash (a new link for an old ticket)."""
+    if client is not None and connection_name not in client.enabled_connections:
+        raise ConnectionOff()
     connection = get_connection(connection_name)
     try:
         throttle.count_start(connection_name, recipient)

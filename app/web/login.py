@@ -57,14 +57,10 @@ def _authorize_url(params: dict) -> str:
     return url_for("oidc.authorize") + "?" + urlencode(params)
 
 
-def _enabled(client: Client) -> list[str]:
-    return list(client.connections or ["email"])
-
-
 def _switch(client: Client, params: dict) -> dict[str, str] | None:
     """Links to the app's other sign-in screens (email / phone), like Lock's; None when
     the app has only one."""
-    enabled = _enabled(client)
+    enabled = client.enabled_connections
     if len(enabled) < 2:
         return None
     return {name: _authorize_url({**params, "connection": name}) for name in enabled}
@@ -73,7 +69,7 @@ def _switch(client: Client, params: dict) -> dict[str, str] | None:
 def show_login_step(client: Client, params: dict):
     """Render the first screen for a validated authorize request: the one asked for by
     `connection=` when the app has it enabled, else the app's first connection."""
-    enabled = _enabled(client)
+    enabled = client.enabled_connections
     asked = params.get("connection")
     if (asked if asked in enabled else enabled[0]) == "sms":
         return show_phone_step(client, params)
@@ -132,7 +128,8 @@ def show_phone_step(
 
 
 def _authorize_request_or_error(authz: str | None):
-    """The signed authorize request of a posted screen and its client, or an error page."""
+    """The signed authorize request of a posted screen and its client (whose language
+    the page then speaks), or an error page."""
     try:
         params = links.load_authorize_request(authz)
     except links.ExpiredToken:
@@ -148,6 +145,7 @@ def _authorize_request_or_error(authz: str | None):
         return None, error_page(
             400, _("Unknown app"), _("The app that sent you here is not registered.")
         )
+    _use_language(query.row, params)
     return (query.row, params), None
 
 
@@ -159,9 +157,6 @@ def start():
     if failure:
         return failure
     client, params = found
-    _use_language(client, params)
-    if "email" not in _enabled(client):
-        return error_page(400, _("Sign-in by email is off"), _("This app signs in by phone only."))
     try:
         email = normalize_email(form.email.data)
     except InvalidAddress as error:
@@ -178,10 +173,7 @@ def start_sms():
     if failure:
         return failure
     client, params = found
-    _use_language(client, params)
     typed, country = (form.phone_number.data or "")[:64], (form.country.data or "")[:8].upper()
-    if "sms" not in _enabled(client):
-        return error_page(400, _("Sign-in by phone is off"), _("This app signs in by email only."))
     try:
         phone = phones.parse_phone(
             typed, country, mobile_only=current_app.config["SMS_MOBILE_ONLY"]
@@ -216,6 +208,12 @@ def _start_and_show_code_page(
             requester=_requester(),
             language=i18n.current_language(),
         )
+    except passwordless.ConnectionOff:
+        if connection == "sms":
+            return error_page(
+                400, _("Sign-in by phone is off"), _("This app signs in by email only.")
+            )
+        return error_page(400, _("Sign-in by email is off"), _("This app signs in by phone only."))
     except passwordless.SignupDisabled:
         message = _("Sign-up is disabled. Use the address of an existing account.")
         if connection == "sms":
