@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, throttle
+from app import config
+from app.signin import throttle
+
 from .extensions import csrf, db, limiter, mail, migrate
 
 
@@ -29,7 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     throttle.init_app(app)
     mail.init_app(app)
 
-    from . import cli, i18n, logs, oidc, themes
+    from app import cli, i18n, logs, oidc
+    from app.look import themes
+
     from .delivery import dispatcher
     from .web import demo, dev, errors, links, login, preview, security
     from .web import oidc as oidc_views

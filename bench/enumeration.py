@@ -18,10 +18,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from app import create_app
-from app.clients import create_client
-from app.connections import get_connection
+from app.accounts.clients import create_client
+from app.accounts.connections import get_connection
+from app.accounts.users import create_with_identity
 from app.extensions import db
-from app.users import create_with_identity
 
 CALLBACK = "https://bench.example/cb"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from app import create_app
-from app.clients import create_client
+from app.accounts.clients import create_client
 from app.extensions import db
 from app.models import OutboxMessage
 

@@ -22,7 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.clients import create_client
+from app.accounts.clients import create_client
 from app.extensions import db
 from app.models import OutboxMessage
 

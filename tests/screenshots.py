@@ -19,7 +19,8 @@ from pathlib import Path
 import flask
 from werkzeug.serving import make_server
 
-from app import create_app, i18n, themes
+from app import create_app, i18n
+from app.look import themes
 from app.web.samples import SAMPLE_CLIENTS, screens
 
 CHROMIUM = "/usr/bin/chromium"

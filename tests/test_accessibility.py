@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from live_server import live_server  # noqa: F401  (the fixture)
 
-from app import themes
+from app.look import themes
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -8,7 +8,7 @@ import re
 import pytest
 from helpers import RelyingApp
 
-from app import branding
+from app.look import colours
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,7 @@ from app import branding
     [("#635DFF", "#635dff"), (" #abc ", "#aabbcc"), ("#000000", "#000000")],
 )
 def test_parse_color(value, expected):
-    assert branding.parse_color(value) == expected
+    assert colours.parse_color(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -34,15 +34,15 @@ def test_parse_color(value, expected):
     ],
 )
 def test_invalid_colors_are_refused(value):
-    with pytest.raises(branding.InvalidColor, match="#rrggbb"):
-        branding.parse_color(value)
-    assert branding.safe_color(value) is None
+    with pytest.raises(colours.InvalidColor, match="#rrggbb"):
+        colours.parse_color(value)
+    assert colours.safe_color(value) is None
 
 
 def test_contrast_matches_wcag():
-    assert branding.contrast("#000000", "#ffffff") == pytest.approx(21)
-    assert branding.contrast("#ffffff", "#ffffff") == pytest.approx(1)
-    assert branding.contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+    assert colours.contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert colours.contrast("#ffffff", "#ffffff") == pytest.approx(1)
+    assert colours.contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -55,29 +55,29 @@ def test_contrast_matches_wcag():
     ],
 )
 def test_text_on_a_colour_is_the_more_readable(color, text):
-    assert branding.text_on(color) == text
-    assert branding.contrast(color, branding.text_on(color)) >= branding.AA_CONTRAST
+    assert colours.text_on(color) == text
+    assert colours.contrast(color, colours.text_on(color)) >= colours.AA_CONTRAST
 
 
 @pytest.mark.parametrize("color", ["#ffd400", "#7fdbff", "#ea5323", "#ff00ff", "#ffffff"])
 def test_light_brand_colours_are_darkened_for_links_on_white(color):
-    link = branding.readable_on(color, "#ffffff")
-    assert branding.contrast(link, "#ffffff") >= branding.AA_CONTRAST
+    link = colours.readable_on(color, "#ffffff")
+    assert colours.contrast(link, "#ffffff") >= colours.AA_CONTRAST
     assert link != "#000000" or color == "#ffffff"
 
 
 def test_dark_colours_are_kept_and_lightened_on_dark_backgrounds():
-    assert branding.readable_on("#0a3d62") == "#0a3d62"
-    light = branding.readable_on("#0a3d62", "#111111")
-    assert branding.contrast(light, "#111111") >= branding.AA_CONTRAST
+    assert colours.readable_on("#0a3d62") == "#0a3d62"
+    light = colours.readable_on("#0a3d62", "#111111")
+    assert colours.contrast(light, "#111111") >= colours.AA_CONTRAST
 
 
 def test_brand_properties_leave_out_invalid_values():
-    assert branding.brand_properties("javascript:", "#zzz") == {}
-    properties = branding.brand_properties("#ffd400", "#2b2d42")
+    assert colours.brand_properties("javascript:", "#zzz") == {}
+    properties = colours.brand_properties("#ffd400", "#2b2d42")
     assert properties["--lk-primary"] == "#ffd400"
     assert properties["--lk-primary-text"] == "#111111"
-    assert branding.contrast(properties["--lk-link"], "#ffffff") >= 4.5
+    assert colours.contrast(properties["--lk-link"], "#ffffff") >= 4.5
     assert properties["--lk-page-text"] == "#ffffff"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from live_server import live_server  # noqa: F401  (the fixture)
 
-from app.demo import ensure_demo_client
+from app.accounts.demo import ensure_demo_client
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -6,8 +6,8 @@ import pytest
 from helpers import messages_to
 from live_server import live_server  # noqa: F401  (the fixture)
 
-from app.connections import update_connection
-from app.demo import ensure_demo_client
+from app.accounts.connections import update_connection
+from app.accounts.demo import ensure_demo_client
 from app.extensions import db
 from app.models import LoginTicket
 

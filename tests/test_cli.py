@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from app import signing_keys
-from app.connections import get_connection
+from app.accounts.connections import get_connection
 from app.extensions import db
 from app.models import Client, Event, Identity, User
+from app.oidc import keys
 
 SHOP_CALLBACK = "https://shop.example.com/callback"
 
@@ -462,7 +462,7 @@ def test_unknown_user_is_a_clear_error(runner, command):
 
 def test_keys_rotate_keeps_the_old_key_published(runner, app):
     with app.app_context():
-        old_kid = signing_keys.current().kid
+        old_kid = keys.current().kid
 
     result = runner.invoke(args=["keys", "rotate"])
 
@@ -470,8 +470,8 @@ def test_keys_rotate_keeps_the_old_key_published(runner, app):
     new_kid = result.stdout.strip()
     assert new_kid and new_kid != old_kid
     with app.app_context():
-        kids = [k["kid"] for k in signing_keys.jwks()["keys"]]
-        assert signing_keys.current().kid == new_kid
+        kids = [k["kid"] for k in keys.jwks()["keys"]]
+        assert keys.current().kid == new_kid
     assert set(kids) == {old_kid, new_kid}
 
     listed = json.loads(runner.invoke(args=["keys", "list", "--json"]).stdout)

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import clients
-from app.clients import InvalidClient
-from app.connections import InvalidSetting, get_connection, update_connection
+from app.accounts import clients
+from app.accounts.clients import InvalidClient
+from app.accounts.connections import InvalidSetting, get_connection, update_connection
 from app.extensions import db
 from app.models import (
     AccessToken,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.delivery import DeliveryError, dispatcher, outbox, provider_for
 from app.delivery.email import DevEmailProvider
 from app.extensions import db
-from app.messages import render_email
+from app.messages.rendering import render_email
 from app.models import Event, LoginTicket, OutboxMessage, utcnow
 
 CODE = "482913"

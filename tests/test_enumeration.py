@@ -6,7 +6,7 @@ import re
 
 from helpers import LoginPage, RelyingApp, messages_to, newest_code, visible_text
 
-from app import connections, users
+from app.accounts import connections, users
 from app.extensions import db
 
 KINDS = {

@@ -32,11 +32,12 @@ from hostile_values import (
 )
 from live_server import LiveServer, start_live_server
 
-from app import create_app, links, passwordless
-from app.connections import update_connection
-from app.demo import ensure_demo_client
+from app import create_app
+from app.accounts.connections import update_connection
+from app.accounts.demo import ensure_demo_client
 from app.extensions import db
 from app.models import BrowserSession, Client, LoginTicket, OutboxMessage, User
+from app.signin import link_tokens, tickets
 
 PREVIEW_PASSWORD = "preview-password"
 PREVIEW_AUTH = "Basic " + base64.b64encode(f"ops:{PREVIEW_PASSWORD}".encode()).decode()
@@ -114,11 +115,11 @@ class Seeded:
         so a hostile request meets a ticket no earlier case has ended."""
         with self.app.app_context():
             client = db.session.query(Client).filter_by(client_id=self.client_id).one()
-            ticket = passwordless.start(
+            ticket = tickets.start(
                 "email",
                 EMAIL,
                 client=client,
-                authorize_params=links.load_authorize_request(self.authz),
+                authorize_params=link_tokens.load_authorize_request(self.authz),
                 binding_value=self.binding,
             )
             ticket_id = ticket.id

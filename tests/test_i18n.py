@@ -11,7 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 from helpers import LoginPage, RelyingApp, messages_to, visible_text, wrong_code_for
 
-from app.clients import find_client, update_client
+from app.accounts.clients import find_client, update_client
 from app.i18n import LANGUAGES, best_language
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -200,7 +200,7 @@ def sign_up(app, shop, email: str = EMAIL) -> None:
 
 def failed_logins(app, email: str = EMAIL) -> int:
     with app.app_context():
-        from app import users
+        from app.accounts import users
 
         return users.find_by_identity("email", email).failed_logins
 

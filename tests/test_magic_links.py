@@ -19,7 +19,7 @@ from helpers import (
 )
 from sqlalchemy import select
 
-from app.connections import update_connection
+from app.accounts.connections import update_connection
 from app.extensions import db
 from app.models import Client, Event, LoginTicket
 
@@ -456,7 +456,7 @@ def test_a_tampered_link_says_so_without_signing_in(app, relying, change):
 
 
 def test_a_link_with_another_tickets_nonce_is_refused(app, relying):
-    from app.links import magic_link_for
+    from app.signin.link_tokens import magic_link_for
 
     page = Browser(app)
     page.ask_for_link(relying)
@@ -509,7 +509,7 @@ def test_events_never_hold_the_link_or_the_number(app, relying):
 def test_link_pages_escape_what_they_show(app, page):
     import flask
 
-    from app import themes
+    from app.look import themes
     from app.web.forms import ActionForm
 
     hostile = '<script>alert("x")</script>'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import message_templates as rules
-from app.messages import render_email
+from app.messages import overrides as rules
+from app.messages.rendering import render_email
 
 CODE = "428913"
 HOSTILE = '<script>alert("x")</script>'

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.messages import MessageTemplateError, RenderedEmail, render_email
+from app.messages.rendering import MessageTemplateError, RenderedEmail, render_email
 from app.models import Connection
 
 CODE = "731904"
@@ -129,7 +129,7 @@ def test_broken_override_falls_back_to_the_file(caplog):
     connection = Connection(
         name="email", templates={"en": {"email_code": {"subject": "{% if code %}oops"}}}
     )
-    with caplog.at_level(logging.WARNING, logger="app.messages"):
+    with caplog.at_level(logging.WARNING, logger="app.messages.rendering"):
         email = code_email(connection)
     assert email.subject == code_email().subject
     assert "skipped" in caplog.text

@@ -18,7 +18,7 @@ from helpers import (
 )
 from sqlalchemy import select
 
-from app.connections import update_connection
+from app.accounts.connections import update_connection
 from app.extensions import db
 from app.logs import redact
 from app.models import Event

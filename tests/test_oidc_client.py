@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from live_server import live_server  # noqa: F401  (the fixture)
 
-from app.clients import create_client
+from app.accounts.clients import create_client
 
 EMAIL = "robin@example.com"
 TIMEOUT = 10

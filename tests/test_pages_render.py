@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import flask
 import pytest
 
-from app import create_app, themes
+from app import create_app
 from app.extensions import db
+from app.look import themes
 from app.web.forms import ActionForm, CodeForm, EmailForm
 
 HOSTILE = '<script>alert("x")</script>'

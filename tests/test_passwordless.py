@@ -17,8 +17,8 @@ from helpers import (
 )
 from sqlalchemy import select, text
 
-from app import users
-from app.connections import get_connection, update_connection
+from app.accounts import users
+from app.accounts.connections import get_connection, update_connection
 from app.extensions import db
 from app.models import Event, LoginTicket, OutboxMessage
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.phones import InvalidPhone, countries, default_country, parse_phone, region_of_language
+from app.signin.phones import (
+    InvalidPhone,
+    countries,
+    default_country,
+    parse_phone,
+    region_of_language,
+)
 
 
 @pytest.mark.parametrize(

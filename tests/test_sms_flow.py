@@ -17,7 +17,7 @@ from helpers import (
     wrong_code_for,
 )
 
-from app.connections import update_connection
+from app.accounts.connections import update_connection
 from app.delivery import dispatcher
 
 PHONE = "+14155552671"

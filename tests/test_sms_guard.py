@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from helpers import LoginPage, RelyingApp, visible_text
 from sqlalchemy import select
 
-from app.connections import update_connection
+from app.accounts.connections import update_connection
 from app.delivery import dispatcher
 from app.extensions import db
 from app.models import Event, OutboxMessage
@@ -165,8 +165,8 @@ def test_parallel_requests_cannot_race_past_the_limits_or_the_budget(sms_app):
     limits are counted atomically, so no more pass than the smallest limit allows."""
     import threading
 
-    from app import phones, sms_guard
-    from app.connections import get_connection
+    from app.accounts.connections import get_connection
+    from app.signin import phones, sms_guard
 
     app = sms_app(SMS_PREFIX_RATE_LIMIT="3 per hour", SMS_IP_RATE_LIMIT="100 per hour")
     with app.app_context():

@@ -11,7 +11,7 @@ from helpers import form_posting_to, query_of, visible_text
 from live_server import live_server  # noqa: F401  (the fixture)
 from test_oidc_client import verify_id_token
 
-from app.clients import create_client
+from app.accounts.clients import create_client
 
 TIMEOUT = 10
 PHONE = "+447400123456"

@@ -7,9 +7,9 @@ import json
 import pytest
 from helpers import LoginPage, RelyingApp
 
+from app.accounts.connections import get_connection
+from app.accounts.demo import ensure_demo_client
 from app.config import ConfigError
-from app.connections import get_connection
-from app.demo import ensure_demo_client
 
 TWILIO = {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}
 

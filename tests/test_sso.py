@@ -250,7 +250,7 @@ def test_the_same_user_signing_in_again_is_not_asked(app):
 
 
 def test_a_magic_link_sign_in_starts_a_session_too(app):
-    from app.connections import update_connection
+    from app.accounts.connections import update_connection
 
     with app.app_context():
         update_connection("email", send="link")

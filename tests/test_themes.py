@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from app import themes
+from app.look import themes
 
 
 def test_both_themes_ship_with_their_settings():

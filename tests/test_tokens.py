@@ -18,7 +18,7 @@ from helpers import (
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from app import signing_keys
+from app.oidc import keys
 
 EMAIL = "pat@example.com"
 ISSUER = "https://latchkey.test"
@@ -314,7 +314,7 @@ def test_userinfo_follows_the_granted_scope(client, shop):
 
 
 def test_blocked_user_loses_access_at_once(client, app, shop):
-    from app import users
+    from app.accounts import users
 
     code = signed_in_code(client, shop, EMAIL)
     access_token = shop.exchange(client, code).get_json()["access_token"]
@@ -331,7 +331,7 @@ def test_rotating_keys_keeps_the_old_kid_published_and_signs_with_the_new(client
     old_kid = verified(client, id_token_for(client, shop)).header["kid"]
 
     with app.app_context():
-        new_kid = signing_keys.rotate().kid
+        new_kid = keys.rotate().kid
 
     published = [key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]]
     assert old_kid in published and new_kid in published

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.user_agents import describe
+from app.web.user_agents import describe
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from .. import clients as client_rules
+from app.accounts import clients as client_rules
+
 from ..models import CLIENT_TYPES, Client
 from .common import client_or_fail, echo_json, fail_on, split_connections, when
 

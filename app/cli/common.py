@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from .. import clients as client_rules
-from .. import users
+from app.accounts import clients as client_rules
+from app.accounts import users
+
 from ..models import Client, User
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from .. import connections as connection_rules
+from app.accounts import connections as connection_rules
+
 from ..extensions import db
 from ..models import CONNECTIONS, SEND_MODES
 from .common import echo_json, fail_on

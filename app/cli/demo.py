@@ -11,7 +11,7 @@ group = AppGroup("demo", help="The demo relying app used by `make run`.")
 @group.command("setup")
 def demo_setup_command() -> None:
     """Register (or refresh) the demo relying app used by `make run`."""
-    from .. import demo
+    from app.accounts import demo
 
     client, created = demo.ensure_demo_client()
     verb = "Registered" if created else "Refreshed"

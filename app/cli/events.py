@@ -8,7 +8,8 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from .. import events
+from app.accounts import events
+
 from ..extensions import db
 from ..models import Event, User
 from .common import echo_json, user_or_fail, when

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .. import events, signing_keys
+from app.accounts import events
+from app.oidc import keys
+
 from ..extensions import db
 from ..models import SigningKey
 from .common import echo_json, when
@@ -16,7 +18,7 @@ group = AppGroup("keys", help="Rotate and list the ID token signing keys.")
 @group.command("rotate")
 def rotate_keys_command() -> None:
     """Add a new signing key; older keys stay published in the JWKS."""
-    key = signing_keys.rotate()
+    key = keys.rotate()
     events.record("admin.key_rotated", kid=key.kid)
     db.session.commit()
     click.echo(key.kid)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .. import sms_guard
+from app.signin import sms_guard
+
 from .common import echo_json
 
 group = AppGroup("sms", help="SMS sign-in statistics.")

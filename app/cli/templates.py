@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .. import message_templates as rules
+from app.messages import overrides as rules
+
 from ..models import CONNECTIONS
 from .common import client_or_fail, echo_json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .. import themes as theme_rules
+from app.look import themes as theme_rules
 
 group = AppGroup("themes", help="List themes and make a new one from an existing theme.")
 

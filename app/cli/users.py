@@ -7,7 +7,8 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from .. import events, users
+from app.accounts import events, users
+
 from ..extensions import db
 from ..models import User
 from .common import echo_json, user_or_fail, when

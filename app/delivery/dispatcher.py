@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import or_, select, update
 
-from .. import events
+from app.accounts import events
+
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage, utcnow
 from . import DeliveryError, provider_for

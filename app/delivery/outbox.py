@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from app.messages.rendering import RenderedEmail
+
 from ..extensions import db
-from ..messages import RenderedEmail
 from ..models import OutboxMessage, utcnow
 
 # Which config key names the provider of each channel.

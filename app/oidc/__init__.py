@@ -10,7 +10,8 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 
-from .. import events
+from app.accounts import events
+
 from ..extensions import db
 from .clients import (
     OAuthClient,

@@ -15,7 +15,9 @@ from authlib.oidc.core import OpenIDCode, UserInfo
 from flask import current_app
 from sqlalchemy import update
 
-from .. import events, signing_keys
+from app.accounts import events
+from app.oidc import keys
+
 from ..extensions import db
 from ..models import AccessToken, AuthorizationCode, User, sha256_hex, utcnow
 from .server import issuer
@@ -139,13 +141,13 @@ class LatchkeyOpenIDCode(OpenIDCode):
         )
 
     def resolve_client_private_key(self, client):
-        return signing_keys.private_jwk(signing_keys.current())
+        return keys.private_jwk(keys.current())
 
     def get_client_algorithm(self, client):
         return "RS256"
 
     def get_encode_header(self, client):
-        return {"alg": "RS256", "kid": signing_keys.current().kid, "typ": "JWT"}
+        return {"alg": "RS256", "kid": keys.current().kid, "typ": "JWT"}
 
     def get_client_claims(self, client):
         now = int(time.time())

@@ -8,7 +8,9 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 
-from .. import events, signing_keys
+from app.accounts import events
+from app.oidc import keys
+
 from ..extensions import db
 from ..models import AccessToken, User, sha256_hex, utcnow
 from .clients import OAuthClient, query_client
@@ -76,12 +78,12 @@ class LatchkeyUserInfo(UserInfoEndpoint):
         return user_claims(user, scope)
 
     def resolve_private_key(self):
-        return signing_keys.private_jwk(signing_keys.current())
+        return keys.private_jwk(keys.current())
 
 
 class LatchkeyEndSession(EndSessionEndpoint):
     def get_server_jwks(self):
-        return signing_keys.jwks()
+        return keys.jwks()
 
     def get_algorithms(self):
         return ["RS256"]

@@ -8,7 +8,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from ..demo import DEMO_CLIENT_ID, demo_secret
+from app.accounts.demo import DEMO_CLIENT_ID, demo_secret
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 

@@ -13,7 +13,10 @@ from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import events, oidc, throttle
+from app import oidc
+from app.accounts import events
+from app.signin import throttle
+
 from ..extensions import db, limiter
 from ..logs import redact
 

@@ -18,7 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import binding, i18n, magic_links, oidc, passwordless, sessions, user_agents
+from app import i18n, oidc
+from app.accounts import sessions
+from app.signin import binding, magic_links, tickets
+from app.web import user_agents
+
 from ..extensions import limiter
 from ..models import LoginTicket, utcnow
 from . import sso
@@ -36,9 +40,9 @@ from .login import (
 bp = Blueprint("links", __name__)
 
 ENDED = {
-    "used": passwordless.TicketUsed,
-    "expired": passwordless.TicketExpired,
-    "attempts": passwordless.TooManyAttempts,
+    "used": tickets.TicketUsed,
+    "expired": tickets.TicketExpired,
+    "attempts": tickets.TooManyAttempts,
 }
 
 
@@ -49,7 +53,7 @@ ENDED = {
 def wait(ticket_id: str):
     try:
         status, ticket = magic_links.waiting_status(ticket_id, _binding_cookie())
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     if status == "replaced":
         return redirect(url_for("links.wait", ticket_id=ticket.replaced_by), 303)
@@ -75,7 +79,7 @@ def wait_status(ticket_id: str):
     """Polled by the waiting page: {"status": waiting|approved|replaced|used|expired|attempts}."""
     try:
         status, ticket = magic_links.waiting_status(ticket_id, _binding_cookie())
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return jsonify(status=failure.reason), 404
     answer = {"status": status}
     if status == "replaced":
@@ -88,7 +92,7 @@ def wait_status(ticket_id: str):
 def finish(ticket_id: str):
     ActionForm()
 
-    def failed(failure: passwordless.LoginError):
+    def failed(failure: tickets.LoginError):
         if isinstance(failure, magic_links.NotApproved):
             return redirect(url_for("links.wait", ticket_id=ticket_id), 303)
         return dead_page(ticket_id, failure)
@@ -107,7 +111,7 @@ def open_link(token: str):
     itself; any other browser gets the choices."""
     try:
         opened = magic_links.open_link(token, _binding_cookie())
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return _link_ended(token, failure)
     ticket = opened.ticket
     _use_language(ticket.client, ticket.authorize_params)
@@ -121,8 +125,8 @@ def open_link(token: str):
 def confirm(token: str):
     ActionForm()
 
-    def failed(failure: passwordless.LoginError):
-        if isinstance(failure, passwordless.OtherBrowser):
+    def failed(failure: tickets.LoginError):
+        if isinstance(failure, tickets.OtherBrowser):
             return redirect(url_for("links.open_link", token=token), 303)
         return _link_ended(token, failure)
 
@@ -135,7 +139,7 @@ def approve(token: str):
     form = NumberForm()
     try:
         ticket = magic_links.approve_by_number(token, form.number.data or "", _requester())
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return _link_ended(token, failure)
     _use_language(ticket.client, ticket.authorize_params)
     return _page("login/link_approved.html", ticket.client, device=_device(ticket))
@@ -146,7 +150,7 @@ def continue_here_page(token: str):
     """ "Continue as x@y?": read-only; the POST below does it."""
     try:
         ticket = magic_links.open_link(token, None).ticket
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return _link_ended(token, failure)
     if not (ticket.client and ticket.client.initiate_login_uri):
         return redirect(url_for("links.open_link", token=token), 303)
@@ -168,9 +172,9 @@ def continue_here(token: str):
         sign_in = magic_links.continue_here(token, _requester())
     except magic_links.NoInitiateLogin:
         return redirect(url_for("links.open_link", token=token), 303)
-    except passwordless.SignInRefused:
+    except tickets.SignInRefused:
         return _refused()
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return _link_ended(token, failure)
     client = sign_in.ticket.client
     value = sessions.begin(sign_in, sso.cookie_value(), _requester())
@@ -194,7 +198,7 @@ def renew(token: str):
         _use_language(old.client, old.authorize_params)
     try:
         ticket = magic_links.send_new_link(token, _requester(), language=i18n.current_language())
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return _link_ended(token, failure)
     if binding.matches(_binding_cookie(), ticket.binding_hash):
         return redirect(url_for("links.wait", ticket_id=ticket.id, notice="new"), 303)
@@ -213,7 +217,7 @@ def _elsewhere_page(token: str, ticket: LoginTicket):
         token=token,
         device=_device(ticket),
         form=NumberForm(formdata=None),
-        code_length=passwordless.code_length(ticket),
+        code_length=tickets.code_length(ticket),
         can_continue_here=bool(client and client.initiate_login_uri),
     )
 
@@ -230,7 +234,7 @@ def _device(ticket: LoginTicket) -> dict:
     }
 
 
-def _link_ended(token: str, failure: passwordless.LoginError):
+def _link_ended(token: str, failure: tickets.LoginError):
     """Expired, used, tampered, ended by a wrong number: say which, offer a new link."""
     ticket = magic_links.ticket_named_by(token)
     if ticket is not None:
@@ -247,13 +251,13 @@ def _link_ended(token: str, failure: passwordless.LoginError):
     )
 
 
-def _sign_in(step: Callable[[], passwordless.SignIn], failed: Callable):
+def _sign_in(step: Callable[[], tickets.SignIn], failed: Callable):
     """Run a sign-in step: success goes back to the app, a failure to `failed`'s page."""
     try:
         sign_in = step()
-    except passwordless.SignInRefused:
+    except tickets.SignInRefused:
         return _refused()
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return failed(failure)
     return sso.complete(sign_in, _requester())
 

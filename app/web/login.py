@@ -17,9 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from .. import binding, i18n, links, oidc, passwordless, phones, sessions, sms_guard, themes
-from ..addresses import InvalidAddress, normalize_email
-from ..connections import get_connection
+from app import i18n, oidc
+from app.accounts import sessions
+from app.accounts.connections import get_connection
+from app.look import themes
+from app.signin import binding, link_tokens, phones, sms_guard, tickets
+from app.signin.addresses import InvalidAddress, normalize_email
+
 from ..delivery import outbox, sms
 from ..extensions import limiter
 from ..models import Client
@@ -33,8 +37,8 @@ NOTICES = {"resent": _l("We sent the code again."), "new": _l("We sent you a new
 DEAD_STATUS = {"other_browser": 403}
 
 
-def _requester() -> passwordless.Requester:
-    return passwordless.Requester(ip=request.remote_addr, user_agent=request.user_agent.string)
+def _requester() -> tickets.Requester:
+    return tickets.Requester(ip=request.remote_addr, user_agent=request.user_agent.string)
 
 
 def _binding_cookie() -> str | None:
@@ -79,7 +83,7 @@ def show_login_step(client: Client, params: dict):
 def show_email_step(client: Client, params: dict, error: str | None = None, typed: str = ""):
     """Render "Enter your email" for a validated authorize request."""
     _use_language(client, params)
-    form = EmailForm(formdata=None, authz=links.sign_authorize_request(params))
+    form = EmailForm(formdata=None, authz=link_tokens.sign_authorize_request(params))
     form.email.data = typed or params.get("login_hint", "")
     status = 400 if error else 200
     return _page(
@@ -112,7 +116,7 @@ def show_phone_step(
     allowed = list(connection.allowed_countries or [])
     hint = params.get("login_hint", "")
     tags = _language_tags(params)
-    form = PhoneForm(formdata=None, authz=links.sign_authorize_request(params))
+    form = PhoneForm(formdata=None, authz=link_tokens.sign_authorize_request(params))
     form.phone_number.data = typed or (hint if hint[:1] in "+0123456789" else "")
     picked = country if phones.is_country(country) else None
     form.country.data = picked or phones.default_country(connection.default_country, allowed, tags)
@@ -131,12 +135,12 @@ def _authorize_request_or_error(authz: str | None):
     """The signed authorize request of a posted screen and its client (whose language
     the page then speaks), or an error page."""
     try:
-        params = links.load_authorize_request(authz)
-    except links.ExpiredToken:
+        params = link_tokens.load_authorize_request(authz)
+    except link_tokens.ExpiredToken:
         return None, error_page(
             400, _("This page has expired"), _("Go back to the app and sign in again.")
         )
-    except links.BadToken:
+    except link_tokens.BadToken:
         return None, error_page(
             400, _("This request was changed"), _("Go back to the app and try again.")
         )
@@ -199,7 +203,7 @@ def _start_and_show_code_page(
         return _switch_page(client, params, form, signed_in, connection, recipient)
     cookie = _binding_cookie() or binding.new_value()
     try:
-        ticket = passwordless.start(
+        ticket = tickets.start(
             connection,
             recipient,
             client=client,
@@ -208,13 +212,13 @@ def _start_and_show_code_page(
             requester=_requester(),
             language=i18n.current_language(),
         )
-    except passwordless.ConnectionOff:
+    except tickets.ConnectionOff:
         if connection == "sms":
             return error_page(
                 400, _("Sign-in by phone is off"), _("This app signs in by email only.")
             )
         return error_page(400, _("Sign-in by email is off"), _("This app signs in by phone only."))
-    except passwordless.SignupDisabled:
+    except tickets.SignupDisabled:
         message = _("Sign-up is disabled. Use the address of an existing account.")
         if connection == "sms":
             return show_phone_step(client, params, message, form.phone_number.data or "")
@@ -242,7 +246,7 @@ def _shown(connection: str, recipient: str) -> str:
 def waiting_url(ticket, notice: str | None = None) -> str:
     """Where a browser waits after asking: "Check your email" for a link, else the code page."""
     if ticket.link_nonce_hash:
-        return url_for("links.wait", ticket_id=ticket.id, notice=notice)
+        return url_for("link_tokens.wait", ticket_id=ticket.id, notice=notice)
     return url_for("login.code_step", ticket_id=ticket.id, notice=notice)
 
 
@@ -279,24 +283,24 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         ticket_id=ticket.id,
         channel=ticket.connection,
         recipient=_shown(ticket.connection, ticket.recipient),
-        code_length=passwordless.code_length(ticket),
+        code_length=tickets.code_length(ticket),
         error=error,
         notice=notice,
         back_url=_authorize_url(ticket.authorize_params),
     )
 
 
-def dead_page(ticket_id: str, failure: passwordless.LoginError):
+def dead_page(ticket_id: str, failure: tickets.LoginError):
     """No dead ends: every failure explains itself and offers the next step."""
-    if isinstance(failure, passwordless.TicketNotFound):
+    if isinstance(failure, tickets.TicketNotFound):
         return error_page(
             404,
             _("This sign-in has ended"),
             _("Go back to the app and sign in again."),
         )
-    ticket = passwordless.find(ticket_id)
+    ticket = tickets.find(ticket_id)
     _use_language(ticket.client, ticket.authorize_params)
-    same_browser = not isinstance(failure, passwordless.OtherBrowser)
+    same_browser = not isinstance(failure, tickets.OtherBrowser)
     return _page(
         "login/dead.html",
         ticket.client,
@@ -313,9 +317,9 @@ def dead_page(ticket_id: str, failure: passwordless.LoginError):
 @bp.get("/login/code/<ticket_id>")
 def code_step(ticket_id: str):
     try:
-        ticket = passwordless.load(ticket_id, _binding_cookie())
-        passwordless.check_alive(ticket)
-    except passwordless.LoginError as failure:
+        ticket = tickets.load(ticket_id, _binding_cookie())
+        tickets.check_alive(ticket)
+    except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     return _code_page(ticket, notice=NOTICES.get(request.args.get("notice", "")))
 
@@ -325,11 +329,11 @@ def code_step(ticket_id: str):
 def verify(ticket_id: str):
     form = CodeForm()
     try:
-        sign_in = passwordless.verify_code(
+        sign_in = tickets.verify_code(
             ticket_id, form.code.data or "", _binding_cookie(), _requester()
         )
-    except passwordless.WrongCode as wrong:
-        ticket = passwordless.load(ticket_id, _binding_cookie())
+    except tickets.WrongCode as wrong:
+        ticket = tickets.load(ticket_id, _binding_cookie())
         _use_language(ticket.client, ticket.authorize_params)
         error = ngettext(
             "That code isn't right. %(num)d try left.",
@@ -337,9 +341,9 @@ def verify(ticket_id: str):
             wrong.tries_left,
         )
         return _code_page(ticket, error=error, status=400)
-    except passwordless.SignInRefused:
+    except tickets.SignInRefused:
         return error_page(403, _("You can't sign in here"), _("Contact the app's support team."))
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     return sso.complete(sign_in, _requester())
 
@@ -349,11 +353,11 @@ def verify(ticket_id: str):
 def resend(ticket_id: str):
     ActionForm()
     try:
-        ticket = passwordless.resend(ticket_id, _binding_cookie(), _requester())
-    except passwordless.LoginError as failure:
+        ticket = tickets.resend(ticket_id, _binding_cookie(), _requester())
+    except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     except sms_guard.SmsRefused as refused:
-        ticket = passwordless.load(ticket_id, _binding_cookie())
+        ticket = tickets.load(ticket_id, _binding_cookie())
         return _code_page(ticket, error=str(refused), status=refused.status)
     return redirect(waiting_url(ticket, notice="resent"), 303)
 
@@ -362,14 +366,14 @@ def resend(ticket_id: str):
 @limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
 def restart(ticket_id: str):
     ActionForm()
-    old = passwordless.find(ticket_id)
+    old = tickets.find(ticket_id)
     if old is not None:
         _use_language(old.client, old.authorize_params)
     try:
-        ticket = passwordless.restart(
+        ticket = tickets.restart(
             ticket_id, _binding_cookie(), _requester(), language=i18n.current_language()
         )
-    except passwordless.LoginError as failure:
+    except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     except sms_guard.SmsRefused as refused:
         return error_page(refused.status, _("We can't send a new code"), str(refused))

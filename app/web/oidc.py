@@ -8,7 +8,11 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from .. import oidc, sessions, signing_keys, themes
+from app import oidc
+from app.accounts import sessions
+from app.look import themes
+from app.oidc import keys
+
 from ..extensions import csrf, db
 from . import sso
 from .errors import error_page, oauth_error
@@ -27,7 +31,7 @@ def discovery():
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    response = jsonify(signing_keys.jwks())
+    response = jsonify(keys.jwks())
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

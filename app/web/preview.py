@@ -11,7 +11,10 @@ import hmac
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
-from .. import i18n, message_templates, themes
+from app import i18n
+from app.look import themes
+from app.messages import overrides
+
 from . import samples
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
@@ -22,7 +25,7 @@ MESSAGE_HTML_CSP = (
     "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; "
     "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
-LANGUAGE_TAGS = message_templates.LANGUAGES
+LANGUAGE_TAGS = overrides.LANGUAGES
 
 
 @bp.before_request
@@ -57,7 +60,7 @@ def index():
     return render_template(
         "preview/index.html",
         themes=[themes.load(name) for name in themes.available()],
-        templates=message_templates.known_templates(),
+        templates=overrides.known_templates(),
         languages=LANGUAGE_TAGS,
         client=None,
     )
@@ -123,12 +126,12 @@ def _framed_csp() -> str:
 @bp.get("/messages/<template>")
 def message(template: str):
     """A message in every language: subject, text part and HTML part."""
-    if template not in message_templates.known_templates():
+    if template not in overrides.known_templates():
         abort(404)
-    connection = request.args.get("connection") or message_templates.connection_for(template)
+    connection = request.args.get("connection") or overrides.connection_for(template)
     if connection not in ("email", "sms"):
         abort(404)
-    rendered = {tag: message_templates.preview(connection, template, tag) for tag in LANGUAGE_TAGS}
+    rendered = {tag: overrides.preview(connection, template, tag) for tag in LANGUAGE_TAGS}
     return render_template(
         "preview/messages.html",
         template=template,
@@ -142,12 +145,12 @@ def message(template: str):
 @bp.get("/messages/<template>/<language>.html")
 def message_html(template: str, language: str):
     """One message's HTML part, sandboxed, for the frames of the messages page."""
-    if template not in message_templates.known_templates() or language not in LANGUAGE_TAGS:
+    if template not in overrides.known_templates() or language not in LANGUAGE_TAGS:
         abort(404)
-    connection = request.args.get("connection") or message_templates.connection_for(template)
+    connection = request.args.get("connection") or overrides.connection_for(template)
     if connection not in ("email", "sms"):
         abort(404)
-    rendered = message_templates.preview(connection, template, language)
+    rendered = overrides.preview(connection, template, language)
     if not rendered.html:
         abort(404)
     response = Response(rendered.html, mimetype="text/html")

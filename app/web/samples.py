@@ -13,7 +13,9 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .. import i18n, phones
+from app import i18n
+from app.signin import phones
+
 from .forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
 
 ROOT = Path(__file__).resolve().parent.parent.parent

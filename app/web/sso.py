@@ -5,7 +5,9 @@ from __future__ import annotations
 from authlib.oauth2 import OAuth2Error
 from flask import Response, current_app, request
 
-from .. import oidc, sessions
+from app import oidc
+from app.accounts import sessions
+
 from ..models import BrowserSession
 from .errors import oauth_error
 

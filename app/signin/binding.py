@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from .models import sha256_hex
+from app.models import sha256_hex
 
 
 def new_value() -> str:

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Event
+from app.extensions import db
+from app.models import Event
 
 
 def mask_recipient(value: str | None) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import events
-from .extensions import db
-from .models import CONNECTIONS, DEFAULT_DAILY_BUDGET, SEND_MODES, Connection
-from .phones import is_country
+from app.accounts import events
+from app.extensions import db
+from app.models import CONNECTIONS, DEFAULT_DAILY_BUDGET, SEND_MODES, Connection
+from app.signin.phones import is_country
 
 CODE_LENGTH = (4, 12)
 TTL_SECONDS = (60, 3600)

@@ -15,11 +15,11 @@ from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy import delete, select, update
 
-from . import events
-from .client_branding import FIELDS as BRANDING_FIELDS
-from .client_branding import InvalidBranding, validate_branding
-from .extensions import db
-from .models import (
+from app.accounts import events
+from app.accounts.branding import FIELDS as BRANDING_FIELDS
+from app.accounts.branding import InvalidBranding, validate_branding
+from app.extensions import db
+from app.models import (
     CLIENT_TYPES,
     CONNECTIONS,
     AccessToken,

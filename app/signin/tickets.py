@@ -18,12 +18,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import update
 
-from . import binding, events, links, phones, sms_guard, throttle, ticket_messages, users
-from .codes import generate_code, hash_code, normalize_code
-from .connections import get_connection
-from .delivery import dispatcher, outbox
-from .extensions import db
-from .models import Client, LoginTicket, User, sha256_hex, utcnow
+from app.accounts import events, users
+from app.accounts.connections import get_connection
+from app.delivery import dispatcher, outbox
+from app.extensions import db
+from app.messages import compose
+from app.models import Client, LoginTicket, User, sha256_hex, utcnow
+from app.signin import binding, link_tokens, phones, sms_guard, throttle
+from app.signin.codes import generate_code, hash_code, normalize_code
 
 
 @dataclass(frozen=True)
@@ -181,19 +183,19 @@ def open_ticket(
     ticket.code_hash = hash_code(ticket.id, code)
     # The message is built for every kind of recipient, so known, unknown and refused
     # addresses cost the same work; only those allowed to sign in get it queued.
-    link = links.magic_link_for(ticket.id, nonce) if nonce else None
-    message = ticket_messages.code_message(connection, recipient, code, client, language, link=link)
+    link = link_tokens.magic_link_for(ticket.id, nonce) if nonce else None
+    message = compose.code_message(connection, recipient, code, client, language, link=link)
     if refusal is None:
         outbox.enqueue(
             connection_name,
             recipient,
             message,
             ticket_id=ticket.id,
-            sender=ticket_messages.sender_for(connection),
+            sender=compose.sender_for(connection),
         )
     elif refusal == "signup_disabled" and connection_name == "email":
         if current_app.config["NOTIFY_UNKNOWN_RECIPIENT"]:
-            ticket_messages.queue_no_account_notice(connection, recipient, client, language)
+            compose.queue_no_account_notice(connection, recipient, client, language)
     record("login.start", ticket, requester, refused=refusal, link=bool(nonce) or None)
     db.session.commit()
     dispatcher.wake()

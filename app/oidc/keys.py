@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from joserfc.jwk import KeySet, RSAKey
 
-from .extensions import db
-from .models import SigningKey, random_id, utcnow
+from app.extensions import db
+from app.models import SigningKey, random_id, utcnow
 
 
 def _new_key() -> SigningKey:

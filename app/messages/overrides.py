@@ -16,10 +16,12 @@ from typing import Any
 
 from liquid.exceptions import LiquidError
 
-from . import branding, events, i18n
-from .connections import get_connection
-from .extensions import db
-from .messages import (
+from app import i18n
+from app.accounts import events
+from app.accounts.connections import get_connection
+from app.extensions import db
+from app.look import colours
+from app.messages.rendering import (
     PARTS,
     TEMPLATES_DIR,
     RenderedEmail,
@@ -226,7 +228,7 @@ def sample_variables(language: str, client: Any = None) -> dict[str, Any]:
         "phone_number": "+15555550123",
         "issuer_host": "latchkey.example",
         "application": {
-            **branding.email_application(client),
+            **colours.email_application(client),
             "name": getattr(client, "name", None) or "Acme Notes",
             "clientID": getattr(client, "client_id", None) or "sample-client-id",
         },

@@ -15,9 +15,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import update
 
-from . import events
-from .extensions import db
-from .models import BrowserSession, User, sha256_hex, utcnow
+from app.accounts import events
+from app.extensions import db
+from app.models import BrowserSession, User, sha256_hex, utcnow
 
 
 def _row(cookie_value: str | None) -> BrowserSession | None:
@@ -102,7 +102,7 @@ def sign_in_for(row: BrowserSession | None, params: dict[str, str]) -> Any:
     """The session as a sign-in that may answer an authorize request without the login
     page; None when there is no session, `prompt=login` asks for a fresh sign-in,
     `max_age` has passed since sign-in, or `login_hint` names someone else."""
-    from .passwordless import SignIn
+    from app.signin.tickets import SignIn
 
     if row is None:
         return None

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from . import branding
-from .delivery import outbox
-from .messages import RenderedEmail, render_email, render_sms
-from .models import Client, Connection
+from app.delivery import outbox
+from app.look import colours
+from app.messages.rendering import RenderedEmail, render_email, render_sms
+from app.models import Client, Connection
 
 
 def code_message(
@@ -79,4 +79,4 @@ def queue_no_account_notice(
 
 def application(client: Client | None) -> dict[str, Any]:
     """The app as message templates see it, with its brand colour made safe for email."""
-    return branding.email_application(client)
+    return colours.email_application(client)

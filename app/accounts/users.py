@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Identity, User, utcnow
+from app.extensions import db
+from app.models import Identity, User, utcnow
 
 
 def find_by_identity(connection: str, value: str) -> User | None:
@@ -54,7 +54,7 @@ def find_by_sub_or_identity(key: str) -> User | None:
 def set_blocked(user: User, blocked: bool) -> None:
     """Block or unblock; a blocked user gets no message and no login, and every
     session of theirs ends. Unblocking also clears a lockout after failed codes."""
-    from . import sessions
+    from app.accounts import sessions
 
     user.blocked = blocked
     if blocked:

@@ -7,9 +7,9 @@ import hmac
 
 from flask import current_app
 
-from .connections import get_connection
-from .extensions import db
-from .models import Client, sha256_hex
+from app.accounts.connections import get_connection
+from app.extensions import db
+from app.models import Client, sha256_hex
 
 DEMO_CLIENT_ID = "demo"
 # `make run` sends demo SMS codes (to the dev outbox) to this country only.

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Flask, abort, g, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from . import branding
+from app.look import colours
 
 THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -59,8 +59,8 @@ def load(name: str, root: Path | None = None) -> Theme:
     colors = {}
     for key, value in (data.get("colors") or {}).items():
         try:
-            colors[key] = branding.parse_color(value)
-        except branding.InvalidColor as error:
+            colors[key] = colours.parse_color(value)
+        except colours.InvalidColor as error:
             raise ThemeError(f"themes/{name}/theme.toml [colors] {key}: {error}") from None
     return Theme(
         name=str(data.get("name") or name),
@@ -115,7 +115,7 @@ def init_app(app: Flask) -> None:
         name: FileSystemLoader(str(THEMES_DIR / name / "templates")) for name in available()
     }
     if app.config["DEFAULT_THEME"] not in theme_loaders:
-        from .config import ConfigError
+        from app.config import ConfigError
 
         raise ConfigError(
             f"FLASK_DEFAULT_THEME must be an installed theme ({', '.join(theme_loaders)}), "
@@ -127,7 +127,7 @@ def init_app(app: Flask) -> None:
             FileSystemLoader(str(Path(app.root_path) / app.template_folder)),
         ]
     )
-    app.jinja_env.globals["brand_style"] = branding.brand_style
+    app.jinja_env.globals["brand_style"] = colours.brand_style
 
     @app.route("/themes/<theme>/static/<path:filename>")
     def theme_static(theme: str, filename: str):

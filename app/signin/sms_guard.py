@@ -29,10 +29,10 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 
-from . import events
-from .extensions import db
-from .models import Connection, Event, LoginTicket, OutboxMessage, utcnow
-from .phones import Phone
+from app.accounts import events
+from app.extensions import db
+from app.models import Connection, Event, LoginTicket, OutboxMessage, utcnow
+from app.signin.phones import Phone
 
 EXTENSION_KEY = "latchkey_sms_limits"
 _LIMITER_LOCK = threading.Lock()

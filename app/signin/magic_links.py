@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from . import binding, links
-from .extensions import db
-from .models import LoginTicket, sha256_hex, utcnow
-from .passwordless import (
+from app.extensions import db
+from app.models import LoginTicket, sha256_hex, utcnow
+from app.signin import binding, link_tokens
+from app.signin.tickets import (
     LoginError,
     OtherBrowser,
     Requester,
@@ -211,8 +211,8 @@ def _ticket_for(token: str) -> LoginTicket:
     """The ticket a link names, checked against its stored nonce hash; the token's
     max age is that ticket's own lifetime."""
     try:
-        link = links.load_magic_link(token)
-    except (links.BadToken, links.ExpiredToken):
+        link = link_tokens.load_magic_link(token)
+    except (link_tokens.BadToken, link_tokens.ExpiredToken):
         raise LinkTampered() from None
     ticket = find(link.ticket_id)
     if ticket is None or not ticket.link_nonce_hash:
@@ -221,7 +221,7 @@ def _ticket_for(token: str) -> LoginTicket:
         raise LinkTampered()
     lifetime = int((ticket.expires_at - ticket.created_at).total_seconds())
     try:
-        links.load_magic_link(token, max_age=max(lifetime, 1))
-    except links.ExpiredToken:
+        link_tokens.load_magic_link(token, max_age=max(lifetime, 1))
+    except link_tokens.ExpiredToken:
         raise TicketExpired(ticket.id) from None
     return ticket

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import branding, i18n, themes
+from app import i18n
+from app.look import colours, themes
 
 LOGO_URL_MAX = 500
 FIELDS = ("logo_url", "primary_color", "background_color", "theme", "default_language")
@@ -28,8 +29,8 @@ def validate_branding(changes: dict[str, Any]) -> dict[str, str | None]:
             cleaned[key] = validate_logo_url(value)
         elif key in ("primary_color", "background_color"):
             try:
-                cleaned[key] = branding.parse_color(value)
-            except branding.InvalidColor as error:
+                cleaned[key] = colours.parse_color(value)
+            except colours.InvalidColor as error:
                 raise InvalidBranding(str(error)) from None
         elif key == "theme":
             cleaned[key] = validate_theme(value)

@@ -19,8 +19,8 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import update
 
-from .extensions import db
-from .models import User
+from app.extensions import db
+from app.models import User
 
 EXTENSION_KEY = "latchkey.throttle"
 FAILURE_MEMORY = 24 * 3600  # a quiet day forgets an identifier's failures

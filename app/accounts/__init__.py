@@ -1,0 +1,1 @@
+"""Users, SSO sessions, apps (clients) and their branding, connections, audit events."""

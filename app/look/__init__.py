@@ -1,0 +1,1 @@
+"""The look of the hosted page: themes and colours."""

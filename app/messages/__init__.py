@@ -1,0 +1,1 @@
+"""Messages: Liquid rendering, composing a ticket's message, operator overrides."""

@@ -1,0 +1,1 @@
+"""The sign-in core: tickets, codes, magic links, browser binding, limits, addresses."""
