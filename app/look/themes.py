@@ -18,7 +18,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from app.look import colours
 
-THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 

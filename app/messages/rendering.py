@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
 PARTS = ("subject", "text", "html")
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "messages"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "messages"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")

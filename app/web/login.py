@@ -246,7 +246,7 @@ def _shown(connection: str, recipient: str) -> str:
 def waiting_url(ticket, notice: str | None = None) -> str:
     """Where a browser waits after asking: "Check your email" for a link, else the code page."""
     if ticket.link_nonce_hash:
-        return url_for("link_tokens.wait", ticket_id=ticket.id, notice=notice)
+        return url_for("links.wait", ticket_id=ticket.id, notice=notice)
     return url_for("login.code_step", ticket_id=ticket.id, notice=notice)
 
 
