@@ -32,12 +32,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
 
     from app import cli, i18n, logs, oidc
+    from app.accounts import sessions
     from app.look import themes
 
     from .delivery import dispatcher
     from .web import demo, dev, errors, links, login, preview, security
     from .web import oidc as oidc_views
 
+    sessions.connect_signals()
     i18n.init_app(app)
     logs.init_app(app)
     oidc.init_app(app)

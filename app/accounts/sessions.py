@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, timedelta
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
 
-from app.accounts import events
+from app.accounts import events, signals
 from app.extensions import db
 from app.models import BrowserSession, User, sha256_hex, utcnow
+from app.signin.outcomes import Requester, SignIn
 
 
 def _row(cookie_value: str | None) -> BrowserSession | None:
@@ -45,13 +45,16 @@ def current(cookie_value: str | None) -> BrowserSession | None:
     return row
 
 
-def begin(sign_in: Any, old_cookie: str | None, requester: Any = None) -> str:
+def begin(sign_in: SignIn, old_cookie: str | None, requester: Requester | None = None) -> str:
     """Start a session for a verified sign-in; returns the new cookie value.
 
     The browser's previous session, whoever it belonged to, ends here."""
     end(old_cookie, reason="replaced")
     value = secrets.token_urlsafe(32)
     ticket = sign_in.ticket
+    if ticket is None:
+        raise ValueError("a session begins from a ticket's sign-in")
+    requester = requester or Requester()
     row = BrowserSession(
         cookie_hash=sha256_hex(value),
         user_id=sign_in.user.id,
@@ -59,8 +62,8 @@ def begin(sign_in: Any, old_cookie: str | None, requester: Any = None) -> str:
         recipient=ticket.recipient,
         auth_time=ticket.consumed_at or utcnow(),
         amr=list(sign_in.amr),
-        ip=getattr(requester, "ip", None),
-        user_agent=(getattr(requester, "user_agent", None) or "")[:300] or None,
+        ip=requester.ip,
+        user_agent=(requester.user_agent or "")[:300] or None,
     )
     db.session.add(row)
     events.record(
@@ -98,12 +101,20 @@ def end_all_for(user: User, reason: str) -> int:
     return ended
 
 
-def sign_in_for(row: BrowserSession | None, params: dict[str, str]) -> Any:
+def _end_sessions_of_blocked(sender: object, user: User, **extra: object) -> None:
+    """A blocked user's sessions end with the block (sent by users.set_blocked)."""
+    end_all_for(user, reason="blocked")
+
+
+def connect_signals() -> None:
+    """Listen for the accounts' signals (create_app calls it; connecting twice is harmless)."""
+    signals.user_blocked.connect(_end_sessions_of_blocked)
+
+
+def sign_in_for(row: BrowserSession | None, params: dict[str, str]) -> SignIn | None:
     """The session as a sign-in that may answer an authorize request without the login
     page; None when there is no session, `prompt=login` asks for a fresh sign-in,
     `max_age` has passed since sign-in, or `login_hint` names someone else."""
-    from app.signin.tickets import SignIn
-
     if row is None:
         return None
     if "login" in (params.get("prompt") or "").split():

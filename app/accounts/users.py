@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts import signals
 from app.extensions import db
 from app.models import Identity, User, utcnow
 
@@ -53,12 +54,11 @@ def find_by_sub_or_identity(key: str) -> User | None:
 
 def set_blocked(user: User, blocked: bool) -> None:
     """Block or unblock; a blocked user gets no message and no login, and every
-    session of theirs ends. Unblocking also clears a lockout after failed codes."""
-    from app.accounts import sessions
-
+    session of theirs ends (through the `user_blocked` signal). Unblocking also
+    clears a lockout after failed codes."""
     user.blocked = blocked
     if blocked:
-        sessions.end_all_for(user, reason="blocked")
+        signals.user_blocked.send(user, user=user)
     else:
         user.failed_logins = 0
     db.session.commit()

@@ -10,7 +10,7 @@ the browser:
   ticket), or, when the app registered an initiate-login URL, explicitly take
   the sign-in over ("Continue as x@y?").
 
-Like app/passwordless.py, these functions take plain values and raise named
+Like app/signin/tickets.py, these functions take plain values and raise named
 errors; they never touch the request.
 """
 
@@ -24,12 +24,8 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import LoginTicket, sha256_hex, utcnow
 from app.signin import binding, link_tokens
+from app.signin.outcomes import LoginError, OtherBrowser, Requester, SignIn, TicketExpired
 from app.signin.tickets import (
-    LoginError,
-    OtherBrowser,
-    Requester,
-    SignIn,
-    TicketExpired,
     check_alive,
     consume,
     find,

@@ -1,17 +1,18 @@
 """Start, resend and verify a passwordless sign-in: the tickets' rules.
 
-Magic links (reading, verifying and approving them) live in app/magic_links.py
+Magic links (reading, verifying and approving them) live in app/signin/magic_links.py
 and build on the pieces here.
 
 These functions take plain values and return plain results or raise a named
-error; they never touch the request.
+error; they never touch the request. The results and errors themselves live
+in app/signin/outcomes.py (a leaf every package may import); they are
+re-exported here as `tickets.SignIn`, `tickets.LoginError`, ….
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -26,79 +27,20 @@ from app.messages import compose
 from app.models import Client, LoginTicket, User, sha256_hex, utcnow
 from app.signin import binding, link_tokens, phones, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Where a request came from, for the audit log."""
-
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """A verified sign-in: who, when, how, and the authorize request it completes."""
-
-    user: User
-    ticket: LoginTicket | None  # None when an SSO session answers
-    auth_time: int
-    amr: list[str] = field(default_factory=list)
-
-    def get_user_id(self) -> str:
-        return self.user.sub
-
-
-class LoginError(Exception):
-    """A sign-in step that cannot go on; the page says what to do."""
-
-    reason = "error"
-
-
-class TicketNotFound(LoginError):
-    reason = "not_found"
-
-
-class OtherBrowser(LoginError):
-    reason = "other_browser"
-
-
-class TicketExpired(LoginError):
-    reason = "expired"
-
-
-class TooManyAttempts(LoginError):
-    reason = "attempts"
-
-
-class TicketUsed(LoginError):
-    reason = "used"
-
-
-class SignInRefused(LoginError):
-    """Blocked user or sign-up closed; told apart from a wrong code only in the audit log."""
-
-    reason = "refused"
-
-
-class SignupDisabled(LoginError):
-    """Only when the operator turned on SIGNUP_DISABLED_ERROR; silent otherwise."""
-
-    reason = "signup_disabled"
-
-
-class ConnectionOff(LoginError):
-    """The app does not sign in with this connection."""
-
-    reason = "connection_off"
-
-
-class WrongCode(LoginError):
-    reason = "wrong_code"
-
-    def __init__(self, tries_left: int):
-        super().__init__(tries_left)
-        self.tries_left = tries_left
+from app.signin.outcomes import (
+    ConnectionOff,
+    LoginError,
+    OtherBrowser,
+    Requester,
+    SignIn,
+    SignInRefused,
+    SignupDisabled,
+    TicketExpired,
+    TicketNotFound,
+    TicketUsed,
+    TooManyAttempts,
+    WrongCode,
+)
 
 
 def start(

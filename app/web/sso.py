@@ -1,4 +1,7 @@
-"""The single sign-on cookie: read, set and cleared here; the rules live in app.sessions."""
+"""The single sign-on cookie: read, set and cleared here.
+
+The rules live in app.accounts.sessions.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from flask import Response, current_app, request
 
 from app import oidc
 from app.accounts import sessions
+from app.models import BrowserSession
+from app.signin.outcomes import Requester, SignIn
 
-from ..models import BrowserSession
 from .errors import oauth_error
 
 
@@ -47,7 +51,7 @@ def clear_cookie(response: Response) -> Response:
     return response
 
 
-def complete(sign_in, requester) -> Response:
+def complete(sign_in: SignIn, requester: Requester) -> Response:
     """A verified sign-in in this browser: a new SSO session (ending the old one), then
     back to the app with the authorization response."""
     value = sessions.begin(sign_in, cookie_value(), requester)
