@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config
-from app.signin import throttle
+from app import config, limits
 
-from .extensions import csrf, db, limiter, mail, migrate
+from .extensions import csrf, db, mail, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -27,8 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
-    throttle.init_app(app)
+    limits.init_app(app)
     mail.init_app(app)
 
     from app import cli, i18n, logs, oidc
@@ -55,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(demo.bp)
     if app.debug or app.config["PREVIEW_PASSWORD"]:
         app.register_blueprint(preview.bp)
+    limits.apply_to_views(app)
     cli.init_app(app)
     dispatcher.init_app(app)
     return app

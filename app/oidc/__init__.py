@@ -9,6 +9,7 @@ from __future__ import annotations
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
+from flask import current_app
 
 from app.accounts import events
 
@@ -49,26 +50,39 @@ __all__ = [
     "query_client",
     "redirect_uri_matches",
     "server",
+    "build_server",
     "user_claims",
 ]
 
-server = LatchkeyAuthorizationServer()
-resource_protector = ResourceProtector()
+EXTENSION_KEY = "latchkey.oauth2_server"
+
+
+def build_server(app) -> LatchkeyAuthorizationServer:
+    """A new authorization server for `app`, with our grants and endpoints."""
+    authorization = LatchkeyAuthorizationServer()
+    authorization.init_app(app, query_client=query_client, save_token=save_token)
+    authorization.register_grant(
+        AuthorizationCodeGrant, [S256CodeChallenge(required=True), LatchkeyOpenIDCode()]
+    )
+    authorization.register_extension(LatchkeyIssuer())
+    resource_protector = ResourceProtector()
+    resource_protector.register_token_validator(AccessTokenValidator())
+    authorization.register_endpoint(LatchkeyUserInfo(resource_protector=resource_protector))
+    authorization.register_endpoint(LatchkeyEndSession)
+    return authorization
 
 
 def init_app(app) -> None:
+    """Build this app's authorization server and keep it in `app.extensions`."""
     app.config.setdefault(
         "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": app.config["ACCESS_TOKEN_TTL"]}
     )
-    server.init_app(app, query_client=query_client, save_token=save_token)
-    if not server._authorization_grants:  # the module-level server is shared by app instances
-        server.register_grant(
-            AuthorizationCodeGrant, [S256CodeChallenge(required=True), LatchkeyOpenIDCode()]
-        )
-        server.register_extension(LatchkeyIssuer())
-        resource_protector.register_token_validator(AccessTokenValidator())
-        server.register_endpoint(LatchkeyUserInfo(resource_protector=resource_protector))
-        server.register_endpoint(LatchkeyEndSession)
+    app.extensions[EXTENSION_KEY] = build_server(app)
+
+
+def server() -> LatchkeyAuthorizationServer:
+    """The current app's authorization server."""
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def with_issuer(location: str) -> str:
@@ -81,7 +95,7 @@ def error_redirect(error: OAuth2Error):
     None when the callback could not be verified (the caller shows a page instead)."""
     if not error.redirect_uri:
         return None
-    response = server.handle_error_response(None, error)
+    response = server().handle_error_response(None, error)
     response.headers["Location"] = with_issuer(response.headers["Location"])
     return response
 
@@ -91,10 +105,10 @@ def answer_authorize(end_user):
     no fresh login, answer it at once (a redirect to the callback); otherwise return
     None and the caller shows the login page. `prompt=none` without a user raises
     login_required (an OAuth2Error)."""
-    grant = server.get_consent_grant(end_user=end_user)
+    grant = server().get_consent_grant(end_user=end_user)
     if end_user is None or grant.prompt == "login":
         return grant, None
-    response = server.create_authorization_response(grant_user=end_user, grant=grant)
+    response = server().create_authorization_response(grant_user=end_user, grant=grant)
     events.record("login.session", client_id=grant.client.get_client_id(), user_id=end_user.user.id)
     db.session.commit()
     return grant, response
@@ -108,8 +122,8 @@ def complete_authorization(sign_in, params: dict | None = None):
     stored = StoredAuthorizeRequest(
         params if params is not None else sign_in.ticket.authorize_params
     )
-    grant = server.get_consent_grant(request=stored, end_user=sign_in)
-    return server.create_authorization_response(request=stored, grant_user=sign_in, grant=grant)
+    grant = server().get_consent_grant(request=stored, end_user=sign_in)
+    return server().create_authorization_response(request=stored, grant_user=sign_in, grant=grant)
 
 
 def initiate_login_url(uri: str, login_hint: str | None = None) -> str:

@@ -4,9 +4,9 @@ SMS pumping (bots asking for codes to premium-rate ranges) costs real money, so
 every SMS passes `admit()` before anything is queued:
 
 - the connection's allowed countries (empty list: every country);
-- moving-window limits per number, per number prefix and per IP (the `limits`
-  library on RATELIMIT_STORAGE_URI, so memory:// and redis:// both work and
-  several processes share the counts when the storage is shared);
+- moving-window limits per number, per number prefix and per IP (the app's one
+  limit storage, app/limits.py: memory:// or redis://, so several processes
+  share the counts when the storage is shared);
 - a daily budget of messages per country (UTC day), counted from the outbox, so
   it holds across processes; the first refusal of a day logs `sms.budget_exhausted`.
 
@@ -16,7 +16,6 @@ every SMS passes `admit()` before anything is queued:
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,17 +24,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 
+from app import limits
 from app.accounts import events
 from app.extensions import db
 from app.models import Connection, Event, LoginTicket, OutboxMessage, utcnow
 from app.signin.phones import Phone
-
-EXTENSION_KEY = "latchkey_sms_limits"
-_LIMITER_LOCK = threading.Lock()
 
 
 class SmsRefused(Exception):
@@ -92,7 +87,7 @@ def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
     if allowed and phone.country not in allowed:
         raise CountryNotAllowed(_l("We can't send text messages to numbers in this country."))
     keys = {"number": phone.e164, "prefix": phone.prefix, "ip": ip or "unknown"}
-    limiter = _limiter()
+    limiter = limits.current().moving_window
     for limit in LIMITS:
         for item in parse_many(current_app.config[limit.setting]):
             if not limiter.hit(item, "sms", limit.scope, keys[limit.scope]):
@@ -117,19 +112,6 @@ def _too_many(scope: str, reset_time: float) -> TooManyMessages:
             minutes,
         )
     return TooManyMessages(message, retry_after_seconds=seconds)
-
-
-def _limiter() -> MovingWindowRateLimiter:
-    """This app's limiter, made once (under a lock: parallel first requests must share it)."""
-    limiter = current_app.extensions.get(EXTENSION_KEY)
-    if limiter is None:
-        with _LIMITER_LOCK:
-            limiter = current_app.extensions.get(EXTENSION_KEY)
-            if limiter is None:
-                storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
-                limiter = MovingWindowRateLimiter(storage)
-                current_app.extensions[EXTENSION_KEY] = limiter
-    return limiter
 
 
 def _day_start(now: datetime) -> datetime:
@@ -160,7 +142,7 @@ def _reserve_budget(connection: Connection, country: str) -> None:
         return
     if sent_today(country) < budget:
         now = utcnow()
-        storage = _limiter().storage
+        storage = limits.current().storage
         key = f"sms-budget/{country}/{now:%Y-%m-%d}"
         seconds_left = (_day_start(now) + timedelta(days=1) - now).total_seconds() + 60
         if storage.incr(key, seconds_left) <= budget:

@@ -1,9 +1,9 @@
 """Abuse limits that are domain rules: starts per recipient, failed codes per
 identifier and IP address (with a growing delay), and the account-wide cap.
 
-Counters live in the rate-limit storage (`FLASK_RATELIMIT_STORAGE_URI`, memory
-or Redis), through the `limits` library that Flask-Limiter uses, so every
-process behind a load balancer sees the same counts. Keys hold hashes, never an
+Counters live in the app's one rate-limit storage (app/limits.py:
+`FLASK_RATELIMIT_STORAGE_URI`, memory or Redis), so every process behind a load
+balancer sees the same counts. Keys hold hashes, never an
 address in the clear.
 """
 
@@ -15,14 +15,13 @@ import time
 
 from flask import current_app
 from limits import parse
-from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import Storage
 from sqlalchemy import update
 
+from app import limits
 from app.extensions import db
 from app.models import User
 
-EXTENSION_KEY = "latchkey.throttle"
 FAILURE_MEMORY = 24 * 3600  # a quiet day forgets an identifier's failures
 MAX_DELAY = 24 * 3600
 
@@ -35,13 +34,8 @@ class Throttled(Exception):
         self.retry_after = max(1, int(retry_after))
 
 
-def init_app(app) -> None:
-    """One storage per app, from the same URI Flask-Limiter uses."""
-    app.extensions[EXTENSION_KEY] = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-
-
 def _storage() -> Storage:
-    return current_app.extensions[EXTENSION_KEY]
+    return limits.current().storage
 
 
 def _enabled() -> bool:
@@ -60,7 +54,7 @@ def count_start(connection: str, recipient: str) -> None:
     if not _enabled():
         return
     limit = parse(current_app.config["RECIPIENT_RATE_LIMIT"])
-    window = MovingWindowRateLimiter(_storage())
+    window = limits.current().moving_window
     key = _key("recipient", connection, recipient)
     if not window.hit(limit, key):
         reset_at = window.get_window_stats(limit, key).reset_time

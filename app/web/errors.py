@@ -13,11 +13,11 @@ from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import oidc
+from app import limits, oidc
 from app.accounts import events
 from app.signin import throttle
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..logs import redact
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def init_app(app: Flask) -> None:
             path=request.path[:100],
         )
         db.session.commit()
-        current = limiter.current_limit
+        current = limits.current().requests.current_limit
         return throttled_page(current.reset_at - time.time() if current else 60)
 
     @app.errorhandler(HTTPException)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from flask import (
     Blueprint,
-    current_app,
     jsonify,
     redirect,
     request,
@@ -18,12 +17,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from app import i18n, oidc
+from app import i18n, limits, oidc
 from app.accounts import sessions
 from app.signin import binding, magic_links, tickets
 from app.web import user_agents
 
-from ..extensions import limiter
 from ..models import LoginTicket, utcnow
 from . import sso
 from .errors import error_page
@@ -88,7 +86,7 @@ def wait_status(ticket_id: str):
 
 
 @bp.post("/login/wait/<ticket_id>/finish")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+@limits.per_request("VERIFY_RATE_LIMIT")
 def finish(ticket_id: str):
     ActionForm()
 
@@ -121,7 +119,7 @@ def open_link(token: str):
 
 
 @bp.post("/login/link/<token>")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+@limits.per_request("VERIFY_RATE_LIMIT")
 def confirm(token: str):
     ActionForm()
 
@@ -134,7 +132,7 @@ def confirm(token: str):
 
 
 @bp.post("/login/link/<token>/approve")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+@limits.per_request("VERIFY_RATE_LIMIT")
 def approve(token: str):
     form = NumberForm()
     try:
@@ -165,7 +163,7 @@ def continue_here_page(token: str):
 
 
 @bp.post("/login/link/<token>/here")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+@limits.per_request("VERIFY_RATE_LIMIT")
 def continue_here(token: str):
     ActionForm()
     try:
@@ -185,9 +183,9 @@ def continue_here(token: str):
 
 
 @bp.post("/login/link/<token>/renew")
-@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
-@limiter.limit(
-    lambda: current_app.config["LINK_RENEW_RATE_LIMIT"],
+@limits.per_request("START_RATE_LIMIT")
+@limits.per_request(
+    "LINK_RENEW_RATE_LIMIT",
     key_func=lambda: "link-renew:" + (request.view_args or {}).get("token", "")[-40:],
 )
 def renew(token: str):

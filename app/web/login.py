@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app import i18n, oidc
+from app import i18n, limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
 from app.look import themes
@@ -25,7 +25,6 @@ from app.signin import binding, link_tokens, phones, sms_guard, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 
 from ..delivery import outbox, sms
-from ..extensions import limiter
 from ..models import Client
 from . import sso
 from .errors import error_page
@@ -154,7 +153,7 @@ def _authorize_request_or_error(authz: str | None):
 
 
 @bp.post("/login/start")
-@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
+@limits.per_request("START_RATE_LIMIT")
 def start():
     form = EmailForm()
     found, failure = _authorize_request_or_error(form.authz.data)
@@ -170,7 +169,7 @@ def start():
 
 
 @bp.post("/login/start/sms")
-@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
+@limits.per_request("START_RATE_LIMIT")
 def start_sms():
     form = PhoneForm()
     found, failure = _authorize_request_or_error(form.authz.data)
@@ -325,7 +324,7 @@ def code_step(ticket_id: str):
 
 
 @bp.post("/login/code/<ticket_id>")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+@limits.per_request("VERIFY_RATE_LIMIT")
 def verify(ticket_id: str):
     form = CodeForm()
     try:
@@ -349,7 +348,7 @@ def verify(ticket_id: str):
 
 
 @bp.post("/login/resend/<ticket_id>")
-@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
+@limits.per_request("START_RATE_LIMIT")
 def resend(ticket_id: str):
     ActionForm()
     try:
@@ -363,7 +362,7 @@ def resend(ticket_id: str):
 
 
 @bp.post("/login/restart/<ticket_id>")
-@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
+@limits.per_request("START_RATE_LIMIT")
 def restart(ticket_id: str):
     ActionForm()
     old = tickets.find(ticket_id)

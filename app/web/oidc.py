@@ -68,7 +68,7 @@ def authorize():
 @csrf.exempt
 def token():
     g.no_store = True
-    response = oidc.server.create_token_response()
+    response = oidc.server().create_token_response()
     db.session.commit()
     return response
 
@@ -77,19 +77,19 @@ def token():
 @csrf.exempt
 def userinfo():
     g.no_store = True
-    return oidc.server.create_endpoint_response("userinfo")
+    return oidc.server().create_endpoint_response("userinfo")
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 @csrf.exempt
 def logout():
     try:
-        end_session = oidc.server.validate_endpoint_request("end_session")
+        end_session = oidc.server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return error_page(400, _("This sign-out link is not valid"), error.description)
     if end_session.needs_confirmation and not _confirmed():
         return _confirm_logout()
-    response = oidc.server.create_endpoint_response("end_session", end_session)
+    response = oidc.server().create_endpoint_response("end_session", end_session)
     sessions.end(sso.cookie_value())
     if response is None:
         page = render_template("error.html", title=_("You are signed out"), message="", status=200)

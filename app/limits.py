@@ -1,0 +1,87 @@
+"""Rate limits: one owner for the app's limit storage and limiters.
+
+`init_app` builds, once per app, the one storage (`FLASK_RATELIMIT_STORAGE_URI`,
+memory or Redis, so processes sharing it share the counts) and what counts in it:
+
+- Flask-Limiter's per-IP (and per-link) limits on the views that ask for them with
+  `@limits.per_request("SETTING")`; `apply_to_views` wraps them after the blueprints
+  are registered, with this app's own Limiter (public API only);
+- a moving-window limiter (the `limits` library) that the domain's own rules use:
+  starts per recipient (signin/throttle.py), SMS per number, prefix and IP
+  (signin/sms_guard.py), failed codes and the SMS daily budget (plain counters).
+
+Everything is kept in `app.extensions["latchkey.limits"]`; `current()` gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+EXTENSION_KEY = "latchkey.limits"
+_DECLARED = "_latchkey_rate_limits"
+
+View = TypeVar("View", bound=Callable)
+
+
+@dataclass(frozen=True)
+class AppLimits:
+    """One app's rate-limit parts, all on one storage."""
+
+    storage: Storage
+    moving_window: MovingWindowRateLimiter
+    requests: Limiter  # Flask-Limiter: per-IP limits on views, and the 429's current limit
+
+
+def init_app(app: Flask) -> None:
+    """Build this app's storage and limiters (call before registering blueprints)."""
+    requests = Limiter(key_func=get_remote_address)
+    requests.init_app(app)
+    if requests.enabled:
+        storage = requests.storage
+    else:  # Flask-Limiter builds no storage when off; the SMS defences still count
+        options = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], **options)
+    app.extensions[EXTENSION_KEY] = AppLimits(
+        storage=storage, moving_window=MovingWindowRateLimiter(storage), requests=requests
+    )
+
+
+def current() -> AppLimits:
+    """The current app's limits."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def per_request(setting: str, key_func: Callable[[], str] | None = None) -> Callable[[View], View]:
+    """Declare a limit on a view: the config `setting` (e.g. "START_RATE_LIMIT"),
+    counted per IP address, or per `key_func()` when given. It takes effect in
+    each app through `apply_to_views`."""
+
+    def declare(view: View) -> View:
+        declared = getattr(view, _DECLARED, ())
+        setattr(view, _DECLARED, ((setting, key_func), *declared))
+        return view
+
+    return declare
+
+
+def apply_to_views(app: Flask) -> None:
+    """Wrap this app's views that declared limits with its own Flask-Limiter limits
+    (call after registering blueprints; the shared view functions stay untouched)."""
+    requests = app.extensions[EXTENSION_KEY].requests
+    for endpoint, view in list(app.view_functions.items()):
+        wrapped = view
+        for setting, key_func in reversed(getattr(view, _DECLARED, ())):
+            wrapped = requests.limit(_setting_value(setting), key_func=key_func)(wrapped)
+        app.view_functions[endpoint] = wrapped
+
+
+def _setting_value(setting: str) -> Callable[[], str]:
+    return lambda: current_app.config[setting]
