@@ -31,17 +31,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import cli, i18n, logs, oidc
     from app.accounts import sessions
-    from app.look import themes
 
     from .delivery import dispatcher
-    from .web import demo, dev, errors, links, login, preview, security
+    from .web import demo, dev, errors, links, login, preview, security, theme_setup
     from .web import oidc as oidc_views
 
     sessions.connect_signals()
     i18n.init_app(app)
     logs.init_app(app)
     oidc.init_app(app)
-    themes.init_app(app)
+    theme_setup.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(oidc_views.bp)

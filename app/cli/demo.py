@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.accounts import demo
+
 group = AppGroup("demo", help="The demo relying app used by `make run`.")
 
 
 @group.command("setup")
 def demo_setup_command() -> None:
     """Register (or refresh) the demo relying app used by `make run`."""
-    from app.accounts import demo
-
     client, created = demo.ensure_demo_client()
     verb = "Registered" if created else "Refreshed"
     click.echo(f"{verb} the demo client {client.name!r} ({client.client_id}).")

@@ -7,33 +7,10 @@ Providers are looked up by channel, then by name: `provider_for("email", "smtp")
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from . import email, sms
+from .providers import DeliveryError, Provider
 
-if TYPE_CHECKING:
-    from ..models import OutboxMessage
-
-
-class DeliveryError(Exception):
-    """A provider could not deliver a message.
-
-    `reason` is short and safe to log (an error class, an SMTP status code), never
-    the message body or an address. `retryable` says whether trying later may work.
-    """
-
-    def __init__(self, reason: str, retryable: bool = True) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-
-
-class Provider:
-    """Base of all providers: sends one outbox message or raises DeliveryError."""
-
-    channel: ClassVar[str]
-    name: ClassVar[str]
-
-    def send(self, message: OutboxMessage) -> None:
-        raise NotImplementedError
+__all__ = ["DeliveryError", "Provider", "provider_for"]
 
 
 def provider_for(channel: str, name: str | None) -> Provider:
@@ -41,9 +18,6 @@ def provider_for(channel: str, name: str | None) -> Provider:
 
     Raises a non-retryable DeliveryError for an unknown channel or name.
     """
-    # Channel modules import this package for the base classes, hence the late import.
-    from . import email, sms
-
     registry: dict[str, dict[str, type[Provider]]] = {
         "email": email.PROVIDERS,
         "sms": sms.PROVIDERS,

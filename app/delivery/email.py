@@ -10,7 +10,7 @@ from flask_mail import Connection as MailConnection
 from flask_mail import Message as MailMessage
 
 from ..models import OutboxMessage
-from . import DeliveryError, Provider
+from .providers import DeliveryError, Provider
 
 
 class SmtpEmailProvider(Provider):

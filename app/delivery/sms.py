@@ -19,7 +19,7 @@ from twilio.rest import Client as TwilioClient
 
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage
-from . import DeliveryError, Provider
+from .providers import DeliveryError, Provider
 
 TWILIO_API = "https://api.twilio.com"
 GATEWAY_TOKEN_LIFETIME = 60  # seconds: a short expiry, as Auth0's contract asks

@@ -13,9 +13,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, abort, g, send_from_directory
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
-
 from app.look import colours
 
 THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
@@ -107,35 +104,3 @@ def template_for(page: str, theme: str | None) -> list[str]:
         names.append(f"theme:{theme}/{page}")
     names.append(page)
     return names
-
-
-def init_app(app: Flask) -> None:
-    """Let templates be looked up per theme and serve each theme's static files."""
-    theme_loaders = {
-        name: FileSystemLoader(str(THEMES_DIR / name / "templates")) for name in available()
-    }
-    if app.config["DEFAULT_THEME"] not in theme_loaders:
-        from app.config import ConfigError
-
-        raise ConfigError(
-            f"FLASK_DEFAULT_THEME must be an installed theme ({', '.join(theme_loaders)}), "
-            f"not {app.config['DEFAULT_THEME']!r}."
-        )
-    app.jinja_loader = ChoiceLoader(
-        [
-            PrefixLoader({f"theme:{n}": loader for n, loader in theme_loaders.items()}, "/"),
-            FileSystemLoader(str(Path(app.root_path) / app.template_folder)),
-        ]
-    )
-    app.jinja_env.globals["brand_style"] = colours.brand_style
-
-    @app.route("/themes/<theme>/static/<path:filename>")
-    def theme_static(theme: str, filename: str):
-        if theme not in theme_loaders:
-            abort(404)
-        max_age = 0 if app.debug else 3600
-        return send_from_directory(THEMES_DIR / theme / "static", filename, max_age=max_age)
-
-    @app.context_processor
-    def theme_context():
-        return {"theme": getattr(g, "theme", app.config["DEFAULT_THEME"])}

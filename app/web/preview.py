@@ -16,6 +16,7 @@ from app.look import themes
 from app.messages import overrides
 
 from . import samples
+from .security import csp_nonce
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
 
@@ -111,8 +112,6 @@ def screen(name: str, screen: str):
 
 
 def _framed_csp() -> str:
-    from .security import csp_nonce
-
     nonce = csp_nonce()
     return (
         "default-src 'self'; "
