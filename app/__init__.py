@@ -29,15 +29,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.init_app(app)
     mail.init_app(app)
 
-    from app import cli, i18n, logs, oidc
+    from app import cli, logs, oidc
     from app.accounts import sessions
 
     from .delivery import dispatcher
-    from .web import demo, dev, errors, links, login, preview, security, theme_setup
+    from .web import demo, dev, errors, links, locale, login, preview, security, theme_setup
     from .web import oidc as oidc_views
 
     sessions.connect_signals()
-    i18n.init_app(app)
+    locale.init_app(app)
     logs.init_app(app)
     oidc.init_app(app)
     theme_setup.init_app(app)

@@ -19,8 +19,9 @@ from pathlib import Path
 import flask
 from werkzeug.serving import make_server
 
-from app import create_app, i18n
+from app import create_app
 from app.look import themes
+from app.web import locale
 from app.web.samples import SAMPLE_CLIENTS, screens
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +51,7 @@ def build_app(theme: str, database: Path) -> flask.Flask:
 
     @app.get("/_screenshots/<client>/<name>")
     def sample(client: str, name: str):
-        i18n.use_for_page(flask.request.args.get("lang"))
+        locale.use_for_page(flask.request.args.get("lang"))
         page, context = screens()[name]
         flask.g.theme = theme
         context = {"client": SAMPLE_CLIENTS[client]} | context

@@ -27,6 +27,7 @@ DOMAIN = (
     "app.config",
     "app.extensions",
     "app.limits",
+    "app.i18n",
 )
 REQUEST_STATE = {"request", "session", "render_template", "render_template_string", "g"}
 

@@ -17,10 +17,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from app import i18n, limits, oidc
+from app import limits, oidc
 from app.accounts import sessions
 from app.signin import binding, magic_links, tickets
-from app.web import user_agents
+from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
 from . import sso
@@ -195,7 +195,7 @@ def renew(token: str):
     if old is not None:
         _use_language(old.client, old.authorize_params)
     try:
-        ticket = magic_links.send_new_link(token, _requester(), language=i18n.current_language())
+        ticket = magic_links.send_new_link(token, _requester(), language=locale.current_language())
     except tickets.LoginError as failure:
         return _link_ended(token, failure)
     if binding.matches(_binding_cookie(), ticket.binding_hash):

@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app import i18n, limits, oidc
+from app import limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
 from app.look import themes
 from app.signin import binding, link_tokens, phones, sms_guard, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
+from app.web import locale
 
 from ..delivery import outbox, sms
 from ..models import Client
@@ -45,8 +46,10 @@ def _binding_cookie() -> str | None:
 
 
 def _use_language(client: Client | None, params: dict | None) -> None:
-    """Pages of a sign-in speak what its authorize request asked for (see app/i18n.py)."""
-    i18n.use_for_page((params or {}).get("ui_locales"), client.default_language if client else None)
+    """Pages of a sign-in speak what its authorize request asked for (web/locale.py)."""
+    locale.use_for_page(
+        (params or {}).get("ui_locales"), client.default_language if client else None
+    )
 
 
 def _page(name: str, client: Client | None, status: int = 200, **context):
@@ -209,7 +212,7 @@ def _start_and_show_code_page(
             authorize_params=params,
             binding_value=cookie,
             requester=_requester(),
-            language=i18n.current_language(),
+            language=locale.current_language(),
         )
     except tickets.ConnectionOff:
         if connection == "sms":
@@ -370,7 +373,7 @@ def restart(ticket_id: str):
         _use_language(old.client, old.authorize_params)
     try:
         ticket = tickets.restart(
-            ticket_id, _binding_cookie(), _requester(), language=i18n.current_language()
+            ticket_id, _binding_cookie(), _requester(), language=locale.current_language()
         )
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from app import i18n
 from app.look import themes
 from app.messages import overrides
+from app.web import locale
 
 from . import samples
 from .security import csp_nonce
@@ -98,7 +99,7 @@ def screen(name: str, screen: str):
     client = samples.SAMPLE_CLIENTS.get(request.args.get("client", "default"))
     if client is None:
         abort(404)
-    i18n.use_for_page(_language_or_default(request.args.get("lang")))
+    locale.use_for_page(_language_or_default(request.args.get("lang")))
     page = samples.screens().get(screen)
     if page is None:
         abort(404)

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app import i18n
 from app.signin import phones
+from app.web import locale
 
 from .forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
 
@@ -66,7 +66,7 @@ def screens() -> dict[str, tuple[str, dict]]:
     switch = {"email": BACK_URL + "&connection=email", "sms": BACK_URL + "&connection=sms"}
     phone = {
         "form": PhoneForm(formdata=None, country="GB"),
-        "countries": phones.countries(i18n.current_language()),
+        "countries": phones.countries(locale.current_language()),
         "switch": switch,
         "error": None,
     }
