@@ -1,10 +1,14 @@
 """Flask-WTF forms of the hosted login page (field names are public: email, phone_number,
-code)."""
+code).
+
+The forms read fields and render them; they declare no WTForms validators, since
+the views never run them: each view cuts what it reads to a safe length and the
+domain checks the value (normalize_email, phones, codes), so a bad value gets the
+domain's own clear message. CSRF is checked for every POST by CSRFProtect."""
 
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
-from wtforms.validators import InputRequired, Length
 
 
 class PageForm(FlaskForm):
@@ -22,28 +26,28 @@ class PageForm(FlaskForm):
 
 
 class EmailForm(PageForm):
-    email = StringField("Email", validators=[InputRequired(), Length(max=320)])
-    authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
+    email = StringField("Email")
+    authz = HiddenField()
     switch = HiddenField()  # "1" once the person confirmed "Continue as …?"
 
 
 class PhoneForm(PageForm):
     """The phone screen: a country (ISO code, the picker) and the number as typed."""
 
-    country = StringField("Country", validators=[Length(max=8)])
-    phone_number = StringField("Phone number", validators=[InputRequired(), Length(max=64)])
-    authz = HiddenField(validators=[InputRequired(), Length(max=8000)])
+    country = StringField("Country")
+    phone_number = StringField("Phone number")
+    authz = HiddenField()
     switch = HiddenField()  # "1" once the person confirmed "Continue as …?"
 
 
 class CodeForm(PageForm):
-    code = StringField("Code", validators=[InputRequired(), Length(max=64)])
+    code = StringField("Code")
 
 
 class NumberForm(PageForm):
     """The two-digit number shown where the sign-in started (number matching)."""
 
-    number = StringField("Number", validators=[InputRequired(), Length(max=8)])
+    number = StringField("Number")
 
 
 class ActionForm(PageForm):

@@ -88,8 +88,6 @@ def wait_status(ticket_id: str):
 @bp.post("/login/wait/<ticket_id>/finish")
 @limits.per_request("VERIFY_RATE_LIMIT")
 def finish(ticket_id: str):
-    ActionForm()
-
     def failed(failure: tickets.LoginError):
         if isinstance(failure, magic_links.NotApproved):
             return redirect(url_for("links.wait", ticket_id=ticket_id), 303)
@@ -121,8 +119,6 @@ def open_link(token: str):
 @bp.post("/login/link/<token>")
 @limits.per_request("VERIFY_RATE_LIMIT")
 def confirm(token: str):
-    ActionForm()
-
     def failed(failure: tickets.LoginError):
         if isinstance(failure, tickets.OtherBrowser):
             return redirect(url_for("links.open_link", token=token), 303)
@@ -165,7 +161,6 @@ def continue_here_page(token: str):
 @bp.post("/login/link/<token>/here")
 @limits.per_request("VERIFY_RATE_LIMIT")
 def continue_here(token: str):
-    ActionForm()
     try:
         sign_in = magic_links.continue_here(token, _requester())
     except magic_links.NoInitiateLogin:
@@ -190,7 +185,6 @@ def continue_here(token: str):
 )
 def renew(token: str):
     """One click: a new link to the same address (never shown to a stranger)."""
-    ActionForm()
     old = magic_links.ticket_named_by(token)
     if old is not None:
         _use_language(old.client, old.authorize_params)

@@ -353,7 +353,6 @@ def verify(ticket_id: str):
 @bp.post("/login/resend/<ticket_id>")
 @limits.per_request("START_RATE_LIMIT")
 def resend(ticket_id: str):
-    ActionForm()
     try:
         ticket = tickets.resend(ticket_id, _binding_cookie(), _requester())
     except tickets.LoginError as failure:
@@ -367,7 +366,6 @@ def resend(ticket_id: str):
 @bp.post("/login/restart/<ticket_id>")
 @limits.per_request("START_RATE_LIMIT")
 def restart(ticket_id: str):
-    ActionForm()
     old = tickets.find(ticket_id)
     if old is not None:
         _use_language(old.client, old.authorize_params)
