@@ -15,7 +15,8 @@ import pytest
 from app import create_app
 from app.extensions import db
 from app.look import themes
-from app.web.forms import ActionForm, CodeForm, EmailForm
+from app.web import screens
+from app.web.forms import CodeForm, EmailForm
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -40,39 +41,36 @@ def tag(html: str, pattern: str) -> str:
     return match.group(0)
 
 
+def show(screen: screens.Screen, **overrides) -> str:
+    """Render a screen as its view builds it (app/web/screens.py), with changes."""
+    context = {"client": client_named()} | screen.context | overrides
+    return render(screen.template, **context)
+
+
 def email_page(**overrides) -> str:
-    context = {"client": client_named(), "form": EmailForm(formdata=None), "error": None}
-    context.update(overrides)
-    return render("login/email.html", **context)
+    return show(screens.email(), **overrides)
 
 
 def code_page(**overrides) -> str:
-    context = {
-        "client": client_named(),
-        "form": CodeForm(formdata=None),
-        "resend_form": ActionForm(formdata=None),
-        "ticket_id": "tkt123",
-        "recipient": "alice@example.com",
-        "code_length": 6,
-        "error": None,
-        "notice": None,
-        "back_url": "/authorize?client_id=abc",
-    }
-    context.update(overrides)
-    return render("login/code.html", **context)
+    screen = screens.code(
+        ticket_id="tkt123",
+        channel="email",
+        recipient="alice@example.com",
+        code_length=6,
+        back_url="/authorize?client_id=abc",
+    )
+    return show(screen, **overrides)
 
 
 def dead_page(reason: str, **overrides) -> str:
-    context = {
-        "client": client_named(),
-        "reason": reason,
-        "recipient": "alice@example.com",
-        "restart_form": ActionForm(formdata=None),
-        "ticket_id": "tkt123",
-        "back_url": "/authorize?client_id=abc",
-    }
-    context.update(overrides)
-    return render("login/dead.html", **context)
+    screen = screens.dead(
+        reason=reason,
+        ticket_id="tkt123",
+        channel="email",
+        recipient="alice@example.com",
+        back_url="/authorize?client_id=abc",
+    )
+    return show(screen, **overrides)
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ from app.web import locale
 
 from ..delivery import outbox, sms
 from ..models import Client
-from . import sso
+from . import screens, sso
 from .errors import error_page
-from .forms import ActionForm, CodeForm, EmailForm, PhoneForm
+from .forms import CodeForm, EmailForm, PhoneForm
 
 bp = Blueprint("login", __name__)
 
@@ -59,6 +59,10 @@ def _page(name: str, client: Client | None, status: int = 200, **context):
     return html, status
 
 
+def _show(screen: screens.Screen, client: Client | None, status: int = 200):
+    return _page(screen.template, client, status, **screen.context)
+
+
 def _authorize_url(params: dict) -> str:
     return url_for("oidc.authorize") + "?" + urlencode(params)
 
@@ -85,17 +89,13 @@ def show_login_step(client: Client, params: dict):
 def show_email_step(client: Client, params: dict, error: str | None = None, typed: str = ""):
     """Render "Enter your email" for a validated authorize request."""
     _use_language(client, params)
-    form = EmailForm(formdata=None, authz=link_tokens.sign_authorize_request(params))
-    form.email.data = typed or params.get("login_hint", "")
-    status = 400 if error else 200
-    return _page(
-        "login/email.html",
-        client,
-        status,
-        form=form,
+    screen = screens.email(
+        authz=link_tokens.sign_authorize_request(params),
+        typed=typed or params.get("login_hint", ""),
         error=error,
         switch=_switch(client, params),
     )
+    return _show(screen, client, 400 if error else 200)
 
 
 def _language_tags(params: dict) -> list[str]:
@@ -118,19 +118,16 @@ def show_phone_step(
     allowed = list(connection.allowed_countries or [])
     hint = params.get("login_hint", "")
     tags = _language_tags(params)
-    form = PhoneForm(formdata=None, authz=link_tokens.sign_authorize_request(params))
-    form.phone_number.data = typed or (hint if hint[:1] in "+0123456789" else "")
     picked = country if phones.is_country(country) else None
-    form.country.data = picked or phones.default_country(connection.default_country, allowed, tags)
-    return _page(
-        "login/phone.html",
-        client,
-        status or (400 if error else 200),
-        form=form,
-        error=error,
+    screen = screens.phone(
+        authz=link_tokens.sign_authorize_request(params),
+        typed=typed or (hint if hint[:1] in "+0123456789" else ""),
+        country=picked or phones.default_country(connection.default_country, allowed, tags),
         countries=phones.countries(tags[0] if tags else "en", allowed or None),
+        error=error,
         switch=_switch(client, params),
     )
+    return _show(screen, client, status or (400 if error else 200))
 
 
 def _authorize_request_or_error(authz: str | None):
@@ -258,17 +255,15 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
     fields = {
         field.name: field.data or "" for field in form if field.name not in ("csrf_token", "switch")
     }
-    return _page(
-        "login/switch.html",
-        client,
+    screen = screens.switch_account(
         action=request.path,
-        fields=fields | {"switch": "1"},
-        csrf_form=ActionForm(formdata=None),
+        fields=fields,
         current=sessions.display_name(signed_in),
-        email=_shown(channel, recipient),
+        shown=_shown(channel, recipient),
         channel=channel,
         back_url=_authorize_url(params),
     )
+    return _show(screen, client)
 
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
@@ -276,20 +271,16 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
     if error is None and ticket.connection == "sms":
         failure = outbox.newest_failure(ticket.id)
         error = sms.explain(failure) if failure is not None else None
-    return _page(
-        "login/code.html",
-        ticket.client,
-        status,
-        form=CodeForm(formdata=None),
-        resend_form=ActionForm(formdata=None),
+    screen = screens.code(
         ticket_id=ticket.id,
         channel=ticket.connection,
         recipient=_shown(ticket.connection, ticket.recipient),
         code_length=tickets.code_length(ticket),
+        back_url=_authorize_url(ticket.authorize_params),
         error=error,
         notice=notice,
-        back_url=_authorize_url(ticket.authorize_params),
     )
+    return _show(screen, ticket.client, status)
 
 
 def dead_page(ticket_id: str, failure: tickets.LoginError):
@@ -303,17 +294,14 @@ def dead_page(ticket_id: str, failure: tickets.LoginError):
     ticket = tickets.find(ticket_id)
     _use_language(ticket.client, ticket.authorize_params)
     same_browser = not isinstance(failure, tickets.OtherBrowser)
-    return _page(
-        "login/dead.html",
-        ticket.client,
-        DEAD_STATUS.get(failure.reason, 200),
+    screen = screens.dead(
         reason=failure.reason,
+        ticket_id=ticket_id,
         channel=ticket.connection,
         recipient=_shown(ticket.connection, ticket.recipient) if same_browser else None,
-        restart_form=ActionForm(formdata=None),
-        ticket_id=ticket_id,
         back_url=_authorize_url(ticket.authorize_params),
     )
+    return _show(screen, ticket.client, DEAD_STATUS.get(failure.reason, 200))
 
 
 @bp.get("/login/code/<ticket_id>")

@@ -16,7 +16,8 @@ from flask_babel import ngettext
 from app.signin import phones
 from app.web import locale
 
-from .forms import ActionForm, CodeForm, EmailForm, NumberForm, PhoneForm
+from . import screens as screen
+from .forms import ActionForm, NumberForm
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BACK_URL = "/authorize?client_id=sample"
@@ -44,57 +45,57 @@ SAMPLE_CLIENTS = {
 
 def screens() -> dict[str, tuple[str, dict]]:
     """Every screen: name → (page template, view context). Call inside a request."""
-    code = {
-        "form": CodeForm(formdata=None),
-        "resend_form": ActionForm(formdata=None),
-        "ticket_id": "sample",
-        "recipient": "alice@example.com",
-        "code_length": 6,
-        "error": None,
-        "notice": None,
-        "back_url": BACK_URL,
-    }
-    dead = {
-        "recipient": "alice@example.com",
-        "restart_form": ActionForm(formdata=None),
-        "ticket_id": "sample",
-        "back_url": BACK_URL,
-    }
     wrong = ngettext(
         "That code isn't right. %(num)d try left.", "That code isn't right. %(num)d tries left.", 2
     )
     switch = {"email": BACK_URL + "&connection=email", "sms": BACK_URL + "&connection=sms"}
-    phone = {
-        "form": PhoneForm(formdata=None, country="GB"),
-        "countries": phones.countries(locale.current_language()),
-        "switch": switch,
-        "error": None,
-    }
+    countries = phones.countries(locale.current_language())
+
+    def code(**changes):
+        values = {"ticket_id": "sample", "channel": "email", "recipient": "alice@example.com"}
+        return screen.code(code_length=6, back_url=BACK_URL, **(values | changes))
+
     pages = {
-        "email": ("login/email.html", {"form": EmailForm(formdata=None), "error": None}),
-        "email-switch": (
-            "login/email.html",
-            {"form": EmailForm(formdata=None), "error": None, "switch": switch},
+        "email": screen.email(),
+        "email-switch": screen.email(switch=switch),
+        "phone": screen.phone(countries=countries, country="GB", switch=switch),
+        "phone-error": screen.phone(
+            countries=countries,
+            country="GB",
+            switch=switch,
+            error=_("That doesn't look like a phone number."),
         ),
-        "phone": ("login/phone.html", phone),
-        "phone-error": (
-            "login/phone.html",
-            phone | {"error": _("That doesn't look like a phone number.")},
-        ),
-        "code-sms": ("login/code.html", code | {"channel": "sms", "recipient": "+44 7400 123456"}),
-        "email-error": (
-            "login/email.html",
-            {
-                "form": EmailForm(formdata=None),
-                "error": _("That doesn't look like an email address."),
-            },
-        ),
-        "code": ("login/code.html", code),
-        "code-wrong": ("login/code.html", code | {"error": wrong}),
-        "code-resent": ("login/code.html", code | {"notice": _("We sent the code again.")}),
+        "code-sms": code(channel="sms", recipient="+44 7400 123456"),
+        "email-error": screen.email(error=_("That doesn't look like an email address.")),
+        "code": code(),
+        "code-wrong": code(error=wrong),
+        "code-resent": code(notice=_("We sent the code again.")),
     }
     for reason in ("expired", "attempts", "used", "other_browser"):
-        pages[f"dead-{reason}"] = ("login/dead.html", dead | {"reason": reason})
+        pages[f"dead-{reason}"] = screen.dead(
+            reason=reason,
+            ticket_id="sample",
+            channel="email",
+            recipient="alice@example.com",
+            back_url=BACK_URL,
+        )
+    pages["switch"] = screen.switch_account(
+        action="/login/start",
+        fields={"email": "sam@example.com", "authz": "sample"},
+        current="alice@example.com",
+        shown="sam@example.com",
+        channel="email",
+        back_url=BACK_URL,
+    )
+    pages["email-signup-disabled"] = screen.email(
+        error=_("Sign-up is disabled. Use the address of an existing account.")
+    )
+    return pages | error_screens() | link_screens()
+
+
+def error_screens() -> dict[str, tuple[str, dict]]:
+    """The error page, as a bad request and as a rate limit show it."""
+    pages = {}
     pages["error"] = (
         "error.html",
         {
@@ -104,17 +105,6 @@ def screens() -> dict[str, tuple[str, dict]]:
                 "The app sent you here with a return address it has not registered "
                 "(redirect_uri). Tell the app's developer."
             ),
-        },
-    )
-    pages["switch"] = (
-        "login/switch.html",
-        {
-            "action": "/login/start",
-            "fields": {"email": "sam@example.com", "authz": "sample", "switch": "1"},
-            "csrf_form": ActionForm(formdata=None),
-            "current": "alice@example.com",
-            "email": "sam@example.com",
-            "back_url": BACK_URL,
         },
     )
     pages["throttled"] = (
@@ -129,14 +119,7 @@ def screens() -> dict[str, tuple[str, dict]]:
             ),
         },
     )
-    pages["email-signup-disabled"] = (
-        "login/email.html",
-        {
-            "form": EmailForm(formdata=None),
-            "error": _("Sign-up is disabled. Use the address of an existing account."),
-        },
-    )
-    return pages | link_screens()
+    return pages
 
 
 def link_screens() -> dict[str, tuple[str, dict]]:
