@@ -1,4 +1,4 @@
-"""The domain words as SQLAlchemy models (see docs in DESIGN.md)."""
+"""The domain words as SQLAlchemy models (README: "Architecture"; docs/)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Relying apps: register, change and remove clients, with the rules for their URLs.
 
 Redirect URIs are only *validated* here, at registration; matching a request's
-redirect_uri against the registered list happens at /authorize (app/oidc.py).
+redirect_uri against the registered list happens at /authorize (app/oidc/clients.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Magic link pages: the waiting page, the link itself, and the other-browser choices.
 
 GET and HEAD never change anything (mail scanners open links first); every step
-that signs someone in is a POST with a CSRF token. Thin views over app/magic_links.py.
+that signs someone in is a POST with a CSRF token. Thin views over app/signin/magic_links.py.
 """
 
 from __future__ import annotations
