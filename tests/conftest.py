@@ -1,14 +1,22 @@
-"""Shared fixtures: an app on a fresh SQLite database per test, its client and CLI runner."""
+"""Shared fixtures, registered once: an app on a fresh SQLite database per test, its
+client and CLI runner; a live server; the SMTP and SMS servers; the browser; one
+RSA signing key for the whole session (generating a 2048-bit key per test is slow)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
+from flask import Flask
+from joserfc.jwk import RSAKey
+from live_server import LiveServer, start_live_server
 from sms_servers import SmsGateway, TwilioApi
 from smtp_server import SmtpSink
 
 from app import create_app
 from app.delivery import dispatcher
 from app.extensions import db
+from app.models import SigningKey, random_id
 
 BASE_CONFIG = {
     "TESTING": True,
@@ -21,8 +29,23 @@ BASE_CONFIG = {
 }
 
 
+@pytest.fixture(scope="session")
+def signing_key() -> tuple[str, str]:
+    """One real RSA key (kid, private PEM) that every test app starts with."""
+    pem = RSAKey.generate_key(2048, private=True).as_pem(private=True).decode()
+    return random_id(16), pem
+
+
+def install_signing_key(app: Flask, signing_key: tuple[str, str]) -> None:
+    """Store the session's key as the app's current one (rotation still makes new ones)."""
+    kid, pem = signing_key
+    with app.app_context():
+        db.session.add(SigningKey(kid=kid, private_pem=pem))
+        db.session.commit()
+
+
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(tmp_path, signing_key):
     """Build apps on their own SQLite files with extra config (SMTP, thread, …)."""
     made = []
 
@@ -33,6 +56,7 @@ def make_app(tmp_path):
         )
         with app.app_context():
             db.create_all()
+        install_signing_key(app, signing_key)
         made.append(app)
         return app
 
@@ -49,6 +73,24 @@ def make_app(tmp_path):
 @pytest.fixture
 def app(make_app):
     return make_app()
+
+
+@pytest.fixture
+def live_server(tmp_path, signing_key) -> Iterator[Callable[..., LiveServer]]:
+    """A factory: `live_server(**config)` starts a server; all stop at teardown."""
+    started: list[LiveServer] = []
+
+    def start(**config: object) -> LiveServer:
+        folder = tmp_path / f"live{len(started)}"
+        folder.mkdir()
+        server = start_live_server(folder, **config)
+        install_signing_key(server.app, signing_key)
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
 
 
 @pytest.fixture

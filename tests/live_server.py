@@ -1,6 +1,6 @@
 """A real HTTP server on loopback for tests that speak to Latchkey over the wire.
 
-Use the `live_server` fixture (import it into a test module): it returns a
+Use the `live_server` fixture (registered in conftest.py): it returns a
 function that starts the app with werkzeug's server on 127.0.0.1 and a free port,
 in a daemon thread, with ISSUER set to that server's own http:// base URL. Every
 server started this way is stopped at teardown.
@@ -9,10 +9,8 @@ server started this way is stopped at teardown.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -77,20 +75,3 @@ def start_live_server(tmp_path, **config: object) -> LiveServer:
     thread = threading.Thread(target=server.serve_forever, name=f"live-{url}", daemon=True)
     thread.start()
     return LiveServer(url=url, app=app, server=server, thread=thread)
-
-
-@pytest.fixture
-def live_server(tmp_path) -> Iterator[Callable[..., LiveServer]]:
-    """A factory: `live_server(**config)` starts a server; all stop at teardown."""
-    started: list[LiveServer] = []
-
-    def start(**config: object) -> LiveServer:
-        folder = tmp_path / f"live{len(started)}"
-        folder.mkdir()
-        server = start_live_server(folder, **config)
-        started.append(server)
-        return server
-
-    yield start
-    for server in reversed(started):
-        server.stop()

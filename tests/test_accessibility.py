@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-from live_server import live_server  # noqa: F401  (the fixture)
 
 from app.look import themes
 

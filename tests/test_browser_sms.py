@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from live_server import live_server  # noqa: F401  (the fixture)
 
 from app.accounts.connections import update_connection
 from app.accounts.demo import ensure_demo_client

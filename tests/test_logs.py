@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from live_server import live_server  # noqa: F401  (the fixture)
-
 from app.logs import RedactingFilter, redact
 
 

@@ -18,7 +18,6 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from helpers import form_posting_to, messages_to, query_of, visible_text
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from live_server import live_server  # noqa: F401  (the fixture)
 
 from app.accounts.clients import create_client
 

@@ -8,7 +8,6 @@ import secrets
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from helpers import form_posting_to, query_of, visible_text
-from live_server import live_server  # noqa: F401  (the fixture)
 from test_oidc_client import verify_id_token
 
 from app.accounts.clients import create_client
