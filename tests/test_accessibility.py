@@ -61,7 +61,7 @@ AXE_RUN = """async () => {
 
 
 @pytest.fixture
-def preview_server(live_server):  # noqa: F811
+def preview_server(live_server):
     return live_server(PREVIEW_PASSWORD=PASSWORD)
 
 

@@ -13,7 +13,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture
-def demo_server(live_server):  # noqa: F811
+def demo_server(live_server):
     server = live_server(DEMO=True)
     with server.app.app_context():
         ensure_demo_client()

@@ -16,7 +16,7 @@ LAPTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
-def link_server(live_server):  # noqa: F811
+def link_server(live_server):
     server = live_server(DEMO=True)
     with server.app.app_context():
         ensure_demo_client()

@@ -14,7 +14,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture
-def demo_server(live_server, gateway):  # noqa: F811
+def demo_server(live_server, gateway):
     server = live_server(DEMO=True, **gateway.config(DISPATCHER_THREAD=True))
     with server.app.app_context():
         ensure_demo_client()

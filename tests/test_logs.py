@@ -40,7 +40,7 @@ def test_werkzeug_request_log_hides_the_authorization_code(app, caplog):
     assert any(isinstance(f, RedactingFilter) for f in logging.getLogger("werkzeug").filters)
 
 
-def test_the_http_server_request_log_hides_link_tokens_and_codes(live_server, caplog):  # noqa: F811
+def test_the_http_server_request_log_hides_link_tokens_and_codes(live_server, caplog):
     import requests
 
     server = live_server()

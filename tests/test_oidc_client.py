@@ -67,7 +67,7 @@ class Browser:
 
 
 @pytest.fixture
-def server(live_server):  # noqa: F811
+def server(live_server):
     return live_server()
 
 

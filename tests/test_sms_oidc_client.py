@@ -17,7 +17,7 @@ PHONE = "+447400123456"
 CALLBACK = "https://app.example/cb"
 
 
-def test_a_relying_app_signs_a_person_in_by_sms(live_server, gateway):  # noqa: F811
+def test_a_relying_app_signs_a_person_in_by_sms(live_server, gateway):
     server = live_server(**gateway.config(DISPATCHER_THREAD=True))
     with server.app.app_context():
         client, secret = create_client("Phone app", [CALLBACK], connections=["email", "sms"])
