@@ -6,7 +6,7 @@ the views never run them: each view cuts what it reads to a safe length and the
 domain checks the value (normalize_email, phones, codes), so a bad value gets the
 domain's own clear message. CSRF is checked for every POST by CSRFProtect."""
 
-from flask import request
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
@@ -52,3 +52,10 @@ class NumberForm(PageForm):
 
 class ActionForm(PageForm):
     """A button that posts: CSRF token only."""
+
+
+def check_posted_action() -> None:
+    """Read a button's post: its body is parsed here (an oversized one is refused with
+    413, like every form) and the form validated (its CSRF token); a bad one is a 400."""
+    if not ActionForm().validate_on_submit():
+        abort(400)

@@ -25,7 +25,7 @@ from app.web import locale, user_agents
 from ..models import LoginTicket, utcnow
 from . import sso
 from .errors import error_page
-from .forms import ActionForm, NumberForm
+from .forms import ActionForm, NumberForm, check_posted_action
 from .login import (
     _authorize_url,
     _binding_cookie,
@@ -88,6 +88,8 @@ def wait_status(ticket_id: str):
 @bp.post("/login/wait/<ticket_id>/finish")
 @limits.per_request("VERIFY_RATE_LIMIT")
 def finish(ticket_id: str):
+    check_posted_action()
+
     def failed(failure: tickets.LoginError):
         if isinstance(failure, magic_links.NotApproved):
             return redirect(url_for("links.wait", ticket_id=ticket_id), 303)
@@ -119,6 +121,8 @@ def open_link(token: str):
 @bp.post("/login/link/<token>")
 @limits.per_request("VERIFY_RATE_LIMIT")
 def confirm(token: str):
+    check_posted_action()
+
     def failed(failure: tickets.LoginError):
         if isinstance(failure, tickets.OtherBrowser):
             return redirect(url_for("links.open_link", token=token), 303)
@@ -161,6 +165,7 @@ def continue_here_page(token: str):
 @bp.post("/login/link/<token>/here")
 @limits.per_request("VERIFY_RATE_LIMIT")
 def continue_here(token: str):
+    check_posted_action()
     try:
         sign_in = magic_links.continue_here(token, _requester())
     except magic_links.NoInitiateLogin:
@@ -185,6 +190,7 @@ def continue_here(token: str):
 )
 def renew(token: str):
     """One click: a new link to the same address (never shown to a stranger)."""
+    check_posted_action()
     old = magic_links.ticket_named_by(token)
     if old is not None:
         _use_language(old.client, old.authorize_params)

@@ -29,7 +29,7 @@ from ..delivery import outbox, sms
 from ..models import Client
 from . import screens, sso
 from .errors import error_page
-from .forms import CodeForm, EmailForm, PhoneForm
+from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
 bp = Blueprint("login", __name__)
 
@@ -341,6 +341,7 @@ def verify(ticket_id: str):
 @bp.post("/login/resend/<ticket_id>")
 @limits.per_request("START_RATE_LIMIT")
 def resend(ticket_id: str):
+    check_posted_action()
     try:
         ticket = tickets.resend(ticket_id, _binding_cookie(), _requester())
     except tickets.LoginError as failure:
@@ -354,6 +355,7 @@ def resend(ticket_id: str):
 @bp.post("/login/restart/<ticket_id>")
 @limits.per_request("START_RATE_LIMIT")
 def restart(ticket_id: str):
+    check_posted_action()
     old = tickets.find(ticket_id)
     if old is not None:
         _use_language(old.client, old.authorize_params)
