@@ -40,8 +40,9 @@ def install_signing_key(app: Flask, signing_key: tuple[str, str]) -> None:
     """Store the session's key as the app's current one (rotation still makes new ones)."""
     kid, pem = signing_key
     with app.app_context():
-        db.session.add(SigningKey(kid=kid, private_pem=pem))
-        db.session.commit()
+        if db.session.query(SigningKey).filter_by(kid=kid).first() is None:  # shared databases
+            db.session.add(SigningKey(kid=kid, private_pem=pem))
+            db.session.commit()
 
 
 @pytest.fixture
