@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.accounts import sessions
 
     from .delivery import dispatcher
-    from .web import demo, dev, errors, links, locale, login, preview, security, theme_setup
+    from .web import demo, dev, endings, errors, links, locale, login, preview, security, theme_setup
     from .web import oidc as oidc_views
 
     sessions.connect_signals()
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(oidc_views.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(endings.bp)
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:

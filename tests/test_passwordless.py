@@ -227,7 +227,11 @@ def test_used_code_cannot_sign_in_again(waiting, shop):
 
     again = waiting.enter_code(code)
 
-    assert "already used" in assert_not_signed_in(again)
+    # Not a second sign-in: the browser is told the story of its finished one.
+    assert again.status_code == 303
+    assert again.headers["Location"] == f"/login/ended/{waiting.ticket_id}"
+    story = assert_not_signed_in(waiting.client.get(again.headers["Location"]))
+    assert "You're signed in" in story and "already used" not in story
 
 
 def test_code_typed_in_another_browser_is_refused(app, waiting, shop):

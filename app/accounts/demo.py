@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import Client, sha256_hex
 
 DEMO_CLIENT_ID = "demo"
+# The name the demo app gives itself on its own page (templates/demo/index.html).
+DEMO_NAME = "Notebook"
 # `make run` sends demo SMS codes (to the dev outbox) to this country only.
 DEMO_COUNTRY = "US"
 
@@ -37,7 +39,7 @@ def ensure_demo_client() -> tuple[Client, bool]:
             client_id=DEMO_CLIENT_ID, client_type="regular", connections=["email", "sms"]
         )
         db.session.add(client)
-    client.name = "Latchkey Demo"
+    client.name = DEMO_NAME
     client.client_secret_hash = sha256_hex(demo_secret())
     client.redirect_uris = [f"{base}/demo/callback"]
     client.logout_urls = [f"{base}/demo/"]

@@ -24,10 +24,10 @@ from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
 from . import sso
+from .endings import change_url, ended_page
 from .errors import error_page
 from .forms import ActionForm, NumberForm, check_posted_action
 from .login import (
-    _authorize_url,
     _binding_cookie,
     _page,
     _requester,
@@ -56,7 +56,7 @@ def wait(ticket_id: str):
     if status == "replaced":
         return redirect(url_for("links.wait", ticket_id=ticket.replaced_by), 303)
     if status in ENDED:
-        return dead_page(ticket_id, ENDED[status]())
+        return ended_page(ticket)
     _use_language(ticket.client, ticket.authorize_params)
     return _page(
         "login/wait.html",
@@ -273,4 +273,4 @@ def _notice(key: str) -> str | None:
 
 
 def _back_url(ticket: LoginTicket) -> str:
-    return _authorize_url(ticket.authorize_params)
+    return change_url(ticket)

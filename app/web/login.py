@@ -276,7 +276,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         channel=ticket.connection,
         recipient=_shown(ticket.connection, ticket.recipient),
         code_length=tickets.code_length(ticket),
-        back_url=_authorize_url(ticket.authorize_params),
+        back_url=url_for("endings.change", ticket_id=ticket.id),
         error=error,
         notice=notice,
     )
@@ -294,6 +294,8 @@ def dead_page(ticket_id: str, failure: tickets.LoginError):
     ticket = tickets.find(ticket_id)
     _use_language(ticket.client, ticket.authorize_params)
     same_browser = not isinstance(failure, tickets.OtherBrowser)
+    if same_browser and isinstance(failure, tickets.TicketUsed):
+        return redirect(url_for("endings.ended", ticket_id=ticket.id), 303)
     screen = screens.dead(
         reason=failure.reason,
         ticket_id=ticket_id,
