@@ -7,6 +7,9 @@ FLASK = $(BIN)/flask --app wsgi
 CATALOGS = $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED = $(CATALOGS:.po=.mo)
 NODE_STAMP = node_modules/.installed
+# Every stylesheet a page loads; stylelint (.stylelintrc.json) catches syntax errors
+# (an unclosed block) and unknown properties, units and selectors.
+STYLESHEETS = static/*.css themes/*/static/*.css
 
 .PHONY: run test lint bench clean messages
 
@@ -19,7 +22,7 @@ $(STAMP): pyproject.toml
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
 
-# axe-core, loaded into pages by the accessibility tests (npm registry).
+# axe-core (loaded into pages by the accessibility tests) and stylelint (npm registry).
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
@@ -37,6 +40,7 @@ run: $(STAMP) $(COMPILED)
 test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/stylelint $(STYLESHEETS)
 	$(BIN)/python -m pytest
 
 # Speed and memory figures (no pass/fail): full sign-ins through page and token endpoint.
