@@ -32,10 +32,19 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-run: $(STAMP) $(COMPILED)
-	FLASK_DEBUG=1 $(FLASK) db upgrade
-	FLASK_DEBUG=1 $(FLASK) demo setup
-	FLASK_DEBUG=1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
+# `make run` makes this checkout a development server: Flask's CLI reads .flaskenv
+# (python-dotenv), so every `flask --app wsgi …` command in the README works here as
+# written. It holds no secret (the dev key is generated into instance/) and is not
+# committed: a production checkout never inherits debug from it.
+.flaskenv:
+	printf '%s\n' '# Written by `make run`: this checkout is a development server (debug,' \
+	  '# dev outbox, generated secret in instance/). Delete it for production.' \
+	  'FLASK_APP=wsgi' 'FLASK_DEBUG=1' > $@
+
+run: $(STAMP) $(COMPILED) .flaskenv
+	$(FLASK) db upgrade
+	$(FLASK) demo setup
+	$(FLASK) run --debug --host 127.0.0.1 --port 5000
 
 test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	$(BIN)/ruff check .
@@ -53,4 +62,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache node_modules $(COMPILED)
+	rm -rf $(VENV) instance .flaskenv .pytest_cache node_modules $(COMPILED)
