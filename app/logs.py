@@ -23,11 +23,23 @@ _SECRET_QUERY = re.compile(r"(?i)([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&\
 _SECRET_PATH = re.compile(r"(/login/link/)[^/\s?\"]+")
 
 
-def redact(text: str) -> str:
-    """Hide secret query values and escape line breaks (no forged log lines)."""
+def hide_secrets(text: str) -> str:
+    """Hide secret query values and magic-link tokens."""
     text = _SECRET_QUERY.sub(r"\1[redacted]", text)
-    text = _SECRET_PATH.sub(r"\1[redacted]", text)
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    return _SECRET_PATH.sub(r"\1[redacted]", text)
+
+
+def redact(text: str) -> str:
+    """Hide secrets and escape line breaks (no forged log lines)."""
+    return hide_secrets(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _is_server_banner(record: logging.LogRecord) -> bool:
+    """Werkzeug's own start-up lines (" * Running on …", the development-server warning,
+    "Press CTRL+C to quit", the reloader and debugger notes): its text, with no
+    argument from a request, so its line breaks and colours are kept as written.
+    Every request line werkzeug logs carries the request in its arguments."""
+    return record.name == "werkzeug" and not record.args
 
 
 class RedactingFilter(logging.Filter):
@@ -35,7 +47,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = hide_secrets(message) if _is_server_banner(record) else redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

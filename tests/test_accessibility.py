@@ -49,6 +49,10 @@ SCREENS = (
     "link-dead-used",
     "link-dead-wrong_number",
     "link-dead-tampered",
+    "link-ended-signed_in_here",
+    "link-ended-signed_in_elsewhere",
+    "link-ended-wrong_number",
+    "link-ended-expired",
 )
 AXE_RUN = """async () => {
   const result = await axe.run(document, {

@@ -189,3 +189,20 @@ def test_compiled_catalogs_are_loaded(app):
 def test_discovery_lists_the_page_languages(client):
     document = client.get("/.well-known/openid-configuration").get_json()
     assert document["ui_locales_supported"] == ["en", "es", "fr", "de", "pt-BR", "it", "nl", "ja"]
+
+
+def test_french_puts_a_no_break_space_before_colons_and_question_marks():
+    """French typography: a space before « : ; ? ! », one that never breaks the line
+    (so a colon is never left alone at the start of a line). Pages and messages."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    bad = re.compile(r"(?<![\u00a0\u202f])[:;?!](?=\s|$|<|\{)")
+    root = Path(__file__).resolve().parent.parent
+    with open(root / "translations/fr/LC_MESSAGES/messages.po", "rb") as po:
+        texts = [m.string for m in read_po(po) if m.id and isinstance(m.string, str)]
+    for path in sorted((root / "templates/messages/fr").glob("*.liquid")):
+        texts += re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", path.read_text("utf-8")).splitlines()
+    wrong = [text for text in texts if bad.search(text)]
+    assert wrong == []

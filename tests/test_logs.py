@@ -67,3 +67,41 @@ def test_an_unexpected_error_on_a_link_path_logs_neither_token_nor_line_breaks(a
     assert "Unhandled error" in caplog.text
     assert "SECRET-TOKEN" not in caplog.text
     assert "\r\nFORGED" not in caplog.text
+
+
+def test_the_dev_server_start_banner_keeps_its_lines_and_colours(app, capsys):
+    """`flask run`'s banner is werkzeug's own text: several lines, a coloured warning;
+    escaping it would print a literal \\n and raw colour codes on one line."""
+    import sys
+
+    from werkzeug.serving import make_server
+
+    handler = logging.StreamHandler(sys.stderr)
+    werkzeug_logger = logging.getLogger("werkzeug")
+    werkzeug_logger.addHandler(handler)
+    level = werkzeug_logger.level
+    werkzeug_logger.setLevel(logging.INFO)
+    server = make_server("127.0.0.1", 0, app)
+    try:
+        server.log_startup()
+    finally:
+        server.server_close()
+        werkzeug_logger.removeHandler(handler)
+        werkzeug_logger.setLevel(level)
+
+    written = capsys.readouterr().err
+    assert "\\n" not in written
+    lines = [line for line in written.splitlines() if line.strip()]
+    assert lines[0].endswith(
+        "Do not use it in a production deployment. Use a production WSGI server instead.\x1b[0m"
+    )
+    assert lines[0].startswith("\x1b[31m\x1b[1mWARNING")
+    assert lines[1].startswith(" * Running on http://127.0.0.1:")
+
+
+def test_a_request_line_still_cannot_forge_a_line(app):
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"%s" %s', ("GET /x\nINFO forged", 404), None
+    )
+    RedactingFilter().filter(record)
+    assert "\n" not in record.getMessage()

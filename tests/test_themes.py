@@ -48,6 +48,27 @@ def test_scaffold_copies_custom(tmp_path):
             themes.scaffold(bad, "custom", tmp_path)
 
 
+@pytest.mark.parametrize("source", ["custom", "lock"])
+def test_scaffold_leaves_no_comment_naming_the_source(tmp_path, source):
+    import re
+    import shutil
+
+    shutil.copytree(themes.THEMES_DIR / source, tmp_path / source)
+    path = themes.scaffold("acme", source, tmp_path)
+
+    sheet = (path / "static" / "acme.css").read_text()
+    toml = (path / "theme.toml").read_text()
+    readme = (path / "templates" / "README.md").read_text()
+    assert sheet.startswith("/*\n * acme: a Latchkey theme made from " + source)
+    assert toml.startswith("# The acme theme, made from " + source)
+    assert "static/acme.css" in toml and "static/acme.css" in readme
+    # "custom properties" is CSS's own term; any other mention of the source is stale.
+    for text in (sheet, toml, readme):
+        stale = re.findall(rf"\b{source}\b(?! properties)", text.replace(f"from {source}", ""))
+        assert stale == [], text[:400]
+    assert themes.load("acme", tmp_path).colors == themes.load(source, tmp_path).colors
+
+
 def test_themes_cli(runner, monkeypatch, tmp_path):
     import shutil
 

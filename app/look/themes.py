@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.look import colours
+from app.look import colours, scaffold_text
 
 THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -82,19 +82,23 @@ def scaffold(name: str, source: str = "custom", root: Path | None = None) -> Pat
     shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     sheet = target / "static" / f"{source}.css"
     if sheet.exists():
-        sheet.rename(target / "static" / f"{name}.css")
-    toml = target / "theme.toml"
-    if toml.exists():
-        text = toml.read_text(encoding="utf-8")
-        text = re.sub(r'(?m)^name = ".*"$', f'name = "{name}"', text, count=1)
-        text = re.sub(
-            r'(?m)^description = ".*"$',
-            f'description = "Made from {source}: describe your theme here."',
-            text,
-            count=1,
+        renamed = target / "static" / f"{name}.css"
+        sheet.rename(renamed)
+        _rewrite(renamed, scaffold_text.stylesheet, name, source)
+    _rewrite(target / "theme.toml", scaffold_text.theme_toml, name, source)
+    if (target / "templates").is_dir():
+        (target / "templates" / "README.md").write_text(
+            scaffold_text.templates_readme(name), encoding="utf-8"
         )
-        toml.write_text(text, encoding="utf-8")
+    notes = target / "README.md"
+    if notes.exists():
+        notes.write_text(scaffold_text.notes_readme(notes.read_text("utf-8"), source), "utf-8")
     return target
+
+
+def _rewrite(path: Path, rewrite, name: str, source: str) -> None:
+    if path.exists():
+        path.write_text(rewrite(path.read_text(encoding="utf-8"), name, source), encoding="utf-8")
 
 
 def template_for(page: str, theme: str | None) -> list[str]:

@@ -105,7 +105,10 @@ def screen(name: str, screen: str):
         abort(404)
     template, context = page
     g.theme = name
-    html = render_template(themes.template_for(template, name), **({"client": client} | context))
+    # preview: the pages that submit themselves (a link opened here, an approved wait)
+    # stay put, as the preview's CSP allows no form to be sent.
+    context = {"client": client, "preview": True} | context
+    html = render_template(themes.template_for(template, name), **context)
     response = Response(html, mimetype="text/html")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = _framed_csp()

@@ -156,6 +156,17 @@ def link_screens() -> dict[str, tuple[str, dict]]:
         "link-approved": ("login/link_approved.html", {"device": device}),
         "link-sent": ("login/link_sent.html", {"recipient": "alice@example.com"}),
     }
+    ended = {
+        "channel": "email",
+        "by_link": True,
+        "recipient": "alice@example.com",
+        "restart_form": ActionForm(formdata=None),
+        "ticket_id": "sample",
+        "continue_url": BACK_URL,
+        "change_url": BACK_URL,
+    }
+    for ending in ("signed_in_here", "signed_in_elsewhere", "wrong_number", "expired"):
+        pages[f"link-ended-{ending}"] = ("login/ended.html", ended | {"ending": ending})
     for reason in ("expired", "used", "wrong_number", "tampered"):
         pages[f"link-dead-{reason}"] = (
             "login/link_dead.html",
