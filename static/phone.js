@@ -1,6 +1,6 @@
 // The phone screen's country picker: turns the plain <select name="country"> into a
-// searchable combobox (type a country's name or its dialing code; arrow keys, Enter,
-// Escape). Without JavaScript the <select> works on its own; with it, the <select>
+// searchable combobox (type a country's name in the page's language or in English,
+// its ISO code or its dialing code; arrow keys, Enter, Escape). Without JavaScript the <select> works on its own; with it, the <select>
 // stays in the form (hidden) and keeps the chosen value.
 (function () {
   "use strict";
@@ -9,12 +9,22 @@
   const select = field.querySelector("select");
   const label = field.querySelector("label");
   const wrap = select.parentElement;
-  const options = Array.from(select.options).map((option) => ({
-    value: option.value,
-    label: option.textContent.trim(),
-    dial: option.dataset.dial || "",
-    search: (option.textContent + " " + option.value).toLowerCase(),
-  }));
+  // Lower case, accents dropped: "cote" finds "Côte d’Ivoire", "FRA" finds "fra".
+  const fold = (text) =>
+    text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  // Each country is found by its name in the page's language and in English, its
+  // ISO codes (alpha-2 and alpha-3: "fr", "fra") and its dialing code ("+33", "33").
+  const options = Array.from(select.options).map((option) => {
+    const extra = (option.dataset.search || "").split(" ");
+    const codes = [option.value].concat(extra.filter((w) => /^[A-Z]{3}$/.test(w)));
+    return {
+      value: option.value,
+      label: option.textContent.trim(),
+      dial: option.dataset.dial || "",
+      codes: codes.map(fold),
+      search: fold(option.textContent + " " + (option.dataset.search || "")),
+    };
+  });
 
   const input = document.createElement("input");
   input.type = "text";
@@ -37,7 +47,7 @@
   select.hidden = true;
   select.tabIndex = -1;
   wrap.classList.add("lk-combobox");
-  wrap.appendChild(input);
+  select.insertAdjacentElement("afterend", input); // between the globe and the chevron
   field.appendChild(list);
 
   let shown = [];
@@ -52,17 +62,19 @@
   }
 
   function render(query) {
-    const q = query.trim().toLowerCase().replace(/^\+/, "");
-    // Names that start with what was typed first, then a word that does, then the rest.
+    const q = fold(query.trim()).replace(/^\+/, "");
+    // An exact ISO code first, then names (or dialing codes) that start with what was
+    // typed, then a word that does, then the rest.
     const rank = (o) => {
-      if (!q) return 0;
-      if (o.search.startsWith(q) || o.dial.slice(1).startsWith(q)) return 1;
-      if (o.search.includes(" " + q)) return 2;
-      return o.search.includes(q) ? 3 : 0;
+      if (!q) return 1;
+      if (o.codes.includes(q)) return 1;
+      if (o.search.startsWith(q) || o.dial.slice(1).startsWith(q)) return 2;
+      if (o.search.includes(" " + q) || o.search.includes("(" + q)) return 3;
+      return o.search.includes(q) ? 4 : 0;
     };
     shown = options
       .map((o) => [rank(o), o])
-      .filter(([r]) => !q || r > 0)
+      .filter(([r]) => r > 0)
       .sort((a, b) => a[0] - b[0])
       .map(([, o]) => o);
     list.replaceChildren(

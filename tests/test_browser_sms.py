@@ -75,3 +75,60 @@ def test_sign_in_to_the_demo_app_with_an_sms_code(
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
     finally:
         context.close()
+
+
+def test_country_picker_finds_names_in_both_languages_iso_codes_and_dialing_codes(
+    browser, demo_server
+):
+    with demo_server.app.app_context():
+        update_connection("sms", allowed_countries=["US", "GB", "DE", "FR"])
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{demo_server.url}/demo/login")
+        page.get_by_role("link", name="Téléphone").click()
+        picker = page.get_by_role("combobox", name="Pays").and_(page.locator("input"))
+        picker.wait_for()
+        row = page.locator(".lk-input-wrap--select")
+        assert row.locator(".lk-input-icon svg").is_visible()  # the globe cell
+        assert row.locator(".lk-select-chevron svg").is_visible()
+        found = {}
+        for typed in ("fra", "France", "germany", "Allem", "deu", "gb", "+33", "33", "royaume"):
+            picker.fill(typed)
+            found[typed] = page.get_by_role("option").all_inner_texts()
+        assert found == {
+            "fra": ["France (+33)"],
+            "France": ["France (+33)"],
+            "germany": ["Allemagne (+49)"],
+            "Allem": ["Allemagne (+49)"],
+            "deu": ["Allemagne (+49)"],
+            "gb": ["Royaume-Uni (+44)"],
+            "+33": ["France (+33)"],
+            "33": ["France (+33)"],
+            "royaume": ["Royaume-Uni (+44)"],
+        }
+        picker.fill("zzz")
+        assert page.locator(".lk-combobox-empty").inner_text() == "Aucun pays ne correspond"
+    finally:
+        context.close()
+
+
+def test_use_another_number_keeps_the_number_and_country(browser, demo_server, gateway):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{demo_server.url}/demo/login")
+        page.get_by_role("link", name="Phone").click()
+        picker = page.get_by_role("combobox", name="Country").and_(page.locator("input"))
+        picker.fill("gb")
+        picker.press("Enter")
+        page.get_by_label("Phone number").fill("07400 123456")
+        page.get_by_role("button", name="Continue").click()
+        gateway.wait_for(1)
+        page.get_by_role("link", name="Use another number").first.click()
+        field = page.get_by_label("Phone number")
+        field.wait_for()
+        assert field.input_value() == "+44 7400 123456"
+        assert picker.input_value() == "United Kingdom (+44)"
+    finally:
+        context.close()

@@ -8,9 +8,11 @@ other number is read in the picked country's national format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from flask_babel import lazy_gettext as _l
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
@@ -100,11 +102,13 @@ def country_of(e164: str) -> str:
 
 @dataclass(frozen=True)
 class Country:
-    """A country of the picker: ISO code, name in the page language, dialing code."""
+    """A country of the picker: ISO code, name in the page language, dialing code,
+    and more words that find it (its English name and ISO alpha-3 codes)."""
 
     code: str
     name: str
     dial_code: str
+    search: str = ""
 
 
 def countries(language: str = "en", only: list[str] | None = None) -> list[Country]:
@@ -114,11 +118,29 @@ def countries(language: str = "en", only: list[str] | None = None) -> list[Count
     except (UnknownLocaleError, ValueError):
         names = Locale("en").territories
     codes = [c for c in (only or sorted(phonenumbers.SUPPORTED_REGIONS)) if is_country(c)]
+    english = Locale("en").territories
+    alpha3 = _alpha3_codes()
     found = [
-        Country(code, names.get(code, code), f"+{phonenumbers.country_code_for_region(code)}")
+        Country(
+            code,
+            names.get(code, code),
+            f"+{phonenumbers.country_code_for_region(code)}",
+            " ".join([english.get(code, code), *alpha3.get(code, [])]),
+        )
         for code in codes
     ]
     return sorted(found, key=lambda c: c.name.casefold())
+
+
+@cache
+def _alpha3_codes() -> dict[str, list[str]]:
+    """ISO 3166 alpha-3 codes by alpha-2 ("FR" → ["FRA", "FXX"]), from CLDR's
+    territory aliases (Babel's data): typing "fra" finds France in any language."""
+    codes: dict[str, list[str]] = {}
+    for alias, regions in get_global("territory_aliases").items():
+        if len(alias) == 3 and alias.isalpha() and len(regions) == 1:
+            codes.setdefault(regions[0], []).append(alias)
+    return codes
 
 
 def default_country(configured: str | None, allowed: list[str], language_tags: list[str]) -> str:
