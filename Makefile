@@ -11,7 +11,7 @@ NODE_STAMP = node_modules/.installed
 # (an unclosed block) and unknown properties, units and selectors.
 STYLESHEETS = static/*.css themes/*/static/*.css
 
-.PHONY: run test lint bench clean messages
+.PHONY: run test lint bench clean messages screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 	node_modules/.bin/stylelint $(STYLESHEETS)
 	$(BIN)/python -m pytest
+
+# Rewrite docs/screenshots/ (every screen, both themes, phone and desktop, and the main
+# screens in Japanese) after a change that moves pixels; look at them, then commit.
+screenshots: $(STAMP) $(COMPILED) $(NODE_STAMP)
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_screenshots.py -q
 
 # Speed and memory figures (no pass/fail): full sign-ins through page and token endpoint.
 bench: $(STAMP) $(COMPILED)

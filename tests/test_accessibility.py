@@ -3,12 +3,11 @@ phone and desktop sizes, reflow at 320 px and 200% zoom, keyboard focus.
 
 axe-core comes from npm (package.json; `make test` installs it into node_modules)
 and is injected into each page (the context bypasses the page's CSP for that).
-Set UPDATE_SCREENSHOTS=1 to refresh the PNGs in docs/screenshots/.
+The screenshots in docs/screenshots/ are tests/test_screenshots.py's (`make screenshots`).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from app.look import themes
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "a11y-preview"
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 SCREENS = (
@@ -104,9 +102,6 @@ def test_axe_finds_no_serious_violations(browser, preview_server, theme, size):
                 violations = page.evaluate(AXE_RUN)
                 if violations:
                     found[f"{screen} {lang} {client}"] = violations
-                if os.environ.get("UPDATE_SCREENSHOTS") and (lang, client) == ("en", "default"):
-                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(SCREENSHOTS / f"{theme}-{screen}-{size}.png"))
     finally:
         context.close()
     assert found == {}
