@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,22 @@ def test_unknown_default_theme_is_refused_at_start(make_app):
     assert "/themes/custom/static/custom.css" in make_app(DEFAULT_THEME="custom").test_client().get(
         "/no-such-page"
     ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("screen", ["link-wait", "link-wait-approved", "link-open"])
+def test_preview_screens_neither_submit_nor_poll(preview, screen):
+    """The preview's CSP sends no form (form-action 'none'): a screen that submits
+    itself or polls would never finish loading there."""
+    page = preview.get(f"/preview/themes/lock/{screen}").get_data(as_text=True)
+    assert ".submit()" not in page and "fetch(" not in page
+    assert 'class="lk-heading"' in page
+
+
+def test_the_demo_app_has_one_name(app):
+    from app.accounts.demo import DEMO_NAME, ensure_demo_client
+
+    with app.app_context():
+        client, _ = ensure_demo_client()
+        assert client.name == DEMO_NAME
+    demo_page = (Path(__file__).resolve().parent.parent / "templates/demo/index.html").read_text()
+    assert '{{ _("' + DEMO_NAME + '") }}' in demo_page
