@@ -33,7 +33,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.accounts import sessions
 
     from .delivery import dispatcher
-    from .web import demo, dev, endings, errors, links, locale, login, preview, security, theme_setup
+    from .web import (
+        demo,
+        dev,
+        endings,
+        errors,
+        links,
+        locale,
+        login,
+        preview,
+        security,
+        theme_setup,
+    )
     from .web import oidc as oidc_views
 
     sessions.connect_signals()

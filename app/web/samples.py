@@ -156,6 +156,17 @@ def link_screens() -> dict[str, tuple[str, dict]]:
         "link-approved": ("login/link_approved.html", {"device": device}),
         "link-sent": ("login/link_sent.html", {"recipient": "alice@example.com"}),
     }
+    pages |= _ended_screens()
+    for reason in ("expired", "used", "wrong_number", "tampered"):
+        pages[f"link-dead-{reason}"] = (
+            "login/link_dead.html",
+            dead | {"reason": reason, "can_renew": reason != "tampered"},
+        )
+    return pages
+
+
+def _ended_screens() -> dict[str, tuple[str, dict]]:
+    """How a link's waiting page ends (see app/web/endings.py)."""
     ended = {
         "channel": "email",
         "by_link": True,
@@ -165,14 +176,11 @@ def link_screens() -> dict[str, tuple[str, dict]]:
         "continue_url": BACK_URL,
         "change_url": BACK_URL,
     }
-    for ending in ("signed_in_here", "signed_in_elsewhere", "wrong_number", "expired"):
-        pages[f"link-ended-{ending}"] = ("login/ended.html", ended | {"ending": ending})
-    for reason in ("expired", "used", "wrong_number", "tampered"):
-        pages[f"link-dead-{reason}"] = (
-            "login/link_dead.html",
-            dead | {"reason": reason, "can_renew": reason != "tampered"},
-        )
-    return pages
+    endings = ("signed_in_here", "signed_in_elsewhere", "wrong_number", "expired")
+    return {
+        f"link-ended-{ending}": ("login/ended.html", ended | {"ending": ending})
+        for ending in endings
+    }
 
 
 def files_version(*folders: str) -> str:
