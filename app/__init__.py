@@ -29,41 +29,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.init_app(app)
     mail.init_app(app)
 
-    from app import cli, logs, oidc
+    from app import cli, logs, oidc, web
     from app.accounts import sessions
 
     from .delivery import dispatcher
-    from .web import (
-        demo,
-        dev,
-        endings,
-        errors,
-        links,
-        locale,
-        login,
-        preview,
-        security,
-        theme_setup,
-    )
-    from .web import oidc as oidc_views
 
     sessions.connect_signals()
-    locale.init_app(app)
     logs.init_app(app)
     oidc.init_app(app)
-    theme_setup.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(oidc_views.bp)
-    app.register_blueprint(login.bp)
-    app.register_blueprint(links.bp)
-    app.register_blueprint(endings.bp)
-    if app.config["DEV_OUTBOX"]:
-        app.register_blueprint(dev.bp)
-    if app.config["DEMO"]:
-        app.register_blueprint(demo.bp)
-    if app.debug or app.config["PREVIEW_PASSWORD"]:
-        app.register_blueprint(preview.bp)
+    web.init_app(app)
     limits.apply_to_views(app)
     cli.init_app(app)
     dispatcher.init_app(app)
