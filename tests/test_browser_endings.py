@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from live_server import live_server  # noqa: F401  (the fixture)
 from test_browser_links import EMAIL, LAPTOP, PHONE, ask_for_link, newest_link
 
 from app.accounts.connections import update_connection
