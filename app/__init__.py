@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .delivery import dispatcher
     from .web import demo, dev, errors, links, locale, login, preview, security, theme_setup
     from .web import oidc as oidc_views
+    from .web import passwordless_api as passwordless_views
 
     sessions.connect_signals()
     locale.init_app(app)
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(oidc_views.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(passwordless_views.bp)
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, request
 from .. import oidc
 
 # Endpoints a browser app calls across origins; never /authorize (a page).
-CORS_PATHS = ("/oauth/token", "/userinfo")
+CORS_PATHS = ("/oauth/token", "/userinfo", "/passwordless/start")
 
 
 def csp_nonce() -> str:
