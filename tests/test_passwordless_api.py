@@ -14,8 +14,11 @@ from helpers import (
     LoginPage,
     RelyingApp,
     csrf_token,
+    form_posting_to,
     messages_to,
+    query_of,
     userinfo,
+    visible_text,
     wrong_code_for,
 )
 from joserfc import jwt
@@ -344,4 +347,39 @@ def test_cors_only_for_the_apps_registered_origin(client, shop):
 def test_discovery_lists_the_otp_grant(client):
     assert (
         OTP in client.get("/.well-known/openid-configuration").get_json()["grant_types_supported"]
+    )
+
+
+def test_a_link_an_app_asked_for_completes_its_authorize_request(app, client, shop):
+    auth_params = {"state": "st-1", "nonce": "n-1", "scope": "openid email"}
+    started = client.post(
+        "/passwordless/start", json=start_body(shop, send="link", authParams=auth_params)
+    )
+    assert started.status_code == 200, started.get_data(as_text=True)
+    [message] = messages_to(app, EMAIL)
+    path = message.link.split("latchkey.test", 1)[1]
+
+    browser = app.test_client()  # whichever browser the person opens the link in
+    for _ in range(2):  # opening it (a mail scanner, a preview) changes nothing
+        page = browser.get(path)
+        assert page.status_code == 200
+    text = visible_text(page.get_data(as_text=True))
+    assert f"Continue as {EMAIL}?" in text
+    assert "other device" not in text  # no browser is waiting for this one
+    form = form_posting_to(page.get_data(as_text=True), path + "/app")
+
+    done = browser.post(form.action, data=form.fields)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    callback = query_of(done.headers["Location"])
+    assert done.headers["Location"].startswith(shop.callback + "?")
+    assert callback["state"] == "st-1"
+    assert not any(c.key.endswith("latchkey_sso") for c in browser._cookies.values())
+
+    tokens = shop.exchange(client, callback["code"], code_verifier=None).get_json()
+    claims = verified(client, tokens["id_token"]).claims
+    assert claims["nonce"] == "n-1" and claims["email"] == EMAIL
+
+    again = browser.post(form.action, data=form.fields)
+    assert again.status_code == 200 and "This link was already used" in visible_text(
+        again.get_data(as_text=True)
     )

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from app.accounts.clients import find_client
 from app.extensions import db
 from app.models import Client, LoginTicket, sha256_hex
-from app.signin import binding, phones, sms_guard, throttle, tickets
+from app.signin import binding, magic_links, phones, sms_guard, throttle, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 
 CONNECTIONS = ("email", "sms")
@@ -214,6 +214,25 @@ def start_answer(ticket: LoginTicket, request_language: str | None) -> dict[str,
         "phone_verified": False,
         "request_language": request_language,
     }
+
+
+# --- A link an app asked for -------------------------------------------------------------
+
+
+def is_api_ticket(ticket: LoginTicket) -> bool:
+    """Whether an app (not a browser) started this ticket."""
+    client = ticket.client
+    return client is not None and binding.matches(app_binding(client), ticket.binding_hash)
+
+
+def link_sign_in(token: str, requester: tickets.Requester) -> tickets.SignIn:
+    """Sign in with a link an app asked for, in whatever browser opens it, once the
+    person pressed "Continue" (a POST; opening the link changes nothing). Raises
+    OtherBrowser for a link a browser asked for (that has its own steps)."""
+    opened = magic_links.open_link(token, None)
+    if not is_api_ticket(opened.ticket):
+        raise tickets.OtherBrowser()
+    return tickets.consume(opened.ticket, requester, amr=list(magic_links.LINK_AMR))
 
 
 # --- The OTP grant ---------------------------------------------------------------------
