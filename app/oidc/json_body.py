@@ -15,14 +15,22 @@ from authlib.oauth2.rfc6749 import OAuth2Payload
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 
+def json_object(flask_request) -> dict | None:
+    """A JSON body that is an object; None for anything else (garbled, a list, nested
+    past Python's recursion limit)."""
+    try:
+        body = flask_request.get_json(silent=True)
+    except RecursionError:  # "[[[[…": json raises this, not a ValueError
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def json_parameters(flask_request) -> MultiDict | None:
     """The parameters of a JSON body (an empty set for one that is not an object);
     None when the body is not JSON (read it as a form)."""
     if not flask_request.is_json:
         return None
-    body = flask_request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return MultiDict()
+    body = json_object(flask_request) or {}
     return MultiDict({k: v for k, v in body.items() if isinstance(v, str)})
 
 

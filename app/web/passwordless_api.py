@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from app import i18n, limits, oidc
+from app.oidc.json_body import json_object
 from app.signin import api_tickets, tickets
 
 from ..extensions import csrf
@@ -43,8 +44,8 @@ def _body() -> dict[str, Any]:
     """A JSON object as sent, or a form's fields (one value each; `authParams[name]`
     fields gathered into authParams). Anything else is refused as bad.request."""
     if request.is_json:
-        sent = request.get_json(silent=True)
-        if not isinstance(sent, dict):
+        sent = json_object(request)
+        if sent is None:
             raise api_tickets.ApiError("bad.request", "The body must be a JSON object")
         return sent
     body: dict[str, Any] = {}
