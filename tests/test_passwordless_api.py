@@ -383,3 +383,35 @@ def test_a_link_an_app_asked_for_completes_its_authorize_request(app, client, sh
     assert again.status_code == 200 and "This link was already used" in visible_text(
         again.get_data(as_text=True)
     )
+
+
+def test_an_address_that_was_sent_nothing_gets_the_wrong_code_answer(client, shop):
+    answer = client.post("/oauth/token", json=otp_body(shop, "123456", "nobody@example.com"))
+    assert answer.status_code == 403
+    assert answer.get_json()["error_description"] == "Wrong email or verification code."
+
+
+def test_repeated_wrong_codes_get_a_growing_delay(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, FAILED_CODE_LIMIT=2, RECIPIENT_RATE_LIMIT="50/hour")
+    client = app.test_client()
+    shop = RelyingApp.register(app)
+    statuses = []
+    for _ in range(2):  # two tickets, three wrong codes each would pass the cap
+        client.post("/passwordless/start", json=start_body(shop, send="code"))
+        code = messages_to(app, EMAIL)[-1].code
+        for _ in range(2):
+            answer = client.post("/oauth/token", json=otp_body(shop, wrong_code_for(code)))
+            statuses.append(answer.status_code)
+    assert statuses[:2] == [403, 403] and statuses[2] == 429
+    assert answer.get_json()["error"] == "too_many_requests"
+    assert int(answer.headers["Retry-After"]) > 0
+
+
+def test_a_public_apps_link_must_carry_pkce(client, native):
+    body = start_body(native, send="link", authParams={"redirect_uri": "com.example.app:/cb"})
+    answer = client.post("/passwordless/start", json=body)
+    assert answer.status_code == 400 and answer.get_json()["error"] == "bad.authParams"
+    assert "PKCE" in answer.get_json()["error_description"]
+    ok = start_body(native, send="link", authParams={"code_challenge": "a" * 43})
+    ok["authParams"]["code_challenge_method"] = "S256"
+    assert client.post("/passwordless/start", json=ok).status_code == 200
