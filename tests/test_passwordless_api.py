@@ -415,3 +415,18 @@ def test_a_public_apps_link_must_carry_pkce(client, native):
     ok = start_body(native, send="link", authParams={"code_challenge": "a" * 43})
     ok["authParams"]["code_challenge_method"] = "S256"
     assert client.post("/passwordless/start", json=ok).status_code == 200
+
+
+def test_otp_code_checks_count_against_the_per_ip_limit(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    shop = RelyingApp.register(app)
+    client.post("/passwordless/start", json=start_body(shop, send="code"))
+    code = messages_to(app, EMAIL)[-1].code
+    statuses = [
+        client.post("/oauth/token", json=otp_body(shop, wrong_code_for(code))).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [403, 403, 429]
+    other_grant = client.post("/oauth/token", json={"grant_type": "authorization_code"})
+    assert other_grant.status_code != 429  # code exchanges are not code checks

@@ -34,6 +34,12 @@ def json_parameters(flask_request) -> MultiDict | None:
     return MultiDict({k: v for k, v in body.items() if isinstance(v, str)})
 
 
+def body_parameter(flask_request, name: str) -> str | None:
+    """One parameter of a token request's body, JSON or form."""
+    parameters = json_parameters(flask_request)
+    return (parameters if parameters is not None else flask_request.form).get(name)
+
+
 class JsonBodyPayload(OAuth2Payload):
     """Authlib's payload over the query string and a JSON body's parameters."""
 

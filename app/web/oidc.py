@@ -12,8 +12,10 @@ from app import oidc
 from app.accounts import sessions
 from app.look import themes
 from app.oidc import keys
+from app.oidc.json_body import body_parameter
+from app.oidc.params import OTP_GRANT_TYPE
 
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from . import sso
 from .errors import error_page, oauth_error
 from .forms import ActionForm
@@ -64,8 +66,13 @@ def authorize():
     return show_login_step(grant.client.row, params)
 
 
+def _not_a_code_check() -> bool:
+    return body_parameter(request, "grant_type") != OTP_GRANT_TYPE
+
+
 @bp.post("/oauth/token")
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], exempt_when=_not_a_code_check)
 def token():
     g.no_store = True
     response = oidc.server().create_token_response()
