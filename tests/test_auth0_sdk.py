@@ -68,6 +68,17 @@ def test_email_code_then_passwordless_login(server):
     assert tokens["token_type"].lower() == "bearer" and tokens["access_token"]
 
 
+def test_email_link_with_auth_params(server):
+    client_id, secret = register(server)
+    auth_params = {"scope": "openid email", "state": "from-sdk"}
+    started = Passwordless(domain(server), client_id, client_secret=secret).email(
+        EMAIL, auth_params=auth_params
+    )  # the SDK's default: send=link
+    assert started["email"] == EMAIL
+    message = messages_to(server.app, EMAIL)[-1]
+    assert message.link.startswith(f"{server.url}/login/link/")
+
+
 def test_sms_code_then_passwordless_login_for_a_native_app(server):
     client_id, _ = register(server, "native", "com.example.app:/cb")
     started = Passwordless(domain(server), client_id).sms(PHONE)
