@@ -6,6 +6,7 @@ form bodies get the same answers, errors carry Auth0's codes.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -432,3 +433,19 @@ def test_otp_code_checks_count_against_the_per_ip_limit(make_app):
     assert statuses == [403, 403, 429]
     other_grant = client.post("/oauth/token", json={"grant_type": "authorization_code"})
     assert other_grant.status_code != 429  # code exchanges are not code checks
+
+
+def test_no_log_line_holds_the_code_the_link_or_a_token(app, client, shop, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.post("/passwordless/start", json=start_body(shop, send="code"))
+    code = messages_to(app, EMAIL)[-1].code
+    client.post("/oauth/token", json=otp_body(shop, wrong_code_for(code)))
+    tokens = client.post("/oauth/token", json=otp_body(shop, code)).get_json()
+    client.post("/passwordless/start", json=start_body(shop, email="l@example.com"))
+    link = messages_to(app, "l@example.com")[-1].link
+    logged = caplog.text
+    assert caplog.records  # Authlib and the app did log at DEBUG
+    for secret in (code, wrong_code_for(code), tokens["access_token"], tokens["id_token"]):
+        assert secret not in logged
+    assert link.rsplit("/", 1)[1] not in logged
+    assert shop.secret not in logged
