@@ -26,6 +26,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from app.accounts import users
+from app.accounts.connections import update_connection
 from app.extensions import db
 
 EMAIL = "pat@example.com"
@@ -449,3 +450,35 @@ def test_no_log_line_holds_the_code_the_link_or_a_token(app, client, shop, caplo
         assert secret not in logged
     assert link.rsplit("/", 1)[1] not in logged
     assert shop.secret not in logged
+
+
+def sms_start(relying_app: RelyingApp, phone: str = PHONE) -> dict:
+    return start_body(relying_app, connection="sms", email=None, phone_number=phone)
+
+
+def test_sms_that_cannot_go_is_an_sms_provider_error(app, client, shop):
+    app.config["SMS_PROVIDER"] = None  # no provider configured
+    answer = client.post("/passwordless/start", json=sms_start(shop))
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "sms_provider_error"
+    assert messages_to(app, PHONE) == []
+
+
+def test_sms_to_a_country_the_operator_did_not_allow(app, client, shop):
+    with app.app_context():
+        update_connection("sms", allowed_countries=["FR"])
+    answer = client.post("/passwordless/start", json=sms_start(shop))
+    assert answer.status_code == 400 and answer.get_json()["error"] == "bad.phone_number"
+    assert messages_to(app, PHONE) == []
+
+
+def test_sms_number_limit_is_too_many_requests(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SMS_NUMBER_RATE_LIMIT="1 per hour")
+    client = app.test_client()
+    shop = RelyingApp.register(app, connections=("sms",))
+    first = client.post("/passwordless/start", json=sms_start(shop))
+    second = client.post("/passwordless/start", json=sms_start(shop))
+    assert first.status_code == 200 and second.status_code == 429
+    assert second.get_json()["error"] == "too_many_requests"
+    assert int(second.headers["Retry-After"]) > 0
+    assert len(messages_to(app, PHONE)) == 1
