@@ -10,7 +10,6 @@ import requests
 import schemathesis
 from helpers import messages_to
 from hypothesis import HealthCheck, Phase, given, settings
-from live_server import live_server  # noqa: F401  (the fixture)
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -38,7 +37,7 @@ schema = schemathesis.openapi.from_path(DOCUMENT)
 
 
 @pytest.fixture
-def server(live_server):  # noqa: F811
+def server(live_server):
     running = live_server()
     with running.app.app_context():
         client, _ = create_client(

@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app import oidc
+from app import limits, oidc
 from app.accounts import sessions
 from app.look import themes
 from app.oidc import keys
 from app.oidc.json_body import body_parameter
 from app.oidc.params import OTP_GRANT_TYPE
 
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from . import sso
 from .errors import error_page, oauth_error
 from .forms import ActionForm
@@ -72,7 +72,7 @@ def _not_a_code_check() -> bool:
 
 @bp.post("/oauth/token")
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], exempt_when=_not_a_code_check)
+@limits.per_request("VERIFY_RATE_LIMIT", exempt_when=_not_a_code_check)
 def token():
     g.no_store = True
     response = oidc.server().create_token_response()
