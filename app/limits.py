@@ -59,14 +59,18 @@ def current() -> AppLimits:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def per_request(setting: str, key_func: Callable[[], str] | None = None) -> Callable[[View], View]:
+def per_request(
+    setting: str,
+    key_func: Callable[[], str] | None = None,
+    exempt_when: Callable[[], bool] | None = None,
+) -> Callable[[View], View]:
     """Declare a limit on a view: the config `setting` (e.g. "START_RATE_LIMIT"),
-    counted per IP address, or per `key_func()` when given. It takes effect in
-    each app through `apply_to_views`."""
+    counted per IP address, or per `key_func()` when given, except for requests for
+    which `exempt_when()` is true. It takes effect in each app through `apply_to_views`."""
 
     def declare(view: View) -> View:
         declared = getattr(view, _DECLARED, ())
-        setattr(view, _DECLARED, ((setting, key_func), *declared))
+        setattr(view, _DECLARED, ((setting, key_func, exempt_when), *declared))
         return view
 
     return declare
@@ -78,8 +82,11 @@ def apply_to_views(app: Flask) -> None:
     requests = app.extensions[EXTENSION_KEY].requests
     for endpoint, view in list(app.view_functions.items()):
         wrapped = view
-        for setting, key_func in reversed(getattr(view, _DECLARED, ())):
-            wrapped = requests.limit(_setting_value(setting), key_func=key_func)(wrapped)
+        for setting, key_func, exempt_when in reversed(getattr(view, _DECLARED, ())):
+            limit = requests.limit(
+                _setting_value(setting), key_func=key_func, exempt_when=exempt_when
+            )
+            wrapped = limit(wrapped)
         app.view_functions[endpoint] = wrapped
 
 

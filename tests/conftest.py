@@ -81,10 +81,10 @@ def live_server(tmp_path, signing_key) -> Iterator[Callable[..., LiveServer]]:
     """A factory: `live_server(**config)` starts a server; all stop at teardown."""
     started: list[LiveServer] = []
 
-    def start(**config: object) -> LiveServer:
+    def start(tls: tuple | None = None, **config: object) -> LiveServer:
         folder = tmp_path / f"live{len(started)}"
         folder.mkdir()
-        server = start_live_server(folder, **config)
+        server = start_live_server(folder, tls, **config)
         install_signing_key(server.app, signing_key)
         started.append(server)
         return server

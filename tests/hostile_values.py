@@ -147,6 +147,7 @@ HEADERS = {
 
 # POST bodies: (content type, body). A callable gets the seeded values.
 OVER_LIMIT = DEFAULTS["MAX_CONTENT_LENGTH"] + 1
+EMAIL_FIELD = "pat@example.com"
 
 
 def form_body(value: str, **real: str) -> bytes:
@@ -195,6 +196,42 @@ BODIES = {
         + b'--zz\r\nContent-Disposition: form-data; name="authz"\r\n\r\n'
         + s.authz.encode()
         + b"\r\n--zz--\r\n",
+    ),
+    "json-nested-past-recursion": lambda s: ("application/json", b"[" * 30000 + b"]" * 30000),
+    # Auth0's API shapes (/passwordless/start, the OTP grant) with the wrong types.
+    "json-api-wrong-types": lambda s: (
+        "application/json",
+        json.dumps(
+            {
+                "client_id": s.client_id,
+                "connection": "email",
+                "email": {"$ne": None},
+                "phone_number": ["+14155552671"],
+                "send": 1,
+                "authParams": {"scope": ["openid"], "redirect_uri": 5, "state": None},
+                "grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp",
+                "username": [EMAIL_FIELD],
+                "otp": {"a": 1},
+                "realm": "email",
+            }
+        ).encode(),
+    ),
+    "json-api-hostile-strings": lambda s: (
+        "application/json",
+        json.dumps(
+            {
+                "client_id": s.client_id,
+                "connection": "sms",
+                "phone_number": "+1\u0000415\r\n5552671" + "9" * 500,
+                "email": "a@b.example\r\nBcc: x@y.example",
+                "send": "code\u0000",
+                "authParams": {"redirect_uri": "javascript:alert(1)", "nonce": "\ud800"},
+                "grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp",
+                "username": "\ud800@example.com",
+                "otp": "١٢٣٤٥٦",
+                "realm": "sms",
+            }
+        ).encode(),
     ),
     "real-client-odd-grant": lambda s: (
         "application/x-www-form-urlencoded",

@@ -48,11 +48,12 @@ class _LateApp:
         return self.app(environ, start_response)
 
 
-def start_live_server(tmp_path, **config: object) -> LiveServer:
-    """Build the app on a SQLite file in `tmp_path` and serve it on 127.0.0.1."""
+def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> LiveServer:
+    """Build the app on a SQLite file in `tmp_path` and serve it on 127.0.0.1; over
+    HTTPS when `tls` names a (certificate, key) pair of files."""
     late = _LateApp()
-    server = make_server("127.0.0.1", 0, late, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    server = make_server("127.0.0.1", 0, late, threaded=True, ssl_context=tls)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
     settings: dict[str, object] = {
         "TESTING": True,
         "SECRET_KEY": "live-server-secret-key-not-for-production",

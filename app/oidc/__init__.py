@@ -29,6 +29,7 @@ from .grants import (
     S256CodeChallenge,
     user_claims,
 )
+from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
 from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, save_token
@@ -51,6 +52,7 @@ __all__ = [
     "redirect_uri_matches",
     "server",
     "build_server",
+    "stored_request_problem",
     "user_claims",
 ]
 
@@ -64,6 +66,7 @@ def build_server(app) -> LatchkeyAuthorizationServer:
     authorization.register_grant(
         AuthorizationCodeGrant, [S256CodeChallenge(required=True), LatchkeyOpenIDCode()]
     )
+    authorization.register_grant(PasswordlessOtpGrant)
     authorization.register_extension(LatchkeyIssuer())
     resource_protector = ResourceProtector()
     resource_protector.register_token_validator(AccessTokenValidator())
@@ -75,7 +78,11 @@ def build_server(app) -> LatchkeyAuthorizationServer:
 def init_app(app) -> None:
     """Build this app's authorization server and keep it in `app.extensions`."""
     app.config.setdefault(
-        "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": app.config["ACCESS_TOKEN_TTL"]}
+        "OAUTH2_TOKEN_EXPIRES_IN",
+        {
+            "authorization_code": app.config["ACCESS_TOKEN_TTL"],
+            OTP_GRANT_TYPE: app.config["ACCESS_TOKEN_TTL"],
+        },
     )
     app.extensions[EXTENSION_KEY] = build_server(app)
 
@@ -124,6 +131,18 @@ def complete_authorization(sign_in, params: dict | None = None):
     )
     grant = server().get_consent_grant(request=stored, end_user=sign_in)
     return server().create_authorization_response(request=stored, grant_user=sign_in, grant=grant)
+
+
+def stored_request_problem(params: dict) -> str | None:
+    """Why an authorize request kept for later (an API link's authParams) could not be
+    completed, or None when it can."""
+    try:
+        server().get_consent_grant(request=StoredAuthorizeRequest(params), end_user=None)
+    except OAuth2Error as error:
+        return error.description or error.error
+    except ValueError:  # Authlib refuses to build an error around some hostile values
+        return "The request is garbled."
+    return None
 
 
 def initiate_login_url(uri: str, login_hint: str | None = None) -> str:

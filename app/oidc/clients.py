@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from ..extensions import db
 from ..models import AccessToken, Client, sha256_hex
-from .params import SCOPES_SUPPORTED
+from .json_body import json_parameters
+from .params import OTP_GRANT_TYPE, SCOPES_SUPPORTED
 
 
 def _is_loopback_ip(host: str | None) -> bool:
@@ -81,7 +82,7 @@ class OAuthClient:
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == "authorization_code"
+        return grant_type in ("authorization_code", OTP_GRANT_TYPE)
 
 
 def query_client(client_id: str | None) -> OAuthClient | None:
@@ -117,4 +118,5 @@ def client_id_of_request(flask_request) -> str | None:
         return row.client_id if row else ""
     if flask_request.authorization and flask_request.authorization.username:
         return flask_request.authorization.username
-    return flask_request.form.get("client_id") or ""
+    body = json_parameters(flask_request)  # Auth0's SDKs post JSON
+    return (body if body is not None else flask_request.form).get("client_id") or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..i18n import LANGUAGES
-from .params import SCOPES_SUPPORTED
+from .params import OTP_GRANT_TYPE, SCOPES_SUPPORTED
 from .server import issuer
 
 
@@ -21,7 +21,7 @@ def discovery_document() -> dict[str, Any]:
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", OTP_GRANT_TYPE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": [

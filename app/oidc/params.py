@@ -1,5 +1,6 @@
 """What the protocol accepts: scopes and authorize parameters."""
 
+OTP_GRANT_TYPE = "http://auth0.com/oauth/grant-type/passwordless/otp"  # Auth0's
 SCOPES_SUPPORTED = ["openid", "email", "phone", "profile"]
 AUTHORIZE_PARAMS = (
     "response_type",

@@ -196,6 +196,7 @@ def send_new_link(
         binding_hash=old.binding_hash,
         requester=requester,
         language=language,
+        send="link",
     )
     old.replaced_by = ticket.id
     record("login.link_renewed", old, requester)

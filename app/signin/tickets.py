@@ -81,8 +81,9 @@ def open_ticket(
     binding_hash: str,
     requester: Requester = Requester(),
     language: str = "en",
+    send: str | None = None,
 ) -> LoginTicket:
-    """`start` for a browser known by its binding hash (a new link for an old ticket)."""
+    """`start` for a known binding hash; `send` ("code" | "link") overrides the connection's."""
     if client is not None and connection_name not in client.enabled_connections:
         raise ConnectionOff()
     connection = get_connection(connection_name)
@@ -102,7 +103,7 @@ def open_ticket(
         _record_refused_start(connection_name, recipient, client, requester, refusal)
         raise SignupDisabled()
     code = generate_code(connection.code_length)
-    sends_link = connection_name == "email" and connection.send in ("link", "both")
+    sends_link = connection_name == "email" and (send or connection.send) in ("link", "both")
     nonce = secrets.token_urlsafe(16) if sends_link else None  # 128 bits
     ticket = LoginTicket(
         connection=connection_name,
@@ -239,10 +240,7 @@ def restart(
 
 
 def verify_code(
-    ticket_id: str,
-    code: str,
-    binding_value: str | None,
-    requester: Requester = Requester(),
+    ticket_id: str, code: str, binding_value: str | None, requester: Requester = Requester()
 ) -> SignIn:
     """Check a typed code; on success consume the ticket and return the signed-in user."""
     ticket = load(ticket_id, binding_value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from authlib.oauth2 import OAuth2Error
 from flask import (
     Blueprint,
     jsonify,
@@ -19,13 +20,13 @@ from flask_babel import gettext as _
 
 from app import limits, oidc
 from app.accounts import sessions
-from app.signin import binding, magic_links, tickets
+from app.signin import api_tickets, binding, magic_links, tickets
 from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
 from . import sso
 from .endings import change_url, ended_page
-from .errors import error_page
+from .errors import error_page, oauth_error
 from .forms import ActionForm, NumberForm, check_posted_action
 from .login import (
     _binding_cookie,
@@ -115,6 +116,8 @@ def open_link(token: str):
     _use_language(ticket.client, ticket.authorize_params)
     if opened.same_browser:
         return _page("login/link.html", ticket.client, token=token, form=ActionForm(formdata=None))
+    if api_tickets.is_api_ticket(ticket):
+        return _app_link_page(token, ticket)
     return _elsewhere_page(token, ticket)
 
 
@@ -182,6 +185,26 @@ def continue_here(token: str):
     return sso.set_cookie(response, value)
 
 
+@bp.post("/login/link/<token>/app")
+@limits.per_request("VERIFY_RATE_LIMIT")
+def continue_for_app(token: str):
+    """A link an app asked for (POST /passwordless/start): this browser completes the
+    app's authorize request (no SSO session: the person approved this app only)."""
+    check_posted_action()
+    try:
+        sign_in = api_tickets.link_sign_in(token, _requester())
+    except tickets.OtherBrowser:
+        return redirect(url_for("links.open_link", token=token), 303)
+    except tickets.SignInRefused:
+        return _refused()
+    except tickets.LoginError as failure:
+        return _link_ended(token, failure)
+    try:
+        return oidc.complete_authorization(sign_in)
+    except OAuth2Error as error:
+        return oauth_error(error)
+
+
 @bp.post("/login/link/<token>/renew")
 @limits.per_request("START_RATE_LIMIT")
 @limits.per_request(
@@ -217,6 +240,18 @@ def _elsewhere_page(token: str, ticket: LoginTicket):
         form=NumberForm(formdata=None),
         code_length=tickets.code_length(ticket),
         can_continue_here=bool(client and client.initiate_login_uri),
+    )
+
+
+def _app_link_page(token: str, ticket: LoginTicket):
+    """ "Continue as x@y?" for a link an app asked for: no browser is waiting for it."""
+    return _page(
+        "login/link_here.html",
+        ticket.client,
+        token=token,
+        recipient=ticket.recipient,
+        form=ActionForm(formdata=None),
+        action=url_for("links.continue_for_app", token=token),
     )
 
 

@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app import oidc
+from app import limits, oidc
 from app.accounts import sessions
 from app.look import themes
 from app.oidc import keys
+from app.oidc.json_body import body_parameter
+from app.oidc.params import OTP_GRANT_TYPE
 
 from ..extensions import csrf, db
 from . import sso
@@ -64,8 +66,13 @@ def authorize():
     return show_login_step(grant.client.row, params)
 
 
+def _not_a_code_check() -> bool:
+    return body_parameter(request, "grant_type") != OTP_GRANT_TYPE
+
+
 @bp.post("/oauth/token")
 @csrf.exempt
+@limits.per_request("VERIFY_RATE_LIMIT", exempt_when=_not_a_code_check)
 def token():
     g.no_store = True
     response = oidc.server().create_token_response()

@@ -153,6 +153,15 @@ def link_screens() -> dict[str, tuple[str, dict]]:
             "login/link_here.html",
             {"token": token, "recipient": "alice@example.com", "form": ActionForm(formdata=None)},
         ),
+        "link-app": (  # a link an app asked for (POST /passwordless/start)
+            "login/link_here.html",
+            {
+                "token": token,
+                "recipient": "alice@example.com",
+                "form": ActionForm(formdata=None),
+                "action": f"/login/link/{token}/app",
+            },
+        ),
         "link-approved": ("login/link_approved.html", {"device": device}),
         "link-sent": ("login/link_sent.html", {"recipient": "alice@example.com"}),
     }

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, request
 from .. import oidc
 
 # Endpoints a browser app calls across origins; never /authorize (a page).
-CORS_PATHS = ("/oauth/token", "/userinfo")
+CORS_PATHS = ("/oauth/token", "/userinfo", "/passwordless/start")
 
 
 def csp_nonce() -> str:
@@ -62,6 +62,9 @@ def _allow_registered_origin(response) -> None:
     if not oidc.is_registered_origin(origin, client_id):
         return
     response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    # Auth0's browser SDKs add Auth0-Client (telemetry) and X-Request-Language.
+    response.headers["Access-Control-Allow-Headers"] = (
+        "Authorization, Content-Type, Auth0-Client, X-Request-Language"
+    )
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Max-Age"] = "600"
