@@ -17,6 +17,10 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600,
+    # Pages send Referrer-Policy: no-referrer, so browsers post forms with no Referer;
+    # Flask-WTF's HTTPS Referer check would refuse every post. The CSRF token (tied to
+    # a SameSite=Lax, __Host- session cookie under HTTPS) is the defence.
+    "WTF_CSRF_SSL_STRICT": False,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "BINDING_COOKIE_NAME": None,  # __Host-latchkey_binding under HTTPS
     # Codes and tickets (connection settings override per connection)

@@ -32,7 +32,7 @@ def server(live_server, tmp_path, monkeypatch):
     # The pages send Referrer-Policy: no-referrer, so a browser posts the login forms
     # without a Referer; Flask-WTF's HTTPS referrer check (on when the WSGI server
     # itself speaks TLS) would refuse them. Off here, where werkzeug serves TLS.
-    return live_server(tls=(str(cert), str(key)), WTF_CSRF_SSL_STRICT=False)
+    return live_server(tls=(str(cert), str(key)))
 
 
 def register(server, client_type: str = "regular", callback: str = "https://app.example/cb"):
