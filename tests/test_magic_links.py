@@ -488,6 +488,39 @@ def test_send_a_new_link_is_rate_limited_per_link(make_app):
     assert statuses[2] == 429
 
 
+def other_spellings(token: str) -> list[str]:
+    """The same token with each other spelling of its last character: a base64url
+    signature's last character carries 2 unused bits, which the decoder ignores."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    value = alphabet.index(token[-1])
+    spellings = [alphabet[(value & ~3) | low] for low in range(4)]
+    return [token[:-1] + ch for ch in spellings if ch != token[-1]]
+
+
+def test_the_renew_limit_counts_the_link_however_its_signature_is_spelled(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LINK_RENEW_RATE_LIMIT="2 per hour")
+    set_send(app, "link")
+    relying = RelyingApp.register(app)
+    page = Browser(app)
+    page.ask_for_link(relying)
+    link = newest_link(app)
+    page.open(link)
+    page.press("/login/link/")
+    page.open(link)
+    token = link.rsplit("/", 1)[-1]
+    spellings = [token, *other_spellings(token)]
+    assert len(spellings) == 4
+    assert all(page.client.get("/login/link/" + s).status_code == 200 for s in spellings)
+
+    statuses = [
+        page.client.post(
+            f"/login/link/{spelling}/renew", data={"csrf_token": csrf_token(page.page)}
+        ).status_code
+        for spelling in spellings
+    ]
+    assert statuses == [303, 303, 429, 429]
+
+
 def test_events_never_hold_the_link_or_the_number(app, relying):
     laptop = Browser(app)
     laptop.ask_for_link(relying)
