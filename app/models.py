@@ -210,6 +210,8 @@ class AuthorizationCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+    # Set by a second use; a token still being saved for the first is born revoked.
+    replayed_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
 
