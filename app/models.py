@@ -187,6 +187,9 @@ class BrowserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column()
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # Set when a link opened in another browser started the session ("Continue on
+    # this device"): it serves only this app; other apps ask to sign in again.
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship()
 

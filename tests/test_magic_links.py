@@ -383,6 +383,32 @@ def test_continue_here_starts_a_session_that_prompt_login_still_overrides(app, r
     assert "Enter your email" in visible_text(shown.get_data(as_text=True))
 
 
+def test_continue_here_signs_in_only_to_the_app_that_opted_in(app, relying):
+    """The session a link opened elsewhere leaves in this browser serves the app with an
+    initiate-login URL; another app asks this browser to sign in again."""
+    with app.app_context():
+        client = db.session.scalars(select(Client).filter_by(client_id=relying.client_id)).one()
+        client.initiate_login_uri = "https://app.example/login"
+        db.session.commit()
+    other = RelyingApp.register(app, callbacks=("https://other.example/cb",), name="Other")
+    Browser(app).ask_for_link(relying)
+    phone = Browser(app, SAFARI_ON_IPHONE)
+    phone.open(newest_link(app) + "/here")
+    assert phone.press(path_of(newest_link(app)) + "/here").status_code == 302
+
+    shown = phone.client.get("/authorize", query_string=other.authorize_params())
+    assert shown.status_code == 200
+    assert "Enter your email" in visible_text(shown.get_data(as_text=True))
+    silent = phone.client.get("/authorize", query_string=other.authorize_params(prompt="none"))
+    assert silent.status_code == 302
+    assert query_of(silent.headers["Location"])["error"] == "login_required"
+    # The app that opted in is still answered at once.
+    assert reaches_callback(
+        phone.client.get("/authorize", query_string=relying.authorize_params(nonce="n-3")),
+        relying,
+    )
+
+
 # --- Links that no longer work ------------------------------------------------------------
 
 

@@ -178,7 +178,7 @@ def continue_here(token: str):
     except tickets.LoginError as failure:
         return _link_ended(token, failure)
     client = sign_in.ticket.client
-    value = sessions.begin(sign_in, sso.cookie_value(), _requester())
+    value = sessions.begin(sign_in, sso.cookie_value(), _requester(), only_client=client.client_id)
     response = redirect(
         oidc.initiate_login_url(client.initiate_login_uri, sign_in.ticket.recipient)
     )
