@@ -107,6 +107,12 @@ class User(db.Model):
     sub: Mapped[str] = mapped_column(String(64), unique=True, default=random_id)
     blocked: Mapped[bool] = mapped_column(default=False)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Wrong codes lock an account for a while (app/signin/lockout.py): until when, how
+    # many locks since the last sign-in (each doubles the delay), and when the owner
+    # was last told.
+    locked_until: Mapped[datetime | None] = mapped_column()
+    lock_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    lock_notified_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
 

@@ -1,0 +1,98 @@
+"""The account-wide cap on wrong codes: a lock for a while, never for good.
+
+`ACCOUNT_FAILURE_LIMIT` consecutive wrong codes on an account, across tickets,
+addresses and IPs, lock it for `ACCOUNT_LOCK_DELAY` seconds; each further lock
+doubles the delay, up to `ACCOUNT_LOCK_MAX_DELAY`. A sign-in resets it all. So
+nobody can lock anyone out for good by typing wrong codes, and guessing stays
+slow.
+
+During a lock the owner can still sign in from a browser where they signed in
+before (the binding cookie of an earlier ticket that signed this account in):
+that browser still gets codes and links, and a correct one gets through. Other
+browsers get no message and no sign-in. The owner is told of a lock by email,
+at most once per `ACCOUNT_LOCK_NOTICE_INTERVAL` seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import LoginTicket, User, utcnow
+
+
+def is_locked(user: User) -> bool:
+    """Whether the account sits out a lock now."""
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def lets_in(user: User, binding_hash: str | None) -> bool:
+    """Whether a ticket of this browser may sign the account in (or get a message)."""
+    return not is_locked(user) or known_browser(user, binding_hash)
+
+
+def known_browser(user: User, binding_hash: str | None) -> bool:
+    """Whether this browser (its binding hash) has signed this account in before."""
+    if not binding_hash:
+        return False
+    found = db.session.execute(
+        select(LoginTicket.id)
+        .where(
+            LoginTicket.user_id == user.id,
+            LoginTicket.binding_hash == binding_hash,
+            LoginTicket.consumed_at.is_not(None),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def note_failure(user: User) -> datetime | None:
+    """Count a consecutive wrong code; at the cap, lock the account. Returns the end of
+    the lock this failure started, else None (parallel failures start one lock)."""
+    config = current_app.config
+    limit = config["ACCOUNT_FAILURE_LIMIT"]
+    db.session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    db.session.refresh(user)
+    if user.failed_logins < limit:
+        return None
+    delay = min(
+        config["ACCOUNT_LOCK_DELAY"] * 2 ** min(user.lock_count, 32),
+        config["ACCOUNT_LOCK_MAX_DELAY"],
+    )
+    until = utcnow() + timedelta(seconds=delay)
+    locked = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.failed_logins >= limit)
+        .values(failed_logins=0, lock_count=User.lock_count + 1, locked_until=until)
+    ).rowcount
+    db.session.refresh(user)
+    return until if locked == 1 else None
+
+
+def claim_notice(user: User) -> bool:
+    """Whether to email the owner about the lock that just started: once per lock, at
+    most once per ACCOUNT_LOCK_NOTICE_INTERVAL (marks the notice as sent)."""
+    now = utcnow()
+    since = now - timedelta(seconds=current_app.config["ACCOUNT_LOCK_NOTICE_INTERVAL"])
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            (User.lock_notified_at.is_(None)) | (User.lock_notified_at <= since),
+        )
+        .values(lock_notified_at=now)
+    ).rowcount
+    return claimed == 1
+
+
+def clear(user: User) -> None:
+    """A sign-in (or an operator's unblock) forgets failures and locks."""
+    user.failed_logins = 0
+    user.lock_count = 0
+    user.locked_until = None
