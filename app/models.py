@@ -9,7 +9,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -55,6 +55,8 @@ class Client(db.Model):
     connections: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["email"])
     theme: Mapped[str | None] = mapped_column(String(64))
     logo_url: Mapped[str | None] = mapped_column(String(500))
+    # The logo as fetched from logo_url and kept (app/accounts/logos.py); None: no logo.
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
     primary_color: Mapped[str | None] = mapped_column(String(16))
     background_color: Mapped[str | None] = mapped_column(String(16))
     # OIDC third-party-initiated login: where a magic link opened on another
@@ -262,6 +264,17 @@ class AccessToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
+
+
+class Logo(db.Model):
+    """An app's logo image, fetched once and served by Latchkey, named by its SHA-256."""
+
+    __tablename__ = "logos"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SigningKey(db.Model):

@@ -136,6 +136,8 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated.update(validate_branding(changes))
     except InvalidBranding as error:
         raise InvalidClient(str(error)) from None
+    if "logo_url" in validated:
+        client.logo_sha256 = None  # a new URL is fetched again (logos.cache)
     for attribute, value in validated.items():
         setattr(client, attribute, value)
     events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))

@@ -1,5 +1,5 @@
 """Security review: replayed authorization codes, sessions limited to one app, timed
-account locks
+account locks, logos kept by Latchkey
 
 Revision ID: b7c31d2e9a40
 Revises: ed495a63567f
@@ -17,6 +17,16 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "logos",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=32), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
+    with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("logo_sha256", sa.String(length=64), nullable=True))
     with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("replayed_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
@@ -30,6 +40,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.drop_column("logo_sha256")
+    op.drop_table("logos")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("lock_notified_at")
         batch_op.drop_column("lock_count")
