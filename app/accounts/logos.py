@@ -53,11 +53,10 @@ def cache(client: Client) -> str | None:
             problem = str(refused)
         else:
             client.logo_sha256 = _store(image)
-    events.record(
-        "admin.logo_refused" if problem else "admin.logo_cached",
-        client_id=client.client_id,
-        reason=problem,
-    )
+    if problem:
+        events.record("admin.logo_refused", client_id=client.client_id, reason=problem)
+    elif client.logo_sha256:
+        events.record("admin.logo_cached", client_id=client.client_id)
     db.session.commit()
     return problem
 

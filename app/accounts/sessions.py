@@ -81,7 +81,7 @@ def begin(
         recipient=ticket.recipient,
         ip=row.ip,
         user_agent=row.user_agent,
-        only_client=only_client,
+        **({"only_client": only_client} if only_client else {}),
     )
     db.session.commit()
     return value
