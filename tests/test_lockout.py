@@ -168,3 +168,27 @@ def test_unblock_ends_a_lock(app, shop):
     assert app.test_cli_runner().invoke(args=["users", "unblock", EMAIL]).exit_code == 0
 
     assert Browser(app, shop).can_sign_in()
+
+
+def test_the_notice_speaks_the_apps_language(app, shop):
+    from app.accounts.clients import find_client, update_client
+
+    with app.app_context():
+        update_client(find_client(shop.client_id), default_language="fr")
+    assert Browser(app, shop).can_sign_in()
+    lock_out(app, shop)
+
+    (notice,) = notices(app)
+    assert "La connexion à Example App est suspendue" in notice.subject
+    assert "pendant 15 minutes" in notice.text and 'lang="fr"' in notice.html
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es", "it", "nl", "pt-BR", "ja"])
+def test_the_notice_renders_in_every_language(app, language):
+    from app.messages import overrides
+
+    with app.app_context():
+        rendered = overrides.preview("email", "email_account_locked", language)
+    assert "2026-11-30 14:05 UTC" in rendered.text and "2026-11-30 14:05 UTC" in rendered.html
+    assert "15" in rendered.text and "alice@example.com" in rendered.text
+    assert f'lang="{language}"' in rendered.html and "{{" not in rendered.html
