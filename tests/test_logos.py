@@ -153,3 +153,23 @@ def test_pages_may_load_images_only_from_latchkey(client, shop):
     ]
 
     assert "img-src 'self' data:;" in csp
+
+
+def test_link_pages_and_link_emails_load_the_logo_from_latchkey(app, client, runner, shop, images):
+    from app.accounts.connections import update_connection
+
+    assert set_logo(runner, shop, images.serve("/logo.png", PNG, "image/png")).exit_code == 0
+    with app.app_context():
+        update_connection("email", send="link")
+    page = LoginPage(client)
+    page.open_authorize(**shop.authorize_params(nonce="n-link"))
+    waiting = page.follow(page.submit_email("ida@example.com")).get_data(as_text=True)
+    (email,) = messages_to(app, "ida@example.com")
+    opened_elsewhere = app.test_client().get(email.link.replace("https://latchkey.test", ""))
+
+    digest = hashlib.sha256(PNG).hexdigest()
+    for html in (waiting, opened_elsewhere.get_data(as_text=True)):
+        assert f'src="/logos/{digest}"' in html and images.url not in html
+    assert f"https://latchkey.test/logos/{digest}" in email.html
+    assert images.url not in email.html and images.url not in email.text
+    assert images.requests == ["/logo.png"]
