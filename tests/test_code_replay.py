@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from helpers import RelyingApp, signed_in_code
-from live_server import live_server  # noqa: F401  (the fixture)
 
 from app.oidc.grants import AuthorizationCodeGrant
 
@@ -18,7 +17,7 @@ TRIALS = 5
 
 
 @pytest.fixture
-def server(live_server):  # noqa: F811
+def server(live_server):
     return live_server()
 
 

@@ -15,12 +15,15 @@ at most once per `ACCOUNT_LOCK_NOTICE_INTERVAL` seconds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.accounts import users
 from app.extensions import db
+from app.messages import compose
 from app.models import LoginTicket, User, utcnow
 
 
@@ -48,6 +51,30 @@ def known_browser(user: User, binding_hash: str | None) -> bool:
         .limit(1)
     ).first()
     return found is not None
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A lock a wrong code just started: whose account, and until when (UTC, minutes)."""
+
+    user_id: int
+    until: str
+
+
+def note_wrong_code(ticket: LoginTicket) -> Lock | None:
+    """Count a wrong code against the ticket's account; at the cap lock it and tell the
+    owner. Only a ticket that carried a code is a guess at one: a locked account's
+    tickets in strangers' browsers get no message, and their wrong codes do not
+    lengthen the lock."""
+    user = users.find_by_identity(ticket.connection, ticket.recipient)
+    if user is None or not ticket.deliver:
+        return None
+    locked_until = note_failure(user)
+    if locked_until is None:
+        return None
+    if claim_notice(user):
+        compose.queue_lock_notice(user, ticket.client, locked_until)
+    return Lock(user.id, locked_until.isoformat(timespec="minutes"))
 
 
 def note_failure(user: User) -> datetime | None:

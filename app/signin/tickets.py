@@ -312,16 +312,8 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     tries_left = max(ticket.max_attempts - ticket.failed_attempts, 0)
     record("login.wrong_code", ticket, requester, tries_left=tries_left)
     throttle.note_failure(ticket.recipient, requester.ip)
-    user = users.find_by_identity(ticket.connection, ticket.recipient)
-    # Only a ticket that carried a code is a guess at one: a locked account's tickets in
-    # strangers' browsers get no message, and their wrong codes do not lengthen the lock.
-    guessed = user is not None and ticket.deliver
-    locked_until = lockout.note_failure(user) if guessed else None
-    if locked_until is not None:
-        until = locked_until.isoformat(timespec="minutes")
-        record("login.locked", ticket, requester, user_id=user.id, until=until)
-        if lockout.claim_notice(user):
-            compose.queue_lock_notice(user, ticket.client, locked_until)
+    if (lock := lockout.note_wrong_code(ticket)) is not None:
+        record("login.locked", ticket, requester, user_id=lock.user_id, until=lock.until)
     db.session.commit()
     dispatcher.wake()
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
