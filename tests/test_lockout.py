@@ -192,3 +192,21 @@ def test_the_notice_renders_in_every_language(app, language):
     assert "2026-11-30 14:05 UTC" in rendered.text and "2026-11-30 14:05 UTC" in rendered.html
     assert "15" in rendered.text and "alice@example.com" in rendered.text
     assert f'lang="{language}"' in rendered.html and "{{" not in rendered.html
+
+
+def test_the_api_is_no_known_browser_during_a_lock(app, client, shop):
+    """API tickets share one binding per app; an earlier API sign-in does not make the
+    API a browser the owner used, so during a lock it gets no code either."""
+    start = {"client_id": shop.client_id, "client_secret": shop.secret}
+    start |= {"connection": "email", "email": EMAIL, "send": "code"}
+    assert client.post("/passwordless/start", json=start).status_code == 200
+    otp = {"grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp"}
+    otp |= {"client_id": shop.client_id, "client_secret": shop.secret, "username": EMAIL}
+    otp |= {"otp": messages_to(app, EMAIL)[-1].code, "realm": "email", "scope": "openid"}
+    assert client.post("/oauth/token", json=otp).status_code == 200
+    lock_out(app, shop)
+    before = len(messages_to(app, EMAIL))
+
+    assert client.post("/passwordless/start", json=start).status_code == 200
+
+    assert len(messages_to(app, EMAIL)) == before

@@ -24,7 +24,8 @@ from sqlalchemy import select, update
 from app.accounts import users
 from app.extensions import db
 from app.messages import compose
-from app.models import LoginTicket, User, utcnow
+from app.models import Client, LoginTicket, User, utcnow
+from app.signin import binding
 
 
 def is_locked(user: User) -> bool:
@@ -32,14 +33,20 @@ def is_locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def lets_in(user: User, binding_hash: str | None) -> bool:
+def lets_in(user: User, binding_hash: str | None, client: Client | None) -> bool:
     """Whether a ticket of this browser may sign the account in (or get a message)."""
-    return not is_locked(user) or known_browser(user, binding_hash)
+    return not is_locked(user) or known_browser(user, binding_hash, client)
 
 
-def known_browser(user: User, binding_hash: str | None) -> bool:
-    """Whether this browser (its binding hash) has signed this account in before."""
-    if not binding_hash:
+def lets_ticket_in(user: User, ticket: LoginTicket) -> bool:
+    """Whether this ticket (of its browser and app) may sign the account in."""
+    return lets_in(user, ticket.binding_hash, ticket.client)
+
+
+def known_browser(user: User, binding_hash: str | None, client: Client | None) -> bool:
+    """Whether this browser (its binding hash) has signed this account in before. An
+    app's API tickets share one binding, which is no browser: never known."""
+    if not binding.is_browser(binding_hash, client):
         return False
     found = db.session.execute(
         select(LoginTicket.id)

@@ -98,7 +98,7 @@ def open_ticket(
         sms_guard.admit(connection, phone, requester.ip)
         country = phone.country
     user = users.find_by_identity(connection_name, recipient)
-    refusal = _refusal(user, connection.signup_allowed, binding_hash)
+    refusal = _refusal(user, connection.signup_allowed, binding_hash, client)
     if refusal == "signup_disabled" and current_app.config["SIGNUP_DISABLED_ERROR"]:
         _record_refused_start(connection_name, recipient, client, requester, refusal)
         raise SignupDisabled()
@@ -160,10 +160,12 @@ def _record_refused_start(
     db.session.commit()
 
 
-def _refusal(user: User | None, signup_allowed: bool, binding_hash: str) -> str | None:
+def _refusal(
+    user: User | None, signup_allowed: bool, binding_hash: str, client: Client | None
+) -> str | None:
     if user is not None and user.blocked:
         return "blocked"
-    if user is not None and not lockout.lets_in(user, binding_hash):
+    if user is not None and not lockout.lets_in(user, binding_hash, client):
         return "locked"
     if user is None and not signup_allowed:
         return "signup_disabled"
@@ -322,7 +324,7 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
 def _user_for(ticket: LoginTicket) -> User | None:
     user = users.find_by_identity(ticket.connection, ticket.recipient)
     if user is not None:
-        return None if user.blocked or not lockout.lets_in(user, ticket.binding_hash) else user
+        return None if user.blocked or not lockout.lets_ticket_in(user, ticket) else user
     if not get_connection(ticket.connection).signup_allowed:
         return None
     return users.create_with_identity(ticket.connection, ticket.recipient)
