@@ -75,6 +75,9 @@ DEFAULTS: dict[str, object] = {
     "FAILED_CODE_LIMIT": 10,  # wrong codes per identifier and IP before a growing delay
     "FAILED_CODE_DELAY": 60,  # seconds of the first delay; doubles with each further failure
     "ACCOUNT_FAILURE_LIMIT": 100,  # consecutive wrong codes per account (NIST SP 800-63B)
+    "ACCOUNT_LOCK_DELAY": 900,  # seconds of the first account lock; doubles with each further
+    "ACCOUNT_LOCK_MAX_DELAY": 86400,  # the longest account lock, seconds
+    "ACCOUNT_LOCK_NOTICE_INTERVAL": 86400,  # at most one "sign-in paused" email per this
     "TRUSTED_PROXIES": 0,  # proxies in front whose X-Forwarded-For is believed
     # Enumeration
     "SIGNUP_DISABLED_ERROR": False,  # say "sign-up is disabled" (Auth0-style) instead of silence
@@ -104,6 +107,9 @@ _INT_KEYS = (
     "FAILED_CODE_LIMIT",
     "FAILED_CODE_DELAY",
     "ACCOUNT_FAILURE_LIMIT",
+    "ACCOUNT_LOCK_DELAY",
+    "ACCOUNT_LOCK_MAX_DELAY",
+    "ACCOUNT_LOCK_NOTICE_INTERVAL",
     "TRUSTED_PROXIES",
     "SSO_IDLE_TIMEOUT",
     "SSO_ABSOLUTE_TIMEOUT",

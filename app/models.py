@@ -9,7 +9,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -55,6 +55,8 @@ class Client(db.Model):
     connections: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["email"])
     theme: Mapped[str | None] = mapped_column(String(64))
     logo_url: Mapped[str | None] = mapped_column(String(500))
+    # The logo as fetched from logo_url and kept (app/accounts/logos.py); None: no logo.
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
     primary_color: Mapped[str | None] = mapped_column(String(16))
     background_color: Mapped[str | None] = mapped_column(String(16))
     # OIDC third-party-initiated login: where a magic link opened on another
@@ -107,6 +109,12 @@ class User(db.Model):
     sub: Mapped[str] = mapped_column(String(64), unique=True, default=random_id)
     blocked: Mapped[bool] = mapped_column(default=False)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Wrong codes lock an account for a while (app/signin/lockout.py): until when, how
+    # many locks since the last sign-in (each doubles the delay), and when the owner
+    # was last told.
+    locked_until: Mapped[datetime | None] = mapped_column()
+    lock_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    lock_notified_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
 
@@ -187,6 +195,9 @@ class BrowserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column()
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # Set when a link opened in another browser started the session ("Continue on
+    # this device"): it serves only this app; other apps ask to sign in again.
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship()
 
@@ -210,6 +221,8 @@ class AuthorizationCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+    # Set by a second use; a token still being saved for the first is born revoked.
+    replayed_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
 
@@ -251,6 +264,17 @@ class AccessToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
+
+
+class Logo(db.Model):
+    """An app's logo image, fetched once and served by Latchkey, named by its SHA-256."""
+
+    __tablename__ = "logos"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SigningKey(db.Model):

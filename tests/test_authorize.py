@@ -311,6 +311,15 @@ def test_native_loopback_callback_may_use_any_port(client, native, port):
         "http://127.0.0.1:99999/cb",  # not a port
         "http://127.0.0.1:abc/cb",
         "http://127.0.0.1.evil.example:9000/cb",
+        # One spelling only: the callback is compared, so no look-alikes.
+        "HTTP://127.0.0.1:9000/cb",
+        "Http://127.0.0.1:9000/cb",
+        "http://127.0.0.1:09000/cb",
+        "http://127.0.0.1:01234/cb",
+        "http://127.0.0.1:0/cb",
+        "http://127.0.0.1:00/cb",
+        "http://127.0.0.1:9000/cb?",
+        "http://127.0.0.1:/cb",
     ],
 )
 def test_native_loopback_refuses_other_hosts_and_paths(client, native, redirect_uri):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -91,23 +92,28 @@ def relying_app(app):
 
 
 def test_branding_through_the_cli_reaches_pages_and_emails(app, client, runner, relying_app):
-    result = clients(
-        runner,
-        "update",
-        relying_app.client_id,
-        "--logo-url",
-        "https://cdn.example/logo.png",
-        "--primary-color",
-        "#FFD400",
-        "--background-color",
-        "#123",
-        "--theme",
-        "custom",
-        "--language",
-        "pt-br",
-        "--json",
-    )
+    from image_server import ImageServer, tiny_png
+
+    with ImageServer() as images:
+        logo_url = images.serve("/logo.png", tiny_png(), "image/png")
+        result = clients(
+            runner,
+            "update",
+            relying_app.client_id,
+            "--logo-url",
+            logo_url,
+            "--primary-color",
+            "#FFD400",
+            "--background-color",
+            "#123",
+            "--theme",
+            "custom",
+            "--language",
+            "pt-br",
+            "--json",
+        )
     assert result.exit_code == 0, result.output
+    logo_src = 'src="/logos/' + hashlib.sha256(tiny_png()).hexdigest() + '"'
     data = json.loads(result.output)
     assert data["primary_color"] == "#ffd400"
     assert data["background_color"] == "#112233"
@@ -121,7 +127,7 @@ def test_branding_through_the_cli_reaches_pages_and_emails(app, client, runner, 
     style = re.search(r"<style nonce=\"[^\"]+\">:root\{([^<]*)\}</style>", html).group(1)
     assert "--lk-primary:#ffd400" in style and "--lk-primary-text:#111111" in style
     assert "--lk-bg:#112233" in style and "--lk-page-text:#ffffff" in style
-    assert 'src="https://cdn.example/logo.png"' in html
+    assert logo_src in html and "127.0.0.1" not in html
     assert '<html lang="pt-BR">' in html
 
     from helpers import LoginPage, messages_to
@@ -131,7 +137,7 @@ def test_branding_through_the_cli_reaches_pages_and_emails(app, client, runner, 
     page.submit_email("bia@example.com")
     (message,) = messages_to(app, "bia@example.com")
     assert "é seu código para Brand Co" in message.subject
-    assert 'src="https://cdn.example/logo.png"' in message.html
+    assert logo_src.replace('"/logos', '"https://latchkey.test/logos') in message.html
     assert "border-top:4px solid #ffd400" in message.html
 
     clients(runner, "update", relying_app.client_id, "--language", "en")

@@ -133,6 +133,14 @@ def test_good_callbacks_are_accepted(ctx, client_type, callback):
         ("regular", "https://app.example.com\\@evil.com/", "backslash"),
         ("regular", "", "empty"),
         ("regular", "x" * 2001, "at most"),
+        ("native", "HTTP://127.0.0.1:8000/cb", "lower case"),
+        ("regular", "HTTPS://app.example.com/cb", "lower case"),
+        ("native", "http://127.0.0.1:01234/cb", "leading zeros"),
+        ("native", "http://127.0.0.1:0/cb", "leading zeros"),
+        ("native", "http://[::1]:0/cb", "leading zeros"),
+        ("native", "http://127.0.0.1:/cb", "leading zeros"),
+        ("native", "http://127.0.0.1:8000/cb?", "empty query"),
+        ("regular", "https://app.example.com/cb?", "empty query"),
     ],
 )
 def test_bad_callbacks_are_refused(ctx, client_type, callback, says):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -30,13 +31,14 @@ from hostile_values import (
     REAL_VARIANTS,
     form_body,
 )
+from image_server import tiny_png
 from live_server import LiveServer, start_live_server
 
 from app import create_app
 from app.accounts.connections import update_connection
 from app.accounts.demo import ensure_demo_client
 from app.extensions import db
-from app.models import BrowserSession, Client, LoginTicket, OutboxMessage, User
+from app.models import BrowserSession, Client, LoginTicket, Logo, OutboxMessage, User
 from app.signin import link_tokens, tickets
 
 PREVIEW_PASSWORD = "preview-password"
@@ -45,6 +47,7 @@ SWEPT = {"DEMO": True, "DEV_OUTBOX": True, "PREVIEW_PASSWORD": PREVIEW_PASSWORD}
 JSON_PREFIXES = ("/oauth/", "/userinfo", "/.well-known/", "/passwordless/")
 EMAIL = "pat@example.com"
 SIGNED_IN = "sam@example.com"
+LOGO_SHA256 = hashlib.sha256(tiny_png()).hexdigest()
 LEAKS = ("Traceback", 'File "/', "Internal Server Error", "Something went wrong")
 
 
@@ -138,6 +141,7 @@ class Seeded:
             "theme": "lock",
             "screen": "email",
             "filename": "lock.css",
+            "sha256": LOGO_SHA256,
         }[variable]
 
 
@@ -153,6 +157,8 @@ def _seed(server: LiveServer) -> Seeded:
     app = server.app
     with app.app_context():
         ensure_demo_client()
+        db.session.add(Logo(sha256=LOGO_SHA256, content_type="image/png", body=tiny_png()))
+        db.session.commit()
     relying = RelyingApp.register(app, connections=("email", "sms"))
 
     signed_in = LoginPage(app.test_client())
@@ -226,7 +232,11 @@ def unhandled(caplog):
 
 
 def assert_handled(response, path: str, unhandled) -> None:
-    """Never a 5xx, never a traceback; our page or JSON, as the route speaks."""
+    """Never a 5xx, never a traceback; our page or JSON, as the route speaks (or the
+    image a logo route serves)."""
+    if response.status_code == 200 and response.mimetype.startswith("image/"):
+        assert unhandled() == [], f"unhandled error on {path}"
+        return
     body = response.get_data(as_text=True)
     assert response.status_code < 500, f"{response.status_code} on {path}: {body[:300]}"
     assert unhandled() == [], f"unhandled error on {path}"

@@ -383,6 +383,32 @@ def test_continue_here_starts_a_session_that_prompt_login_still_overrides(app, r
     assert "Enter your email" in visible_text(shown.get_data(as_text=True))
 
 
+def test_continue_here_signs_in_only_to_the_app_that_opted_in(app, relying):
+    """The session a link opened elsewhere leaves in this browser serves the app with an
+    initiate-login URL; another app asks this browser to sign in again."""
+    with app.app_context():
+        client = db.session.scalars(select(Client).filter_by(client_id=relying.client_id)).one()
+        client.initiate_login_uri = "https://app.example/login"
+        db.session.commit()
+    other = RelyingApp.register(app, callbacks=("https://other.example/cb",), name="Other")
+    Browser(app).ask_for_link(relying)
+    phone = Browser(app, SAFARI_ON_IPHONE)
+    phone.open(newest_link(app) + "/here")
+    assert phone.press(path_of(newest_link(app)) + "/here").status_code == 302
+
+    shown = phone.client.get("/authorize", query_string=other.authorize_params())
+    assert shown.status_code == 200
+    assert "Enter your email" in visible_text(shown.get_data(as_text=True))
+    silent = phone.client.get("/authorize", query_string=other.authorize_params(prompt="none"))
+    assert silent.status_code == 302
+    assert query_of(silent.headers["Location"])["error"] == "login_required"
+    # The app that opted in is still answered at once.
+    assert reaches_callback(
+        phone.client.get("/authorize", query_string=relying.authorize_params(nonce="n-3")),
+        relying,
+    )
+
+
 # --- Links that no longer work ------------------------------------------------------------
 
 
@@ -486,6 +512,39 @@ def test_send_a_new_link_is_rate_limited_per_link(make_app):
     ]
     assert statuses[:2] == [303, 303]
     assert statuses[2] == 429
+
+
+def other_spellings(token: str) -> list[str]:
+    """The same token with each other spelling of its last character: a base64url
+    signature's last character carries 2 unused bits, which the decoder ignores."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    value = alphabet.index(token[-1])
+    spellings = [alphabet[(value & ~3) | low] for low in range(4)]
+    return [token[:-1] + ch for ch in spellings if ch != token[-1]]
+
+
+def test_the_renew_limit_counts_the_link_however_its_signature_is_spelled(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LINK_RENEW_RATE_LIMIT="2 per hour")
+    set_send(app, "link")
+    relying = RelyingApp.register(app)
+    page = Browser(app)
+    page.ask_for_link(relying)
+    link = newest_link(app)
+    page.open(link)
+    page.press("/login/link/")
+    page.open(link)
+    token = link.rsplit("/", 1)[-1]
+    spellings = [token, *other_spellings(token)]
+    assert len(spellings) == 4
+    assert all(page.client.get("/login/link/" + s).status_code == 200 for s in spellings)
+
+    statuses = [
+        page.client.post(
+            f"/login/link/{spelling}/renew", data={"csrf_token": csrf_token(page.page)}
+        ).status_code
+        for spelling in spellings
+    ]
+    assert statuses == [303, 303, 429, 429]
 
 
 def test_events_never_hold_the_link_or_the_number(app, relying):

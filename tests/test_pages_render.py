@@ -21,9 +21,15 @@ from app.web.forms import CodeForm, EmailForm
 HOSTILE = '<script>alert("x")</script>'
 
 
-def client_named(name="Acme Notes", logo_url=None, primary_color=None, background_color=None):
+def client_named(
+    name="Acme Notes", logo_url=None, primary_color=None, background_color=None, logo_sha256=None
+):
     return SimpleNamespace(
-        name=name, logo_url=logo_url, primary_color=primary_color, background_color=background_color
+        name=name,
+        logo_url=logo_url,
+        logo_sha256=logo_sha256,
+        primary_color=primary_color,
+        background_color=background_color,
     )
 
 
@@ -113,12 +119,22 @@ def test_a_colour_that_is_not_hex_never_reaches_the_page(page, color):
     assert "<script>x()" not in html
 
 
-def test_client_logo_and_hostile_name_are_escaped(page):
-    html = email_page(client=client_named(name=HOSTILE, logo_url='https://cdn.example/l.png"x'))
+def test_client_logo_comes_from_latchkey_and_a_hostile_name_is_escaped(page):
+    digest = "ab" * 32
+    client = client_named(name=HOSTILE, logo_url="https://cdn.example/l.png", logo_sha256=digest)
+    html = email_page(client=client)
 
     assert HOSTILE not in html
     assert "&lt;script&gt;alert(" in html
-    assert 'src="https://cdn.example/l.png&#34;x"' in html
+    assert f'src="/logos/{digest}"' in html
+    assert "cdn.example" not in html  # pages never load the logo from the app's host
+
+
+def test_a_logo_url_that_was_not_kept_shows_the_default_logo(page):
+    html = email_page(client=client_named(logo_url="https://cdn.example/l.png"))
+
+    assert "cdn.example" not in html
+    assert "lk-logo-default" in html
 
 
 def test_default_logo_is_a_lock_glyph_when_client_has_none(page):

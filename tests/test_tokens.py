@@ -458,6 +458,60 @@ def test_logout_without_an_id_token_hint_asks_first(client):
     assert "You are signed out" in done.get_data(as_text=True)
 
 
+def sso_is_live(app, http) -> bool:
+    from app.accounts import sessions
+
+    cookie = http.get_cookie(app.config["SSO_COOKIE_NAME"])
+    with app.test_request_context():
+        return sessions.current(cookie.value if cookie else None) is not None
+
+
+def test_an_id_token_of_another_user_does_not_sign_this_browser_out(app, shop):
+    """Any site can get an ID token for its own user and send it as the hint: the
+    victim's browser is asked first, and stays signed in until the person confirms."""
+    attacker, victim = app.test_client(), app.test_client()
+    attackers_token = id_token_for(attacker, shop)
+    signed_in_code(victim, shop, "victim@example.com", nonce="victims-own-nonce")
+    assert sso_is_live(app, victim)
+
+    response = victim.get(
+        "/logout",
+        query_string={
+            "id_token_hint": attackers_token,
+            "post_logout_redirect_uri": "https://app.example/bye",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    assert "Sign out?" in visible_text(response.get_data(as_text=True))
+    assert sso_is_live(app, victim)
+
+
+def test_an_id_token_of_this_browsers_user_signs_out_at_once(app, shop):
+    browser = app.test_client()
+    own_token = id_token_for(browser, shop)
+    assert sso_is_live(app, browser)
+
+    response = browser.get("/logout", query_string={"id_token_hint": own_token})
+
+    assert "You are signed out" in response.get_data(as_text=True)
+    assert not sso_is_live(app, browser)
+
+
+def test_an_id_token_for_a_removed_app_asks_first(app, client, shop):
+    from app.accounts import clients
+
+    hint = id_token_for(client, shop)
+    with app.app_context():
+        clients.delete_client(clients.find_client(shop.client_id))
+
+    response = client.get("/logout", query_string={"id_token_hint": hint})
+
+    assert "Sign out?" in visible_text(response.get_data(as_text=True))
+    assert sso_is_live(app, client)
+
+
 def test_a_forged_logout_post_without_the_csrf_token_only_asks(client):
     response = client.post("/logout", data={"client_id": "x"})
 

@@ -9,6 +9,7 @@ from app import i18n
 from app.look import colours, themes
 
 LOGO_URL_MAX = 500
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 FIELDS = ("logo_url", "primary_color", "background_color", "theme", "default_language")
 
 
@@ -40,7 +41,8 @@ def validate_branding(changes: dict[str, Any]) -> dict[str, str | None]:
 
 
 def validate_logo_url(url: str) -> str:
-    """An https URL of at most 500 characters (it is shown on pages and in emails)."""
+    """An https URL (http on loopback, for development) of at most 500 characters;
+    Latchkey fetches the image from it once and serves it itself."""
     url = url.strip()
     if len(url) > LOGO_URL_MAX:
         raise InvalidBranding(f"The logo URL is {len(url)} characters; at most {LOGO_URL_MAX}.")
@@ -50,7 +52,8 @@ def validate_logo_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         raise InvalidBranding(f"The logo URL {url!r} cannot be read as a URL.") from None
-    if parts.scheme != "https" or not parts.hostname:
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not (parts.scheme == "https" or loopback) or not parts.hostname:
         raise InvalidBranding(f"The logo URL must start with https:// and name a host: {url!r}.")
     return url
 

@@ -136,6 +136,8 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated.update(validate_branding(changes))
     except InvalidBranding as error:
         raise InvalidClient(str(error)) from None
+    if "logo_url" in validated:
+        client.logo_sha256 = None  # a new URL is fetched again (logos.cache)
     for attribute, value in validated.items():
         setattr(client, attribute, value)
     events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))
@@ -225,6 +227,8 @@ def validate_callbacks(callbacks: Iterable[str], client_type: str) -> list[str]:
 def validate_callback(uri: str, client_type: str) -> str:
     """One redirect URI, per RFC 6749 §3.1.2 and, for native apps, RFC 8252."""
     parts = _split(uri, "Callback URL")
+    if parts.scheme in ("http", "https"):
+        _require_canonical_web_callback(uri, parts)
     if parts.scheme == "https":
         _require_host(uri, parts, "Callback URL")
         return uri
@@ -258,6 +262,22 @@ def validate_callback(uri: str, client_type: str) -> str:
             f"{parts.scheme}:/callback (RFC 8252 §7.1)."
         )
     return uri
+
+
+def _require_canonical_web_callback(uri: str, parts: SplitResult) -> None:
+    """Callbacks are matched exactly, so each has one spelling: a lower-case scheme, a
+    port from 1 to 65535 without leading zeros, and no empty query (a bare `?`)."""
+    if not uri.startswith(f"{parts.scheme}:"):
+        raise InvalidClient(f"Callback URL {uri!r}: write the scheme in lower case.")
+    host_and_port = parts.netloc.rpartition("]")[2].rpartition("@")[2]
+    has_port, port_text = ":" in host_and_port, host_and_port.partition(":")[2]
+    if has_port and (port_text[:1] in ("", "0") or not port_text.isdigit()):
+        raise InvalidClient(
+            f"Callback URL {uri!r}: the port must be a number from 1 to 65535 "
+            "without leading zeros."
+        )
+    if uri.endswith("?"):
+        raise InvalidClient(f"Callback URL {uri!r} must not end with an empty query (?).")
 
 
 def validate_origins(origins: Iterable[str]) -> list[str]:

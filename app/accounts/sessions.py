@@ -45,10 +45,17 @@ def current(cookie_value: str | None) -> BrowserSession | None:
     return row
 
 
-def begin(sign_in: SignIn, old_cookie: str | None, requester: Requester | None = None) -> str:
+def begin(
+    sign_in: SignIn,
+    old_cookie: str | None,
+    requester: Requester | None = None,
+    only_client: str | None = None,
+) -> str:
     """Start a session for a verified sign-in; returns the new cookie value.
 
-    The browser's previous session, whoever it belonged to, ends here."""
+    The browser's previous session, whoever it belonged to, ends here. With
+    `only_client` (a client_id) the session answers that app's authorize requests
+    only."""
     end(old_cookie, reason="replaced")
     value = secrets.token_urlsafe(32)
     ticket = sign_in.ticket
@@ -64,6 +71,7 @@ def begin(sign_in: SignIn, old_cookie: str | None, requester: Requester | None =
         amr=list(sign_in.amr),
         ip=requester.ip,
         user_agent=(requester.user_agent or "")[:300] or None,
+        client_id=only_client,
     )
     db.session.add(row)
     events.record(
@@ -73,6 +81,7 @@ def begin(sign_in: SignIn, old_cookie: str | None, requester: Requester | None =
         recipient=ticket.recipient,
         ip=row.ip,
         user_agent=row.user_agent,
+        **({"only_client": only_client} if only_client else {}),
     )
     db.session.commit()
     return value
@@ -113,9 +122,12 @@ def connect_signals() -> None:
 
 def sign_in_for(row: BrowserSession | None, params: dict[str, str]) -> SignIn | None:
     """The session as a sign-in that may answer an authorize request without the login
-    page; None when there is no session, `prompt=login` asks for a fresh sign-in,
-    `max_age` has passed since sign-in, or `login_hint` names someone else."""
+    page; None when there is no session, the session serves only another app,
+    `prompt=login` asks for a fresh sign-in, `max_age` has passed since sign-in, or
+    `login_hint` names someone else."""
     if row is None:
+        return None
+    if row.client_id is not None and row.client_id != params.get("client_id"):
         return None
     if "login" in (params.get("prompt") or "").split():
         return None

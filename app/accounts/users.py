@@ -61,4 +61,6 @@ def set_blocked(user: User, blocked: bool) -> None:
         signals.user_blocked.send(user, user=user)
     else:
         user.failed_logins = 0
+        user.lock_count = 0
+        user.locked_until = None
     db.session.commit()

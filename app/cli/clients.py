@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.accounts import clients as client_rules
+from app.accounts import logos
 
 from ..models import CLIENT_TYPES, Client
 from .common import client_or_fail, echo_json, fail_on, split_connections, when
@@ -174,7 +175,10 @@ def show_client_command(client_id: str, as_json: bool) -> None:
     "initiate_login_uri); lets that device sign in.",
 )
 @click.option("--clear-initiate-login-uri", is_flag=True, help="Remove the initiate-login URL.")
-@click.option("--logo-url", help="https URL of the logo on pages and emails ('' removes it).")
+@click.option(
+    "--logo-url",
+    help="https URL of the logo, fetched once and served by Latchkey ('' removes it).",
+)
 @click.option("--primary-color", help="Buttons and links, #rrggbb ('' for the theme's).")
 @click.option("--background-color", help="Page background, #rrggbb ('' for the theme's).")
 @click.option("--theme", help="An installed theme (see `themes list`; '' for the default).")
@@ -235,6 +239,8 @@ def update_client_command(
             secret = client_rules.rotate_secret(client)
     except client_rules.InvalidClient as error:
         raise fail_on(error) from None
+    if logo_url is not None:
+        _fetch_logo(client)
     if as_json:
         echo_json(_with_secret(client, secret) if secret else client_as_dict(client))
         return
@@ -242,6 +248,17 @@ def update_client_command(
     _echo_client(client)
     if secret:
         _echo_secret(secret)
+
+
+def _fetch_logo(client: Client) -> None:
+    """Fetch and keep the new logo; pages and emails load it from Latchkey."""
+    problem = logos.cache(client)
+    if problem:
+        click.secho(
+            f"Warning: {problem}; pages and emails show no logo until it is set again.",
+            fg="yellow",
+            err=True,
+        )
 
 
 def _client_changes(**options: Any) -> dict[str, Any]:

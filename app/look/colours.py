@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from app.accounts import logos
+
 AA_CONTRAST = 4.5
 WHITE = "#ffffff"
 DEFAULT_PRIMARY = "#635dff"  # Latchkey's own button colour (see themes/*/theme.toml)
@@ -120,7 +122,7 @@ def email_application(client) -> dict[str, object]:
     return {
         "name": getattr(client, "name", None) or "Latchkey",
         "clientID": getattr(client, "client_id", None),
-        "logo_url": getattr(client, "logo_url", None),
+        "logo_url": logos.public_url(client),  # kept by Latchkey, never the app's host
         "primary_color": primary,
         "primary_text_color": text_on(primary),
     }

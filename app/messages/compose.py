@@ -6,15 +6,17 @@ template and its variables.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 
+from app.accounts.connections import get_connection
 from app.delivery import outbox
 from app.look import colours
 from app.messages.rendering import RenderedEmail, render_email, render_sms
-from app.models import Client, Connection
+from app.models import Client, Connection, User, utcnow
 
 
 def code_message(
@@ -75,6 +77,28 @@ def queue_no_account_notice(
         request_language=language,
     )
     outbox.enqueue("email", recipient, message, sender=connection.sender)
+
+
+def queue_lock_notice(user: User, client: Client | None, locked_until: datetime) -> None:
+    """Tell an account's owner that wrong codes paused sign-in, and until when (by email,
+    to the account's address; an account with a phone number only is not told)."""
+    identity = user.identity_for("email")
+    if identity is None:
+        return
+    connection = get_connection("email")
+    language = (client.default_language if client else None) or "en"
+    minutes = max(1, round((locked_until - utcnow()).total_seconds() / 60))
+    message = render_email(
+        "email_account_locked",
+        connection,
+        language=language,
+        application=application(client),
+        user={"email": identity.value},
+        request_language=language,
+        locked_until=locked_until.strftime("%Y-%m-%d %H:%M UTC"),
+        lock_minutes=minutes,
+    )
+    outbox.enqueue("email", identity.value, message, sender=connection.sender)
 
 
 def application(client: Client | None) -> dict[str, Any]:

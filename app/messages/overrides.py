@@ -43,6 +43,8 @@ VARIABLES = {
     "expires_in_minutes": None,
     "phone_number": None,
     "issuer_host": None,
+    "locked_until": None,
+    "lock_minutes": None,
     "application": ("name", "clientID", "logo_url", "primary_color", "primary_text_color"),
     "connection": ("name",),
     "user": ("email", "phone_number"),
@@ -227,6 +229,8 @@ def sample_variables(language: str, client: Any = None) -> dict[str, Any]:
         "expires_in_minutes": 5,
         "phone_number": "+15555550123",
         "issuer_host": "latchkey.example",
+        "locked_until": "2026-11-30 14:05 UTC",
+        "lock_minutes": 15,
         "application": {
             **colours.email_application(client),
             "name": getattr(client, "name", None) or "Acme Notes",

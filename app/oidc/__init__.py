@@ -29,6 +29,7 @@ from .grants import (
     S256CodeChallenge,
     user_claims,
 )
+from .logout import needs_confirmation as logout_needs_confirmation
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
@@ -47,6 +48,7 @@ __all__ = [
     "initiate_login_url",
     "is_registered_origin",
     "issuer",
+    "logout_needs_confirmation",
     "oversized_param",
     "query_client",
     "redirect_uri_matches",

@@ -20,32 +20,42 @@ def _is_loopback_ip(host: str | None) -> bool:
 
 def redirect_uri_matches(client: Client, uri: str) -> bool:
     """Exact match against the registered list; for native apps a loopback IP callback
-    may use any port (RFC 8252 §7.3)."""
+    may use any port (RFC 8252 §7.3), written the one canonical way: lower-case
+    `http://`, a port from 1 to 65535 without leading zeros, no empty `?`."""
     if not uri or len(uri) > 2000:
         return False
     if uri in client.redirect_uris:
         return True
     if client.client_type != "native":
         return False
+    port = _loopback_port(uri)
+    if port is None:
+        return False
+    return any(_with_port(registered, port) == uri for registered in client.redirect_uris)
+
+
+def _loopback_port(uri: str) -> int | None:
+    """The port of an `http://<loopback IP>:<port>/…` callback, or None."""
     try:
         asked = urlsplit(uri)
         port = asked.port
     except ValueError:
-        return False
-    if asked.scheme != "http" or not _is_loopback_ip(asked.hostname) or port is None:
-        return False
-    for registered in client.redirect_uris:
-        known = urlsplit(registered)
-        if (
-            known.scheme == "http"
-            and known.hostname == asked.hostname
-            and known.path == asked.path
-            and known.query == asked.query
-            and not asked.fragment
-            and asked.username is None
-        ):
-            return True
-    return False
+        return None
+    if not uri.startswith("http://") or not _is_loopback_ip(asked.hostname) or port is None:
+        return None
+    return port if 0 < port else None
+
+
+def _with_port(registered: str, port: int) -> str | None:
+    """A registered loopback callback rewritten with another port, canonically."""
+    if not registered.startswith("http://"):
+        return None
+    known = urlsplit(registered)
+    if not _is_loopback_ip(known.hostname):
+        return None
+    host = f"[{known.hostname}]" if ":" in (known.hostname or "") else known.hostname
+    query = f"?{known.query}" if known.query else ""
+    return f"http://{host}:{port}{known.path}{query}"
 
 
 class OAuthClient:

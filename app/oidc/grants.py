@@ -13,13 +13,11 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode, UserInfo
 from flask import current_app
-from sqlalchemy import update
 
-from app.accounts import events
-from app.oidc import keys
+from app.oidc import code_use, keys
 
 from ..extensions import db
-from ..models import AccessToken, AuthorizationCode, User, sha256_hex, utcnow
+from ..models import AuthorizationCode, User, sha256_hex, utcnow
 from .server import issuer
 
 
@@ -82,15 +80,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         row = db.session.query(AuthorizationCode).filter_by(code_hash=sha256_hex(code)).first()
         if row is None or row.client_id != client.get_client_id():
             return None
-        claimed = db.session.execute(
-            update(AuthorizationCode)
-            .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-            .values(used_at=utcnow())
-        ).rowcount
-        if claimed != 1:
-            revoke_tokens_of_code(row)
+        if not code_use.claim(row):
+            code_use.revoke_after_replay(row)
             return None
-        db.session.commit()
         if row.expires_at <= utcnow():
             return None
         return row
@@ -101,19 +93,6 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def authenticate_user(self, authorization_code):
         user = db.session.get(User, authorization_code.user_id)
         return None if user is None or user.blocked else user
-
-
-def revoke_tokens_of_code(code: AuthorizationCode) -> None:
-    now = utcnow()
-    revoked = db.session.execute(
-        update(AccessToken)
-        .where(AccessToken.authorization_code_id == code.id, AccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    ).rowcount
-    events.record(
-        "token.code_replayed", client_id=code.client_id, user_id=code.user_id, revoked=revoked
-    )
-    db.session.commit()
 
 
 def user_claims(user: User, scope: str) -> UserInfo:

@@ -9,7 +9,7 @@ from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 
 from app.accounts import events
-from app.oidc import keys
+from app.oidc import code_use, keys
 
 from ..extensions import db
 from ..models import AccessToken, User, sha256_hex, utcnow
@@ -57,6 +57,7 @@ class AccessTokenValidator(BearerTokenValidator):
 
 def save_token(token: dict, request) -> None:
     code = request.authorization_code
+    replayed = code is not None and not code_use.still_unreplayed(code.id)
     row = AccessToken(
         token_hash=sha256_hex(token["access_token"]),
         client_id=request.client.get_client_id(),
@@ -64,6 +65,7 @@ def save_token(token: dict, request) -> None:
         scope=token.get("scope", ""),
         authorization_code_id=code.id if code is not None else None,
         expires_at=utcnow() + timedelta(seconds=int(token.get("expires_in", 3600))),
+        revoked_at=utcnow() if replayed else None,
     )
     db.session.add(row)
     events.record("token.issued", client_id=row.client_id, user_id=row.user_id, scope=row.scope)

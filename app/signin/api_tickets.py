@@ -16,8 +16,6 @@ they never touch the request.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -161,15 +159,6 @@ def _authorize_params(client: Client, auth_params: Any) -> dict[str, str]:
     return params
 
 
-def app_binding(client: Client) -> str:
-    """The binding value of an app's API tickets: keyed with the server's secret, so
-    no browser can present it as its binding cookie."""
-    secret = current_app.config["SECRET_KEY"]
-    key = secret.encode() if isinstance(secret, str) else secret
-    message = f"latchkey.api-ticket:{client.client_id}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
 def start(request: StartRequest, requester: tickets.Requester, language: str) -> LoginTicket:
     """Open an API ticket and queue its message; raise ApiError when it may not go."""
     try:
@@ -178,7 +167,7 @@ def start(request: StartRequest, requester: tickets.Requester, language: str) ->
             request.recipient,
             client=request.client,
             authorize_params=request.authorize_params,
-            binding_hash=binding.hash_of(app_binding(request.client)),
+            binding_hash=binding.hash_of(binding.app_binding(request.client)),
             requester=requester,
             language=language,
             send=request.send,
@@ -222,7 +211,7 @@ def start_answer(ticket: LoginTicket, request_language: str | None) -> dict[str,
 def is_api_ticket(ticket: LoginTicket) -> bool:
     """Whether an app (not a browser) started this ticket."""
     client = ticket.client
-    return client is not None and binding.matches(app_binding(client), ticket.binding_hash)
+    return client is not None and binding.matches(binding.app_binding(client), ticket.binding_hash)
 
 
 def link_sign_in(token: str, requester: tickets.Requester) -> tickets.SignIn:
@@ -259,14 +248,14 @@ def verify_otp(
                 LoginTicket.connection == realm,
                 LoginTicket.recipient == recipient,
                 LoginTicket.client_pk == client.id,
-                LoginTicket.binding_hash == binding.hash_of(app_binding(client)),
+                LoginTicket.binding_hash == binding.hash_of(binding.app_binding(client)),
             )
             .order_by(LoginTicket.created_at.desc())
             .limit(1)
         ).first()
     if ticket is None:
         raise NoApiTicket()
-    return tickets.verify_code(ticket.id, otp, app_binding(client), requester)
+    return tickets.verify_code(ticket.id, otp, binding.app_binding(client), requester)
 
 
 def _username(realm: str, username: str) -> str | None:

@@ -74,6 +74,17 @@ def load_magic_link(token: str | None, max_age: int | None = None) -> MagicLink:
     return link
 
 
+def ticket_id_of_link(token: str | None) -> str | None:
+    """The ticket a link names, however old the link is; None when not signed by us.
+
+    For keying limits: a link has several spellings (a signature's last character
+    carries unused bits), the ticket it names has one."""
+    try:
+        return load_magic_link(token).ticket_id
+    except (BadToken, ExpiredToken):
+        return None
+
+
 def _magic_link(data: Any) -> MagicLink | None:
     if not isinstance(data, dict):
         return None

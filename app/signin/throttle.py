@@ -1,5 +1,6 @@
-"""Abuse limits that are domain rules: starts per recipient, failed codes per
-identifier and IP address (with a growing delay), and the account-wide cap.
+"""Abuse limits that are domain rules: starts per recipient and failed codes per
+identifier and IP address (with a growing delay); the account-wide cap is in
+app/signin/lockout.py.
 
 Counters live in the app's one rate-limit storage (app/limits.py:
 `FLASK_RATELIMIT_STORAGE_URI`, memory or Redis), so every process behind a load
@@ -16,11 +17,8 @@ import time
 from flask import current_app
 from limits import parse
 from limits.storage import Storage
-from sqlalchemy import update
 
 from app import limits
-from app.extensions import db
-from app.models import User
 
 FAILURE_MEMORY = 24 * 3600  # a quiet day forgets an identifier's failures
 MAX_DELAY = 24 * 3600
@@ -91,22 +89,3 @@ def clear_failures(identifier: str, ip: str | None) -> None:
     storage = _storage()
     storage.clear(_key("failures", identifier, ip))
     storage.clear(_key("blocked", identifier, ip))
-
-
-def note_account_failure(user: User) -> bool:
-    """Count a consecutive failure on an account; True when this one reached
-    ACCOUNT_FAILURE_LIMIT (the account is now locked until an operator runs
-    `flask users unblock`)."""
-    db.session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    db.session.refresh(user)
-    return user.failed_logins == current_app.config["ACCOUNT_FAILURE_LIMIT"]
-
-
-def is_locked(user: User) -> bool:
-    return user.failed_logins >= current_app.config["ACCOUNT_FAILURE_LIMIT"]
-
-
-def clear_account_failures(user: User) -> None:
-    user.failed_logins = 0

@@ -25,7 +25,7 @@ from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
 from app.models import Client, LoginTicket, User, sha256_hex, utcnow
-from app.signin import binding, link_tokens, phones, sms_guard, throttle
+from app.signin import binding, link_tokens, lockout, phones, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import (
     ConnectionOff,
@@ -98,7 +98,7 @@ def open_ticket(
         sms_guard.admit(connection, phone, requester.ip)
         country = phone.country
     user = users.find_by_identity(connection_name, recipient)
-    refusal = _refusal(user, connection.signup_allowed)
+    refusal = _refusal(user, connection.signup_allowed, binding_hash, client)
     if refusal == "signup_disabled" and current_app.config["SIGNUP_DISABLED_ERROR"]:
         _record_refused_start(connection_name, recipient, client, requester, refusal)
         raise SignupDisabled()
@@ -160,10 +160,12 @@ def _record_refused_start(
     db.session.commit()
 
 
-def _refusal(user: User | None, signup_allowed: bool) -> str | None:
+def _refusal(
+    user: User | None, signup_allowed: bool, binding_hash: str, client: Client | None
+) -> str | None:
     if user is not None and user.blocked:
         return "blocked"
-    if user is not None and throttle.is_locked(user):
+    if user is not None and not lockout.lets_in(user, binding_hash, client):
         return "locked"
     if user is None and not signup_allowed:
         return "signup_disabled"
@@ -283,7 +285,7 @@ def consume(
         raise SignInRefused()
     users.mark_signed_in(user, ticket.connection, ticket.recipient)
     throttle.clear_failures(ticket.recipient, requester.ip)
-    throttle.clear_account_failures(user)
+    lockout.clear(user)
     ticket.user_id = user.id
     record("login.success", ticket, requester, user_id=user.id, amr=amr)
     db.session.commit()
@@ -312,17 +314,17 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     tries_left = max(ticket.max_attempts - ticket.failed_attempts, 0)
     record("login.wrong_code", ticket, requester, tries_left=tries_left)
     throttle.note_failure(ticket.recipient, requester.ip)
-    user = users.find_by_identity(ticket.connection, ticket.recipient)
-    if user is not None and throttle.note_account_failure(user):
-        record("login.locked", ticket, requester, user_id=user.id, failures=user.failed_logins)
+    if (lock := lockout.note_wrong_code(ticket)) is not None:
+        record("login.locked", ticket, requester, user_id=lock.user_id, until=lock.until)
     db.session.commit()
+    dispatcher.wake()
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
 
 
 def _user_for(ticket: LoginTicket) -> User | None:
     user = users.find_by_identity(ticket.connection, ticket.recipient)
     if user is not None:
-        return None if user.blocked or throttle.is_locked(user) else user
+        return None if user.blocked or not lockout.lets_ticket_in(user, ticket) else user
     if not get_connection(ticket.connection).signup_allowed:
         return None
     return users.create_with_identity(ticket.connection, ticket.recipient)

@@ -12,6 +12,7 @@ from . import (
     links,
     locale,
     login,
+    logos,
     passwordless_api,
     preview,
     security,
@@ -26,7 +27,8 @@ def init_app(app: Flask) -> None:
     theme_setup.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (oidc_views.bp, login.bp, links.bp, endings.bp, passwordless_api.bp):
+    blueprints = (oidc_views.bp, login.bp, links.bp, endings.bp, passwordless_api.bp, logos.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)

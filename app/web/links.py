@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from app import limits, oidc
 from app.accounts import sessions
-from app.signin import api_tickets, binding, magic_links, tickets
+from app.signin import api_tickets, binding, link_tokens, magic_links, tickets
 from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
@@ -178,7 +178,7 @@ def continue_here(token: str):
     except tickets.LoginError as failure:
         return _link_ended(token, failure)
     client = sign_in.ticket.client
-    value = sessions.begin(sign_in, sso.cookie_value(), _requester())
+    value = sessions.begin(sign_in, sso.cookie_value(), _requester(), only_client=client.client_id)
     response = redirect(
         oidc.initiate_login_url(client.initiate_login_uri, sign_in.ticket.recipient)
     )
@@ -209,7 +209,7 @@ def continue_for_app(token: str):
 @limits.per_request("START_RATE_LIMIT")
 @limits.per_request(
     "LINK_RENEW_RATE_LIMIT",
-    key_func=lambda: "link-renew:" + (request.view_args or {}).get("token", "")[-40:],
+    key_func=lambda: _renew_limit_key((request.view_args or {}).get("token", "")),
 )
 def renew(token: str):
     """One click: a new link to the same address (never shown to a stranger)."""
@@ -225,6 +225,11 @@ def renew(token: str):
         return redirect(url_for("links.wait", ticket_id=ticket.id, notice="new"), 303)
     _use_language(ticket.client, ticket.authorize_params)
     return _page("login/link_sent.html", ticket.client, recipient=ticket.recipient)
+
+
+def _renew_limit_key(token: str) -> str:
+    """The per-link limit counts the ticket the link names, not the link's spelling."""
+    return "link-renew:" + (link_tokens.ticket_id_of_link(token) or "unreadable")
 
 
 # --- Steps ---------------------------------------------------------------------------

@@ -94,7 +94,9 @@ def logout():
         end_session = oidc.server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return error_page(400, _("This sign-out link is not valid"), error.description)
-    if end_session.needs_confirmation and not _confirmed():
+    signed_in = sso.current()
+    session_sub = signed_in.user.sub if signed_in else None
+    if oidc.logout_needs_confirmation(end_session, session_sub) and not _confirmed():
         return _confirm_logout()
     response = oidc.server().create_endpoint_response("end_session", end_session)
     sessions.end(sso.cookie_value())
@@ -108,8 +110,8 @@ LOGOUT_PARAMS = ("client_id", "post_logout_redirect_uri", "state", "logout_hint"
 
 
 def _confirmed() -> bool:
-    """A logout without a valid id_token_hint acts only on the confirmation form's POST
-    (OIDC RP-Initiated Logout §6: any site could send such a request)."""
+    """A logout without an id_token_hint for this browser's user acts only on the
+    confirmation form's POST (OIDC RP-Initiated Logout §6: any site could send one)."""
     if request.method != "POST":
         return False
     try:

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; "
             f"script-src 'nonce-{nonce}' 'strict-dynamic'; "
             f"style-src 'self' 'nonce-{nonce}'; "
-            "img-src 'self' https: data:; "
+            "img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'; form-action 'self' https: http:; "
             "frame-ancestors 'none'",
         )

@@ -1,0 +1,59 @@
+"""Single use of an authorization code, under races (RFC 6749 §4.1.2).
+
+Exactly one exchange claims a code (a conditional UPDATE). A later use marks the
+code replayed and revokes what the winner issued. The two meet on the code's row:
+the replay marks it, and the winner re-checks it in the transaction that saves its
+token, so whichever commits second sees the other, even when the replay lands
+while the winner is still building its tokens.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from app.accounts import events
+
+from ..extensions import db
+from ..models import AccessToken, AuthorizationCode, utcnow
+
+
+def claim(code: AuthorizationCode) -> bool:
+    """Mark the code used; True for the one exchange that got it first (committed)."""
+    claimed = db.session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == code.id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def revoke_after_replay(code: AuthorizationCode) -> None:
+    """A second use: mark the code replayed (so a token still being saved is born
+    revoked), then revoke every token already issued for it."""
+    now = utcnow()
+    db.session.execute(
+        update(AuthorizationCode).where(AuthorizationCode.id == code.id).values(replayed_at=now)
+    )
+    revoked = db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.authorization_code_id == code.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    events.record(
+        "token.code_replayed", client_id=code.client_id, user_id=code.user_id, revoked=revoked
+    )
+    db.session.commit()
+
+
+def still_unreplayed(code_id: int) -> bool:
+    """Lock the code's row for the rest of the transaction that saves its token; False
+    when a replay has already marked it (the token must then be saved revoked)."""
+    return (
+        db.session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == code_id, AuthorizationCode.replayed_at.is_(None))
+            .values(used_at=AuthorizationCode.used_at)
+        ).rowcount
+        == 1
+    )
