@@ -12,6 +12,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+import click
 from flask import Flask, g, has_request_context
 
 from .logs import RedactingFilter, redact
@@ -50,11 +51,13 @@ class JsonFormatter(logging.Formatter):
 
 
 class StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is when a line is written (test capture, gunicorn)."""
+    """Writes to whatever sys.stdout is when a line is written (gunicorn, test capture);
+    inside a command (`flask --app wsgi clients create --json`), to stderr, so the
+    command's own output stays readable by scripts."""
 
     @property
     def stream(self):
-        return sys.stdout
+        return sys.stderr if click.get_current_context(silent=True) else sys.stdout
 
     @stream.setter
     def stream(self, _value) -> None:

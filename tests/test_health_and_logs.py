@@ -113,6 +113,23 @@ def test_json_log_line_per_request_with_its_request_id_and_redacted_path(make_ap
     assert "SECRET-LINK-TOKEN" not in json.dumps(lines)
 
 
+def test_commands_keep_stdout_for_their_output_and_log_to_stderr(make_app, capsys):
+    import logging
+
+    import click
+
+    make_app(LOG_FORMAT="json")
+    with click.Context(click.Command("clients")):
+        logging.getLogger("app.cli").warning("a notice while a command runs")
+    logging.getLogger("app.cli").warning("a notice while serving")
+
+    captured = capsys.readouterr()
+    assert [line["message"] for line in json_lines(captured.err)] == [
+        "a notice while a command runs"
+    ]
+    assert [line["message"] for line in json_lines(captured.out)] == ["a notice while serving"]
+
+
 def test_text_logs_write_no_json_lines(make_app, capsys):
     app = make_app(LOG_FORMAT="text")
 
