@@ -346,6 +346,7 @@ def report(args, results: dict) -> str:
             f"{rate(page) / rate(hello):.3f} ({ratios}) | {pct(page, '50%')} / {pct(page, '95%')} |"
         )
     verify = {k: results[k]["stats"]["POST verify"] for k in ("fast", "big")}
+    worker_gain = rate(results["page gthread"]) / max(rate(results["page sync"]), 1e-9)
     small, large = results["rows_small"], results["rows_big"]
     slowdown = rate(slow["stats"]["FLOW sign-in"]) / max(rate(fast["stats"]["FLOW sign-in"]), 1e-9)
     lines = [
@@ -370,6 +371,10 @@ def report(args, results: dict) -> str:
         "| worker class | hello req/s | hosted page req/s | ratio to hello | page p50 / p95 ms |",
         "|---|---|---|---|---|",
         *pages,
+        "",
+        f"Worker class: gthread's median hosted-page rate is {worker_gain:.2f}× sync's "
+        "(app/gunicorn_settings.py uses gthread: it also keeps a worker answering while "
+        "a slow client sends its request).",
         "",
         f"## Full sign-in ({args.users} concurrent users, {args.seconds} s each)",
         "",
