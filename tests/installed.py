@@ -45,14 +45,16 @@ def install_clean_checkout(work: Path, extras: str = "") -> Path:
     source = clean_checkout(work / "checkout")
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
+    installed = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f".{extras}"],
         cwd=source,
-        check=True,
         env=operator_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
+        timeout=900,
     )
+    assert installed.returncode == 0, f"pip install . failed: {installed.stderr[-3000:]}"
     shutil.rmtree(source)  # nothing may be read from the checkout once installed
     return venv / "bin"
 
