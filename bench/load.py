@@ -49,9 +49,9 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 @contextmanager
-def postgres_database():
+def postgres_database(product: str = "latchkey"):
     """A database of this run's own, dropped at the end."""
-    name = f"latchkey_bench_{os.getpid()}"
+    name = f"{product}_bench_{os.getpid()}"
     with psycopg.connect(POSTGRES, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     try:
@@ -276,6 +276,41 @@ def measure_sign_ins(args, work: Path, database: str, client: dict, delay: float
     return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
 
 
+def measure_fst(args, work: Path) -> dict:
+    """Flask-Security-Too's email-code sign-in served the same way, on its own database."""
+    with postgres_database("fst") as (database_uri, _), mail_sink(work / "mail", 0.0) as mail_port:
+        env = operator_env(
+            SECRET_KEY=secrets.token_urlsafe(32),
+            SQLALCHEMY_DATABASE_URI=database_uri,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(mail_port),
+        )
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "fst_app.py"), "seed", str(args.fst_users)],
+            env=env,
+            check=True,
+            timeout=600,
+        )
+        port = free_port()
+        bench_path = ("--pythonpath", str(ROOT / "bench"))
+        with Gunicorn(BIN, work, env, port, 2, "fst_app:app", bench_path) as server:
+            pids = [server.process.pid, *server.worker_pids()]
+            cpu_before = cpu_seconds(pids)
+            stats = locust(
+                "FstUser",
+                server.url,
+                args.users,
+                args.seconds,
+                {"LK_MAILDIR": str(work / "mail"), "LK_FST_USERS": str(args.fst_users)},
+                work,
+            )
+            cpu = cpu_seconds(pids) - cpu_before
+            rss = [rss_mib(pid) for pid in server.worker_pids()]
+    flow = stats["FLOW sign-in"]
+    done = int(flow["Request Count"]) - int(flow["Failure Count"])
+    return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
+
+
 def run(args) -> dict:
     results: dict = {"started": datetime.now(UTC), "load": os.getloadavg()}
     with (
@@ -305,6 +340,9 @@ def run(args) -> dict:
         print("sign-ins, SMTP answering at once…", flush=True)
         results["rows_small"] = row_counts(database)
         results["fast"] = measure_sign_ins(args, work, database_uri, client, 0.0)
+        if args.fst_users:
+            print("Flask-Security-Too email-code sign-ins…", flush=True)
+            results["fst"] = measure_fst(args, work)
         print("sign-ins, SMTP holding each reply 500 ms…", flush=True)
         results["slow"] = measure_sign_ins(args, work, database_uri, client, 0.5)
         print(f"seeding to {args.big_rows:,} rows…", flush=True)
@@ -331,6 +369,21 @@ def sign_in_lines(title: str, result: dict) -> list[str]:
         f"{pct(flow, '99%')} | {pct(verify, '50%')} / {pct(verify, '95%')} | "
         f"{pct(mail, '50%')} / {pct(mail, '95%')} | {result['cpu_ms']:.0f} | "
         f"{flow['Failure Count']} | {' / '.join(f'{r:.0f}' for r in result['rss'])} |"
+    ]
+
+
+def fst_lines(results: dict) -> list[str]:
+    """Latchkey beside Flask-Security-Too (FST's flow is shorter: no OIDC, no token)."""
+    if "fst" not in results:
+        return []
+    ours, theirs = results["fast"], results["fst"]
+    ratio = rate(ours["stats"]["FLOW sign-in"]) / max(rate(theirs["stats"]["FLOW sign-in"]), 1e-9)
+    return [
+        f"- Beside Flask-Security-Too (unified sign-in, email code, sent inside the request; "
+        f"sign-in page → send code → code → signed in, no OIDC): Latchkey's full sign-in "
+        f"costs {ours['cpu_ms'] / max(theirs['cpu_ms'], 1e-9):.2f}× FST's server CPU "
+        f"({ours['cpu_ms']:.0f} ms against {theirs['cpu_ms']:.0f} ms) and runs at "
+        f"{ratio:.2f}× its sign-ins/s.",
     ]
 
 
@@ -389,7 +442,13 @@ def report(args, results: dict) -> str:
         *sign_in_lines("SMTP answers at once", fast),
         *sign_in_lines("SMTP holds each reply 500 ms", slow),
         *sign_in_lines(f"{large['users']:,} users and tickets", big),
+        *(
+            sign_in_lines("Flask-Security-Too, email code, SMTP at once", results["fst"])
+            if "fst" in results
+            else []
+        ),
         "",
+        *fst_lines(results),
         f"- sign-ins/s with the 500 ms SMTP server: {slowdown:.2f}× the rate with the "
         "immediate one.",
         f"- verify p50 at {large['login_tickets']:,} tickets / at {small['login_tickets']:,}: "
@@ -415,6 +474,9 @@ def main() -> None:
     parser.add_argument("--page-users", type=int, default=16)
     parser.add_argument("--page-repeats", type=int, default=3)
     parser.add_argument("--big-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--fst-users", type=int, default=1_000, help="Flask-Security-Too users (0: no FST run)"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     text = report(args, run(args))

@@ -2,13 +2,16 @@
 
 - HelloUser: the bare Flask page, the yardstick.
 - PageUser: a first view of the hosted page (`/authorize`, which shows the sign-in form).
+- FstUser: Flask-Security-Too's email-code sign-in (bench/fst_app.py): sign-in
+  page → send code → the code from the SMTP server → sign in (no OIDC), as
+  `FLOW sign-in`.
 - SignInUser: a whole sign-in: authorize → start → code page → the code from the
   local SMTP server (bench/mail_sink.py) → verify → token. Each step is a request
   of its own name; the whole sign-in is reported as `FLOW sign-in`, and the time from
   the code page to the code's arrival at the SMTP server as `MAIL code after page`.
 
 Settings come from the environment: LK_CLIENT_ID, LK_CLIENT_SECRET, LK_CALLBACK,
-LK_MAILDIR.
+LK_MAILDIR, and for FstUser LK_FST_USERS (how many seeded users to cycle through).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
@@ -92,6 +96,76 @@ class StepFailed(Exception):
     """A step of the sign-in did not answer as a browser expects."""
 
 
+def report_flow(environment, kind: str, name: str, began: float, error=None, elapsed=None):
+    """Fire a Locust request event for a step that is not one HTTP request."""
+    environment.events.request.fire(
+        request_type=kind,
+        name=name,
+        response_time=(elapsed if elapsed is not None else time.perf_counter() - began) * 1000,
+        response_length=0,
+        exception=error,
+        context={},
+    )
+
+
+def wait_for_code(environment, email: str, shown: float) -> str:
+    """The code the SMTP server received for `email`; reports how long after `shown`."""
+    path = Path(os.environ["LK_MAILDIR"]) / email
+    deadline = time.monotonic() + MAIL_TIMEOUT
+    while time.monotonic() < deadline:
+        if path.exists():
+            mail = json.loads(path.read_text())
+            delay = max(0.0, mail["arrived"] - shown)
+            report_flow(environment, "MAIL", "code after page", 0, elapsed=delay)
+            return mail["code"]
+        gevent.sleep(0.01)
+    raise StepFailed("no code within 60 s")
+
+
+FST_NUMBERS = itertools.count()
+
+
+class FstUser(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def sign_in(self):
+        began = time.perf_counter()
+        try:
+            self._sign_in()
+        except (StepFailed, ValueError, KeyError) as error:
+            report_flow(self.environment, "FLOW", "sign-in", began, error)
+        else:
+            report_flow(self.environment, "FLOW", "sign-in", began)
+
+    def _sign_in(self) -> None:
+        http = self.client
+        http.cookies.clear()
+        number = next(FST_NUMBERS) % int(os.environ["LK_FST_USERS"]) + 1
+        email = f"bench{number}@fst.example"
+        (Path(os.environ["LK_MAILDIR"]) / email).unlink(missing_ok=True)
+        page = http.get("/us-signin", name="sign-in page")
+        if page.status_code != 200:
+            raise StepFailed(f"sign-in page: {page.status_code}")
+        token = form_fields(page.text, "/us-signin")["csrf_token"]
+        sent = http.post(
+            "/us-signin/send-code",
+            data={"csrf_token": token, "identity": email, "chosen_method": "email"},
+            name="send code",
+        )
+        if sent.status_code != 200:
+            raise StepFailed(f"send code: {sent.status_code}")
+        code = wait_for_code(self.environment, email, time.time())
+        done = http.post(
+            "/us-signin",
+            data={"csrf_token": token, "identity": email, "passcode": code, "submit": "Submit"},
+            name="verify",
+            allow_redirects=False,
+        )
+        if done.status_code != 302:
+            raise StepFailed(f"verify: {done.status_code}")
+
+
 class SignInUser(HttpUser):
     wait_time = constant(0)
 
@@ -105,15 +179,8 @@ class SignInUser(HttpUser):
         else:
             self._report("FLOW", "sign-in", began)
 
-    def _report(self, kind: str, name: str, began: float, error=None, elapsed=None) -> None:
-        self.environment.events.request.fire(
-            request_type=kind,
-            name=name,
-            response_time=(elapsed if elapsed is not None else time.perf_counter() - began) * 1000,
-            response_length=0,
-            exception=error,
-            context={},
-        )
+    def _report(self, kind: str, name: str, began: float, error=None) -> None:
+        report_flow(self.environment, kind, name, began, error)
 
     def _expect(self, response, status: int, step: str):
         if response.status_code != status:
@@ -135,7 +202,7 @@ class SignInUser(HttpUser):
         code_url = self._expect(started, 303, "start").headers["Location"]
         code_page = self._expect(http.get(code_url, name="code page"), 200, "code page")
         shown = time.time()
-        code = self._wait_for_code(email, shown)
+        code = wait_for_code(self.environment, email, shown)
         done = http.post(
             code_url,
             data={**form_fields(code_page.text, "/login/code/"), "code": code},
@@ -157,16 +224,3 @@ class SignInUser(HttpUser):
         )
         if "id_token" not in self._expect(token, 200, "token").json():
             raise StepFailed("token: no id_token")
-
-    def _wait_for_code(self, email: str, shown: float) -> str:
-        path = Path(os.environ["LK_MAILDIR"]) / email
-        deadline = time.monotonic() + MAIL_TIMEOUT
-        while time.monotonic() < deadline:
-            if path.exists():
-                mail = json.loads(path.read_text())
-                self._report(
-                    "MAIL", "code after page", 0, elapsed=max(0.0, mail["arrived"] - shown)
-                )
-                return mail["code"]
-            gevent.sleep(0.01)
-        raise StepFailed("no code within 60 s")

@@ -33,7 +33,10 @@ class CodeWriter:
             await asyncio.sleep(self.delay)
         arrived = time.time()
         message = email.message_from_bytes(envelope.original_content, policy=default_policy)
-        found = CODE.search(str(message["Subject"]))
+        text = message.get_body(preferencelist=("plain",))
+        found = CODE.search(str(message["Subject"])) or CODE.search(
+            text.get_content() if text else ""
+        )
         for recipient in envelope.rcpt_tos:
             path = self.maildir / recipient.lower()
             temporary = path.with_suffix(".tmp")
