@@ -1,6 +1,6 @@
 """Load benchmark: Latchkey under gunicorn (2 workers) beside a bare Flask page,
 driven by Locust headless on loopback. Prints the figures and writes
-docs/benchmarks.md. Figures, not pass/fail; bounded in time (about 5 minutes).
+docs/benchmarks.md. Figures, not pass/fail; bounded in time (7 to 10 minutes).
 
     make bench            # or: .venv/bin/python bench/load.py [--seconds 20] [--users 8]
 
@@ -411,9 +411,10 @@ def report(args, results: dict) -> str:
         "the same way in the same run. Figures, not pass marks: read the ratios.",
         "",
         f"Run {results['started']:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-        f"load average {results['load'][0]:.1f} at the start. **One run on a shared, busy "
-        "machine** (other engineers' test suites ran at the same time) with the load "
-        "generator on the same 2 cores: absolute figures are low and noisy.",
+        f"load average {results['load'][0]:.1f} at the start. **One run on a shared "
+        "machine** (other sessions' tests may run at the same time) with the load "
+        "generator on the same cores: absolute figures are low and noisy; compare runs "
+        "of one machine, and read the ratios.",
         "",
         f"## Hosted page ({args.page_users} users, {args.page_seconds} s each, "
         f"{args.page_repeats} interleaved repeats)",
