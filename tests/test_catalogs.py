@@ -59,10 +59,10 @@ def test_a_folder_it_cannot_write_is_logged_and_left_alone(tmp_path, caplog, mon
 def test_the_app_compiles_catalogs_at_start_and_serves_french(make_app, tmp_path, monkeypatch):
     from flask_babel import gettext
 
-    from app import i18n
+    from app.web import locale
 
     translations = copy_of_sources(tmp_path)
-    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", translations)
+    monkeypatch.setattr(locale, "TRANSLATIONS_DIR", translations)
 
     app = make_app()
 
