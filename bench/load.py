@@ -427,8 +427,8 @@ def report(args, results: dict) -> str:
         *pages,
         "",
         f"Worker class: gthread's median hosted-page rate is {worker_gain:.2f}× sync's "
-        "(app/gunicorn_settings.py uses gthread: it also keeps a worker answering while "
-        "a slow client sends its request).",
+        "(app/gunicorn_settings.py uses gthread whatever this run says: at about the same "
+        "rate it also keeps a worker answering while a slow client sends its request).",
         "",
         f"## Full sign-in ({args.users} concurrent users, {args.seconds} s each)",
         "",
