@@ -21,7 +21,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # Threads keep a worker answering while one request waits on the database or Redis,
 # and a slow client cannot hold a whole process (as it can a sync worker's). The load
 # benchmark finds gthread and sync at about the same page rate (0.93x to 1.36x over
-# three runs on a shared 2-core machine), so robustness decides.
+# four runs on a shared 2-core machine), so robustness decides.
 worker_class = "gthread"
 threads = int(os.environ.get("LATCHKEY_THREADS", "4"))
 timeout = 30
