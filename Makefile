@@ -10,6 +10,7 @@ NODE_STAMP = node_modules/.installed
 # Every stylesheet a page loads; stylelint (.stylelintrc.json) catches syntax errors
 # (an unclosed block) and unknown properties, units and selectors.
 STYLESHEETS = static/*.css themes/*/static/*.css
+BENCH_STAMP = $(VENV)/.bench-installed
 
 .PHONY: run test lint bench clean messages screenshots
 
@@ -57,10 +58,17 @@ test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 screenshots: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_screenshots.py -q
 
-# Speed and memory figures (no pass/fail): full sign-ins through page and token endpoint.
-bench: $(STAMP) $(COMPILED)
+# Locust and the PostgreSQL driver, for the load benchmark.
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# Speed and memory figures (no pass/fail): full sign-ins through page and token endpoint,
+# then the load benchmark under gunicorn on PostgreSQL and Redis (writes docs/benchmarks.md).
+bench: $(STAMP) $(COMPILED) $(BENCH_STAMP)
 	$(BIN)/python bench/login_flow.py --sign-ins 200
 	$(BIN)/python bench/enumeration.py --rounds 300
+	$(BIN)/python bench/load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

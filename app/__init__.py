@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, limits
+from app import config, data_folders, limits
 
 from .extensions import csrf, db, mail, migrate
 
@@ -15,8 +15,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        static_folder="../static",
-        template_folder="../templates",
+        static_folder=str(data_folders.folder("static")),
+        template_folder=str(data_folders.folder("templates")),
     )
     config.load(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
@@ -24,27 +24,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
+    migrations = str(data_folders.folder("migrations"))
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)
     limits.init_app(app)
     mail.init_app(app)
 
-    from app import cli, logs, oidc, web
+    from app import cli, json_logs, logs, oidc, web
     from app.accounts import sessions
 
     from .delivery import dispatcher
 
     sessions.connect_signals()
     logs.init_app(app)
+    json_logs.init_app(app)
     oidc.init_app(app)
     web.init_app(app)
     limits.apply_to_views(app)
     cli.init_app(app)
     dispatcher.init_app(app)
     return app
-
-
-def _root():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent

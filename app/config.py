@@ -90,6 +90,9 @@ DEFAULTS: dict[str, object] = {
     # app's initiate-login flow to come back to /authorize
     # Babel
     "BABEL_DEFAULT_LOCALE": "en",
+    # Logs: "json" (one object a line on stdout, with a request id) or "text";
+    # None = json outside debug
+    "LOG_FORMAT": None,
 }
 
 _BOOL_KEYS = (
@@ -203,6 +206,7 @@ def check(app: Flask) -> None:
             f"FLASK_EMAIL_PROVIDER must be 'smtp' or 'dev', not {app.config['EMAIL_PROVIDER']!r}."
         )
     check_sms(app)
+    check_log_format(app)
     secure = app.config["ISSUER"].startswith("https://")
     if secure:
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -218,6 +222,16 @@ def check(app: Flask) -> None:
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     if app.config.get("BINDING_COOKIE_SECURE") is None:
         app.config["BINDING_COOKIE_SECURE"] = secure or not app.debug
+
+
+def check_log_format(app: Flask) -> None:
+    """FLASK_LOG_FORMAT is json or text (or unset: json outside debug)."""
+    value = app.config.get("LOG_FORMAT") or None
+    if value is not None:
+        value = str(value).strip().lower()
+        if value not in ("json", "text"):
+            raise ConfigError(f"FLASK_LOG_FORMAT must be 'json' or 'text', not {value!r}.")
+    app.config["LOG_FORMAT"] = value
 
 
 def check_sms(app: Flask) -> None:

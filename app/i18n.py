@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
+
+from . import data_folders
 
 LANGUAGES = ("en", "es", "fr", "de", "pt_BR", "it", "nl", "ja")
 DEFAULT_LANGUAGE = "en"
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+TRANSLATIONS_DIR = data_folders.folder("translations")
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}$")
 _BY_KEY = {code.lower().replace("_", "-"): code for code in LANGUAGES}

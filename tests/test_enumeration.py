@@ -41,12 +41,14 @@ def answers_for(app, shop: RelyingApp, email: str) -> dict[str, object]:
         "start_headers": sorted(
             (k, normalized(v, email))
             for k, v in started.headers.items()
-            if k not in ("Set-Cookie", "Content-Security-Policy")
+            if k not in ("Set-Cookie", "Content-Security-Policy", "X-Request-ID")
         ),
         "start_body": normalized(started.get_data(as_text=True), email),
         "page_status": shown.status_code,
         "page_headers": sorted(
-            (k, v) for k, v in shown.headers.items() if k != "Content-Security-Policy"
+            (k, v)
+            for k, v in shown.headers.items()
+            if k not in ("Content-Security-Policy", "X-Request-ID")  # random per request
         ),
         "page_body": normalized(shown.get_data(as_text=True), email),
     }

@@ -13,9 +13,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import data_folders
 from app.look import colours, scaffold_text
 
-THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
+THEMES_DIR = data_folders.folder("themes")
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 

@@ -19,17 +19,18 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from liquid import BoundTemplate, CachingFileSystemLoader, Environment
 from liquid.exceptions import LiquidError, TemplateNotFoundError
 
+from app import data_folders
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
 PARTS = ("subject", "text", "html")
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "messages"
+TEMPLATES_DIR = data_folders.folder("templates") / "messages"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")

@@ -9,12 +9,14 @@ from . import (
     dev,
     endings,
     errors,
+    health,
     links,
     locale,
     login,
     logos,
     passwordless_api,
     preview,
+    request_ids,
     security,
     theme_setup,
 )
@@ -22,13 +24,22 @@ from . import oidc as oidc_views
 
 
 def init_app(app: Flask) -> None:
-    """Page language, theme, headers, error pages, and every blueprint the config enables."""
+    """Request ids, page language, theme, headers, error pages, and every blueprint the
+    config enables."""
+    request_ids.init_app(app)
     locale.init_app(app)
     theme_setup.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    blueprints = (oidc_views.bp, login.bp, links.bp, endings.bp, passwordless_api.bp, logos.bp)
-    for blueprint in blueprints:
+    for blueprint in (
+        oidc_views.bp,
+        health.bp,
+        login.bp,
+        links.bp,
+        endings.bp,
+        passwordless_api.bp,
+        logos.bp,
+    ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)

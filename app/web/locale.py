@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale, refresh
 
+from app import catalogs
 from app.extensions import babel
 from app.i18n import DEFAULT_LANGUAGE, TRANSLATIONS_DIR, best_language, split_ui_locales
 
@@ -41,6 +42,7 @@ def current_language() -> str:
 
 
 def init_app(app: Flask) -> None:
+    catalogs.compile_stale(TRANSLATIONS_DIR)  # a checkout without `make` (pip install -e .)
     babel.init_app(
         app,
         locale_selector=select_locale,

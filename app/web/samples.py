@@ -7,19 +7,19 @@ shown at once without a real sign-in.
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app import data_folders
 from app.signin import phones
 from app.web import locale
 
 from . import screens as screen
 from .forms import ActionForm, NumberForm
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = data_folders.ROOT
 BACK_URL = "/authorize?client_id=sample"
 SAMPLE_CLIENTS = {
     "default": SimpleNamespace(

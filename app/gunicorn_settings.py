@@ -1,0 +1,57 @@
+"""gunicorn settings for Latchkey in production.
+
+`gunicorn wsgi:app` in a checkout reads ./gunicorn.conf.py, which takes these; from
+any other folder (an installed Latchkey): `gunicorn -c python:app.gunicorn_settings
+wsgi:app`. Command-line flags win over them (`-b`, `-w`, `-k`, `--threads`). See
+README, "Running in production", and docs/benchmarks.md for the measurements behind
+the worker class.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+# Behind a TLS-terminating proxy on the same host; set `-b 0.0.0.0:8000` (or a unix
+# socket) when the proxy is elsewhere.
+bind = os.environ.get("LATCHKEY_BIND", "127.0.0.1:8000")
+# One process per core (WEB_CONCURRENCY overrides): pages spend their time on CPU
+# (templates, hashing, signing), so more processes than cores only queue.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+# Threads keep a worker answering while one request waits on the database or Redis,
+# and a slow client cannot hold a whole process (as it can a sync worker's). The load
+# benchmark finds gthread and sync at about the same page rate (0.93x to 1.36x over
+# four runs on a shared 2-core machine), so robustness decides.
+worker_class = "gthread"
+threads = int(os.environ.get("LATCHKEY_THREADS", "4"))
+timeout = 30
+# On SIGTERM: stop taking requests, finish those in flight and let each worker's
+# dispatcher finish the messages it claimed, for up to this long.
+graceful_timeout = 30
+keepalive = 5
+# Each worker builds its own app (database pools and the dispatcher thread do not
+# survive a fork).
+preload_app = False
+# Latchkey writes its own JSON access lines with the request id (FLASK_LOG_FORMAT);
+# gunicorn's own notices go to stderr.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+# gunicorn 27's control socket sits at one path per user (~/.gunicorn/): several
+# instances on one host would fight over it, and Latchkey needs none.
+control_socket_disable = True
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"  # heartbeat files off a possibly slow disk
+
+
+def worker_exit(server, worker) -> None:
+    """Stop this worker's outbox dispatcher thread gracefully: it finishes the pass it
+    is in (messages it claimed are sent or released) before the process ends."""
+    from app.delivery import dispatcher
+
+    app = getattr(worker, "wsgi", None)
+    extensions = getattr(app, "extensions", None) or {}
+    thread = extensions.get(dispatcher.EXTENSION_KEY)
+    if thread is not None:
+        thread.stop(timeout=graceful_timeout)
+        server.log.info("worker %s: outbox dispatcher stopped", worker.pid)
