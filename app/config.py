@@ -27,6 +27,10 @@ DEFAULTS: dict[str, object] = {
     "AUTHORIZATION_CODE_TTL": 60,
     "ACCESS_TOKEN_TTL": 3600,
     "ID_TOKEN_TTL": 3600,
+    # Refresh tokens (scope offline_access): unused this long, or this long after
+    # the sign-in, they stop working (Auth0's defaults: 15 and 30 days)
+    "REFRESH_TOKEN_IDLE": 15 * 24 * 3600,
+    "REFRESH_TOKEN_ABSOLUTE": 30 * 24 * 3600,
     "AUTHORIZE_REQUEST_MAX_AGE": 3600,
     # Delivery
     "EMAIL_PROVIDER": None,  # "smtp" or "dev"; dev by default in debug
@@ -117,6 +121,8 @@ _INT_KEYS = (
     "SSO_IDLE_TIMEOUT",
     "SSO_ABSOLUTE_TIMEOUT",
     "HSTS_MAX_AGE",
+    "REFRESH_TOKEN_IDLE",
+    "REFRESH_TOKEN_ABSOLUTE",
 )
 SMS_PROVIDERS = ("twilio", "gateway", "dev")
 

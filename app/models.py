@@ -259,6 +259,8 @@ class AccessToken(db.Model):
     authorization_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("authorization_codes.id", ondelete="SET NULL"), index=True
     )
+    # The refresh-token family it came from, if any: a reused refresh token revokes it.
+    refresh_family: Mapped[str | None] = mapped_column(String(32), index=True)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -275,6 +277,29 @@ class Logo(db.Model):
     content_type: Mapped[str] = mapped_column(String(32))
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RefreshToken(db.Model):
+    """A refresh token (scope offline_access), stored hashed. Each use rotates it: the
+    token is marked used and a new one of the same family is issued; a used token
+    presented again revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    # When the family began (the sign-in): the absolute lifetime counts from here.
+    family_started_at: Mapped[datetime] = mapped_column()
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
 
 
 class SigningKey(db.Model):

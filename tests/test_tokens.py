@@ -272,18 +272,19 @@ def test_token_endpoint_answers_garbage_with_json(client):
 # /userinfo
 
 
-def test_userinfo_without_token_is_401_json(client):
+def test_userinfo_without_token_is_401_json_with_a_bare_challenge(client):
     response = client.get("/userinfo")
 
     assert response.status_code == 401
     assert response.is_json
-    assert response.get_json()["error"]
-    assert response.headers.get("WWW-Authenticate", "").lower().startswith("bearer")
+    assert "error" not in response.get_json()  # RFC 6750 §3.1: no credentials, no code
+    assert response.get_json()["error_description"]
+    assert response.headers["WWW-Authenticate"] == f'Bearer realm="{ISSUER}"'
 
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Bearer nope", "Bearer " + "x" * 5000, "Basic dXNlcjpwYXNz", "Bearer", "bearer  "],
+    ["Bearer nope", "Bearer " + "x" * 5000, "Bearer", "bearer  "],
 )
 def test_userinfo_with_a_bad_token_is_401_json(client, authorization):
     response = client.get("/userinfo", headers={"Authorization": authorization})

@@ -99,7 +99,8 @@ def end(cookie_value: str | None, reason: str = "logout") -> BrowserSession | No
 
 
 def end_all_for(user: User, reason: str) -> int:
-    """End every live session of a user (blocking, admin action)."""
+    """End every live session of a user (blocking, admin action); listeners of
+    `signals.signed_out_everywhere` end what they keep too (refresh tokens)."""
     ended = db.session.execute(
         update(BrowserSession)
         .where(BrowserSession.user_id == user.id, BrowserSession.ended_at.is_(None))
@@ -107,6 +108,7 @@ def end_all_for(user: User, reason: str) -> int:
     ).rowcount
     if ended:
         events.record("session.ended", user_id=user.id, reason=reason, sessions=ended)
+    signals.signed_out_everywhere.send(user, reason=reason)
     return ended
 
 

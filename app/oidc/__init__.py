@@ -7,13 +7,13 @@ module exports and hands protocol errors to Authlib's error responses.
 from __future__ import annotations
 
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from flask import current_app
 
-from app.accounts import events
+from app.accounts import events, signals
 
 from ..extensions import db
+from .bearer import BearerResourceProtector
 from .clients import (
     OAuthClient,
     client_id_of_request,
@@ -32,7 +32,10 @@ from .grants import (
 from .logout import needs_confirmation as logout_needs_confirmation
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
+from .refresh import RefreshTokenGrant, revoke_for_user
+from .revocation import TokenRevocation
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
+from .strict import RefuseUnsupportedRequests
 from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, save_token
 
 # What the web layer and the domain use.
@@ -66,27 +69,31 @@ def build_server(app) -> LatchkeyAuthorizationServer:
     authorization = LatchkeyAuthorizationServer()
     authorization.init_app(app, query_client=query_client, save_token=save_token)
     authorization.register_grant(
-        AuthorizationCodeGrant, [S256CodeChallenge(required=True), LatchkeyOpenIDCode()]
+        AuthorizationCodeGrant,
+        [S256CodeChallenge(required=True), LatchkeyOpenIDCode(), RefuseUnsupportedRequests()],
     )
     authorization.register_grant(PasswordlessOtpGrant)
+    authorization.register_grant(RefreshTokenGrant)
     authorization.register_extension(LatchkeyIssuer())
-    resource_protector = ResourceProtector()
+    resource_protector = BearerResourceProtector()
     resource_protector.register_token_validator(AccessTokenValidator())
     authorization.register_endpoint(LatchkeyUserInfo(resource_protector=resource_protector))
     authorization.register_endpoint(LatchkeyEndSession)
+    authorization.register_endpoint(TokenRevocation)
     return authorization
 
 
 def init_app(app) -> None:
     """Build this app's authorization server and keep it in `app.extensions`."""
+    ttl = app.config["ACCESS_TOKEN_TTL"]
     app.config.setdefault(
         "OAUTH2_TOKEN_EXPIRES_IN",
-        {
-            "authorization_code": app.config["ACCESS_TOKEN_TTL"],
-            OTP_GRANT_TYPE: app.config["ACCESS_TOKEN_TTL"],
-        },
+        {"authorization_code": ttl, OTP_GRANT_TYPE: ttl, "refresh_token": ttl},
     )
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
     app.extensions[EXTENSION_KEY] = build_server(app)
+    # A blocked user, or one signed out everywhere, keeps no refresh or access token.
+    signals.signed_out_everywhere.connect(revoke_for_user)
 
 
 def server() -> LatchkeyAuthorizationServer:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from ..extensions import db
 from ..models import AccessToken, Client, sha256_hex
+from . import bearer
 from .json_body import json_parameters
 from .params import OTP_GRANT_TYPE, SCOPES_SUPPORTED
 
@@ -92,7 +93,7 @@ class OAuthClient:
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type in ("authorization_code", OTP_GRANT_TYPE)
+        return grant_type in ("authorization_code", "refresh_token", OTP_GRANT_TYPE)
 
 
 def query_client(client_id: str | None) -> OAuthClient | None:
@@ -118,14 +119,15 @@ def is_registered_origin(origin: str, client_id: str | None = None) -> bool:
 
 def client_id_of_request(flask_request) -> str | None:
     """The client a token or userinfo request speaks for: its client_id (form or Basic
-    auth), or the client its bearer token was issued to."""
+    auth), or the client its bearer token was issued to. None for a /userinfo request
+    without a valid token: its 401 may go to any registered origin (the app must learn
+    that its token is gone)."""
     if flask_request.path == "/userinfo":
-        header = flask_request.headers.get("Authorization", "")
-        token = header[7:] if header[:7].lower() == "bearer " else ""
+        token = bearer.token_of_request()
         if not token or len(token) > 200:
-            return ""
+            return None
         row = db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token)).first()
-        return row.client_id if row else ""
+        return row.client_id if row else None
     if flask_request.authorization and flask_request.authorization.username:
         return flask_request.authorization.username
     body = json_parameters(flask_request)  # Auth0's SDKs post JSON

@@ -9,12 +9,12 @@ while the winner is still building its tokens.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.accounts import events
 
 from ..extensions import db
-from ..models import AccessToken, AuthorizationCode, utcnow
+from ..models import AccessToken, AuthorizationCode, RefreshToken, utcnow
 
 
 def claim(code: AuthorizationCode) -> bool:
@@ -34,6 +34,14 @@ def revoke_after_replay(code: AuthorizationCode) -> None:
     now = utcnow()
     db.session.execute(
         update(AuthorizationCode).where(AuthorizationCode.id == code.id).values(replayed_at=now)
+    )
+    families = select(AccessToken.refresh_family).where(
+        AccessToken.authorization_code_id == code.id, AccessToken.refresh_family.is_not(None)
+    )
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
     )
     revoked = db.session.execute(
         update(AccessToken)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..i18n import LANGUAGES
-from .params import OTP_GRANT_TYPE, SCOPES_SUPPORTED
+from .params import OTP_GRANT_TYPE, RESPONSE_MODES_SUPPORTED, SCOPES_SUPPORTED
 from .server import issuer
 
 
@@ -18,13 +18,19 @@ def discovery_document() -> dict[str, Any]:
         "userinfo_endpoint": f"{base}/userinfo",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "end_session_endpoint": f"{base}/logout",
+        "revocation_endpoint": f"{base}/oauth/revoke",
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", OTP_GRANT_TYPE],
+        "response_modes_supported": list(RESPONSE_MODES_SUPPORTED),
+        "grant_types_supported": ["authorization_code", "refresh_token", OTP_GRANT_TYPE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "revocation_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
             "none",
@@ -47,4 +53,6 @@ def discovery_document() -> dict[str, Any]:
         "prompt_values_supported": ["none", "login"],
         "ui_locales_supported": [code.replace("_", "-") for code in LANGUAGES],
         "authorization_response_iss_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
     }

@@ -14,7 +14,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode, UserInfo
 from flask import current_app
 
-from app.oidc import code_use, keys
+from app.oidc import code_use, keys, refresh
 
 from ..extensions import db
 from ..models import AuthorizationCode, User, sha256_hex, utcnow
@@ -87,6 +87,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             return None
         return row
 
+    def generate_token(
+        self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True
+    ):
+        """A refresh token only when the granted scope has offline_access."""
+        include = include_refresh_token and refresh.wants_refresh_token(scope)
+        return super().generate_token(user, scope, grant_type, expires_in, include)
+
     def delete_authorization_code(self, authorization_code):
         """Already marked used when claimed."""
 
@@ -112,12 +119,9 @@ def user_claims(user: User, scope: str) -> UserInfo:
 
 class LatchkeyOpenIDCode(OpenIDCode):
     def exists_nonce(self, nonce, request):
-        return (
-            db.session.query(AuthorizationCode.id)
-            .filter_by(client_id=request.payload.client_id, nonce=nonce)
-            .first()
-            is not None
-        )
+        """A client may send a nonce again: replay protection is the relying party's
+        check of the ID token's nonce (OIDC Core §15.5.2), not the server's."""
+        return False
 
     def resolve_client_private_key(self, client):
         return keys.private_jwk(keys.current())

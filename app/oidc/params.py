@@ -1,7 +1,11 @@
 """What the protocol accepts: scopes and authorize parameters."""
 
 OTP_GRANT_TYPE = "http://auth0.com/oauth/grant-type/passwordless/otp"  # Auth0's
-SCOPES_SUPPORTED = ["openid", "email", "phone", "profile"]
+# No `profile`: Latchkey knows no name, picture or the like. An app asking for it
+# still signs in; the scope is left out of what is granted.
+SCOPES_SUPPORTED = ["openid", "email", "phone", "offline_access"]
+# How the authorization response reaches the app; each new mode is added here.
+RESPONSE_MODES_SUPPORTED = ("query",)
 AUTHORIZE_PARAMS = (
     "response_type",
     "client_id",

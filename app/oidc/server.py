@@ -6,7 +6,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
-from authlib.oauth2 import OAuth2Request
+from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     UnsupportedResponseTypeError,
@@ -15,6 +15,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app
 from flask import request as flask_request
 
+from . import strict
 from .json_body import JsonBodyPayload, json_parameters
 
 
@@ -79,6 +80,19 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
             raise InvalidClientError(
                 description="Unreadable client credentials.", status_code=401
             ) from None
+
+    def create_token_response(self, request=None):
+        """As Authlib's, after the checks Authlib leaves out (see strict)."""
+        request = self.create_oauth2_request(request)
+        try:
+            strict.check_token_request(request)
+        except OAuth2Error as error:
+            return self.handle_error_response(request, error)
+        return super().create_token_response(request)
+
+    def handle_error_response(self, request, error):
+        """Every error says what went wrong (error_description)."""
+        return super().handle_error_response(request, strict.describe(error))
 
     def get_authorization_grant(self, request):
         """As Authlib's, but an unsupported response_type is never echoed raw: Authlib

@@ -9,7 +9,7 @@ from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 
 from app.accounts import events
-from app.oidc import code_use, keys
+from app.oidc import code_use, keys, refresh
 
 from ..extensions import db
 from ..models import AccessToken, User, sha256_hex, utcnow
@@ -46,24 +46,37 @@ class StoredToken:
     def get_client(self) -> OAuthClient | None:
         return query_client(self.row.client_id)
 
+    def revoke(self) -> None:
+        """Revocation of an access token ends that token only (RFC 7009 §2.1)."""
+        self.row.revoked_at = self.row.revoked_at or utcnow()
+
 
 class AccessTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        if not token_string or len(token_string) > 200:
-            return None
-        row = db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token_string)).first()
+        row = find(token_string)
         return StoredToken(row) if row else None
 
 
+def find(token_string: str | None) -> AccessToken | None:
+    if not token_string or len(token_string) > 200:
+        return None
+    return db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token_string)).first()
+
+
 def save_token(token: dict, request) -> None:
+    """Store an issued access token and, with offline_access, its refresh token."""
     code = request.authorization_code
     replayed = code is not None and not code_use.still_unreplayed(code.id)
+    family = None
+    if token.get("refresh_token"):
+        family = refresh.save_refresh_token(token["refresh_token"], request, revoked=replayed)
     row = AccessToken(
         token_hash=sha256_hex(token["access_token"]),
         client_id=request.client.get_client_id(),
         user_id=request.user.id,
         scope=token.get("scope", ""),
         authorization_code_id=code.id if code is not None else None,
+        refresh_family=family,
         expires_at=utcnow() + timedelta(seconds=int(token.get("expires_in", 3600))),
         revoked_at=utcnow() if replayed else None,
     )

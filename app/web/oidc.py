@@ -80,6 +80,15 @@ def token():
     return response
 
 
+@bp.post("/oauth/revoke")
+@csrf.exempt
+def revoke():
+    g.no_store = True
+    response = oidc.server().create_endpoint_response("revocation")
+    db.session.commit()
+    return response
+
+
 @bp.route("/userinfo", methods=["GET", "POST"])
 @csrf.exempt
 def userinfo():

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, request
 from .. import oidc
 
 # Endpoints a browser app calls across origins; never /authorize (a page).
-CORS_PATHS = ("/oauth/token", "/userinfo", "/passwordless/start")
+CORS_PATHS = ("/oauth/token", "/oauth/revoke", "/userinfo", "/passwordless/start")
 
 
 def csp_nonce() -> str:
@@ -67,4 +67,5 @@ def _allow_registered_origin(response) -> None:
         "Authorization, Content-Type, Auth0-Client, X-Request-Language"
     )
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Expose-Headers"] = "WWW-Authenticate"
     response.headers["Access-Control-Max-Age"] = "600"

@@ -1,0 +1,166 @@
+"""Refresh tokens for scope `offline_access`.
+
+Every use rotates the token: it is marked used and a new one of the same family
+is issued. A used (or revoked) token presented again means it leaked, so the
+whole family ends: its refresh tokens and the access tokens they issued. A token
+dies after `REFRESH_TOKEN_IDLE` seconds without use and, whatever its use,
+`REFRESH_TOKEN_ABSOLUTE` seconds after the sign-in that began its family.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from authlib.oauth2.rfc6749 import InvalidGrantError, grants
+from flask import current_app
+from sqlalchemy import update
+
+from app.accounts import events
+
+from ..extensions import db
+from ..models import AccessToken, RefreshToken, User, random_id, sha256_hex, utcnow
+
+OFFLINE_ACCESS = "offline_access"
+MAX_TOKEN_LENGTH = 200
+
+
+def wants_refresh_token(scope: str | None) -> bool:
+    """Whether a granted scope asks for a refresh token."""
+    return OFFLINE_ACCESS in (scope or "").split()
+
+
+class StoredRefreshToken:
+    """Authlib's view of a RefreshToken row."""
+
+    def __init__(self, row: RefreshToken):
+        self.row = row
+
+    def check_client(self, client) -> bool:
+        return self.row.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+    def revoke(self) -> None:
+        """Revocation of a refresh token ends its family (RFC 7009 §2.1)."""
+        revoke_family(self.row.family_id, self.row, reason="revoked")
+
+
+def find(token_string: str | None) -> RefreshToken | None:
+    if not token_string or len(token_string) > MAX_TOKEN_LENGTH:
+        return None
+    return db.session.query(RefreshToken).filter_by(token_hash=sha256_hex(token_string)).first()
+
+
+def save_refresh_token(token_string: str, request, revoked: bool = False) -> str:
+    """Store a newly issued refresh token (already revoked when its code was replayed
+    meanwhile); returns its family. A rotated token keeps its predecessor's family,
+    sign-in time and granted scope."""
+    now = utcnow()
+    previous = request.refresh_token
+    if previous is not None:
+        family, started, scope = (
+            previous.row.family_id,
+            previous.row.family_started_at,
+            previous.row.scope,
+        )
+    else:
+        family, started, scope = random_id(32), now, request.authorization_code.get_scope()
+    db.session.add(
+        RefreshToken(
+            token_hash=sha256_hex(token_string),
+            family_id=family,
+            client_id=request.client.get_client_id(),
+            user_id=request.user.id,
+            scope=scope,
+            family_started_at=started,
+            issued_at=now,
+            expires_at=_expiry(now, started),
+            revoked_at=now if revoked else None,
+        )
+    )
+    return family
+
+
+def _expiry(now: datetime, started: datetime) -> datetime:
+    config = current_app.config
+    idle = now + timedelta(seconds=config["REFRESH_TOKEN_IDLE"])
+    return min(idle, started + timedelta(seconds=config["REFRESH_TOKEN_ABSOLUTE"]))
+
+
+def revoke_family(family_id: str, row: RefreshToken, reason: str) -> int:
+    """Revoke every refresh token of a family and the access tokens it issued."""
+    now = utcnow()
+    revoked = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.refresh_family == family_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    events.record(
+        f"token.refresh_{reason}", client_id=row.client_id, user_id=row.user_id, revoked=revoked
+    )
+    return revoked
+
+
+def revoke_for_user(user: User, reason: str = "", **_: object) -> None:
+    """Listener of accounts.signals.signed_out_everywhere: the user's refresh tokens and
+    access tokens stop working (the caller commits)."""
+    now = utcnow()
+    for model in (RefreshToken, AccessToken):
+        db.session.execute(
+            update(model)
+            .where(model.user_id == user.id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """grant_type=refresh_token with rotation and reuse detection."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        row = find(refresh_token)
+        if row is None or row.client_id != self.request.client.get_client_id():
+            raise InvalidGrantError("The refresh token is not valid for this client.")
+        if row.revoked_at is None and row.used_at is not None:
+            self._reused(row)
+        if row.revoked_at is not None or row.expires_at <= utcnow() or row.user.blocked:
+            raise InvalidGrantError("The refresh token has expired or was revoked.")
+        return StoredRefreshToken(row)
+
+    def create_token_response(self):
+        """Claim the token before issuing its successor: of two parallel uses, one wins
+        and the other counts as reuse."""
+        row = self.request.refresh_token.row
+        claimed = db.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == row.id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            self._reused(row)
+        return super().create_token_response()
+
+    def _reused(self, row: RefreshToken):
+        revoke_family(row.family_id, row, reason="reused")
+        db.session.commit()
+        raise InvalidGrantError(
+            "The refresh token was already used: every token of this sign-in is revoked."
+        )
+
+    def authenticate_user(self, refresh_token):
+        return refresh_token.row.user
+
+    def revoke_old_credential(self, refresh_token):
+        """Already marked used when claimed."""
