@@ -253,3 +253,35 @@ def test_the_app_notices_a_forged_state(server, browser, discovery):
             state=state + "-forged",
         )
     session.close()
+
+
+def test_authlib_client_refreshes_with_rotation_and_revokes(server, browser, discovery):
+    callback = "https://app.example/cb"
+    client_id, secret = register(server, "regular", callback)
+    session = OAuth2Session(
+        client_id,
+        secret,
+        scope="openid email offline_access",
+        redirect_uri=callback,
+        code_challenge_method="S256",
+    )
+    _, first, _ = run_flow(discovery, browser, server.app, session, callback)
+    assert first["refresh_token"]
+
+    second = session.refresh_token(discovery["token_endpoint"])
+
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    assert session.get(discovery["userinfo_endpoint"], timeout=TIMEOUT).json()["email"] == EMAIL
+
+    revoked = session.revoke_token(
+        discovery["revocation_endpoint"],
+        token=second["refresh_token"],
+        token_type_hint="refresh_token",
+    )
+    assert revoked.status_code == 200
+    with pytest.raises(OAuthError) as refused:
+        session.refresh_token(discovery["token_endpoint"], refresh_token=second["refresh_token"])
+    assert refused.value.error == "invalid_grant"
+    assert session.get(discovery["userinfo_endpoint"], timeout=TIMEOUT).status_code == 401
+    session.close()

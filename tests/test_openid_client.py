@@ -1,0 +1,92 @@
+"""node's openid-client (npm, pinned in package.json) as the relying app, over real HTTP.
+
+It discovers the live server, builds an authorization URL with PKCE, exchanges the
+code, checks the ID token, refreshes (the refresh token must rotate), then replays
+the first refresh token, which must end the whole family. A `requests` session
+plays the person's browser in between (tests/test_oidc_client.Browser).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from live_server import live_server  # noqa: F401  (the fixture)
+from test_oidc_client import EMAIL, Browser, register
+
+TESTS = Path(__file__).parent
+SCRIPT = TESTS / "openid_client_flow.mjs"
+PACKAGE = TESTS.parent / "node_modules" / "openid-client" / "package.json"
+
+
+def node() -> str:
+    """The node binary, with openid-client installed (`make node_modules/.installed`)."""
+    found = shutil.which("node")
+    missing = None if found else "node is not installed"
+    if found and not PACKAGE.exists():
+        missing = "openid-client is not installed (make node_modules/.installed)"
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true requires the openid-client test: {missing}")
+        pytest.skip(missing)
+    return found
+
+
+def run_script(step: str, **settings: str) -> dict:
+    result = subprocess.run(
+        [node(), str(SCRIPT), step],
+        env={"PATH": os.environ.get("PATH", ""), **settings},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def server(live_server):  # noqa: F811
+    return live_server()
+
+
+@pytest.mark.parametrize("client_type", ["native", "regular"])
+def test_openid_client_signs_in_refreshes_and_a_replay_ends_the_family(server, client_type):
+    callback = "http://127.0.0.1:8765/cb" if client_type == "native" else "https://app.example/cb"
+    client_id, secret = register(server, client_type, callback)
+    settings = {
+        "LATCHKEY_ISSUER": server.url,
+        "CLIENT_ID": client_id,
+        "CLIENT_SECRET": secret or "",
+        "REDIRECT_URI": callback,
+    }
+    started = run_script("authorize", **settings)
+    browser = Browser(server.url)
+    try:
+        callback_url = browser.sign_in(started["url"], EMAIL, server.app)
+    finally:
+        browser.close()
+
+    seen = run_script(
+        "finish",
+        **settings,
+        CALLBACK_URL=callback_url,
+        PKCE_VERIFIER=started["verifier"],
+        STATE=started["state"],
+        NONCE=started["nonce"],
+    )
+
+    assert seen["email"] == EMAIL and seen["userinfo_email"] == EMAIL
+    assert seen["nonce"] == started["nonce"]
+    assert "offline_access" in seen["scope"].split()
+    assert seen["has_refresh_token"] and seen["rotated"] and seen["new_access_token"]
+    assert seen["refreshed_userinfo_sub"] == seen["sub"]
+    assert seen["reuse"]["error"] == "invalid_grant"
+    assert "already used" in seen["reuse"]["error_description"]
+    assert seen["after_reuse"]["error"] == "invalid_grant"
+    assert seen["userinfo_after_reuse"]["status"] == 401
+    assert seen["userinfo_after_reuse"]["challenge"] == "invalid_token"
