@@ -258,6 +258,19 @@ def test_signing_out_everywhere_revokes_refresh_tokens(client, app, shop):
     assert userinfo(client, body["access_token"]).status_code == 401
 
 
+def test_the_users_sign_out_command_ends_every_token(client, app, shop):
+    body = tokens_for(client, shop)
+
+    result = app.test_cli_runner().invoke(args=["users", "sign-out", EMAIL])
+
+    assert result.exit_code == 0, result.output
+    assert "signed out everywhere" in result.output
+    assert_oauth_error(refresh(client, shop, body["refresh_token"]), "invalid_grant")
+    assert userinfo(client, body["access_token"]).status_code == 401
+    again = app.test_cli_runner().invoke(args=["users", "sign-out", "nobody@example.com"])
+    assert again.exit_code != 0
+
+
 def test_accounts_code_does_not_import_oidc():
     """The side effect goes through a signal (DESIGN: no import from accounts to oidc)."""
     from pathlib import Path

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from app.accounts import events, users
+from app.accounts import events, sessions, users
 
 from ..extensions import db
 from ..models import User
@@ -90,3 +90,15 @@ def block_user_command(key: str) -> None:
 def unblock_user_command(key: str) -> None:
     """Unblock a user."""
     _set_blocked(key, False)
+
+
+@group.command("sign-out")
+@click.argument("key")
+def sign_out_user_command(key: str) -> None:
+    """Sign a user out everywhere: every browser session ends, and every refresh and
+    access token the apps hold stops working."""
+    user = user_or_fail(key)
+    events.record("admin.user_signed_out", user_id=user.id)
+    ended = sessions.end_all_for(user, reason="admin")
+    db.session.commit()
+    click.echo(f"User {user.sub} is signed out everywhere ({ended} browser sessions ended).")
