@@ -122,6 +122,16 @@ def test_basic_and_client_secret_in_the_body_together_are_refused(client, shop):
     assert "one client authentication method" in body["error_description"]
 
 
+def test_basic_and_another_client_id_in_the_body_are_refused(client, app, shop):
+    other = RelyingApp.register(app, callbacks=("https://other.example/cb",))
+    code = signed_in_code(client, shop, EMAIL)
+
+    response = shop.exchange(client, code, client_id=other.client_id)
+
+    assert_oauth_error(response, "invalid_request", 400)
+    assert shop.exchange(client, code, client_id=shop.client_id).status_code == 200
+
+
 def test_each_method_alone_still_works(client, shop):
     by_basic = shop.exchange(client, signed_in_code(client, shop, EMAIL))
     by_post = client.post(

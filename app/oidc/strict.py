@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupportedError
 
 from .params import RESPONSE_MODES_SUPPORTED
@@ -57,12 +58,21 @@ def check_body_parameters(request) -> None:
 
 
 def check_one_client_authentication(request) -> None:
-    """HTTP Basic or client_secret in the body, never both (RFC 6749 §2.3)."""
-    has_header = bool(request.headers.get("Authorization"))
-    if has_header and request.payload.data.get("client_secret"):
+    """HTTP Basic or client_secret in the body, never both (RFC 6749 §2.3); a client_id
+    in the body next to Basic must name the same client."""
+    if not request.headers.get("Authorization"):
+        return
+    data = request.payload.data
+    if data.get("client_secret"):
         raise InvalidRequestError(
             "Use one client authentication method: HTTP Basic or client_secret, not both."
         )
+    try:
+        basic_id, _ = extract_basic_authorization(request.headers)
+    except (ValueError, UnicodeDecodeError):
+        return  # client authentication answers it as invalid_client
+    if basic_id and data.get("client_id") and data.get("client_id") != basic_id:
+        raise InvalidRequestError("The client_id in the body differs from the one in Basic.")
 
 
 class RefuseUnsupportedRequests:
