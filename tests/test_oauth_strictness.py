@@ -317,3 +317,34 @@ def test_userinfo_success_still_uses_the_tokens_own_app_origins(client, app, spa
 
     assert mine.headers["Access-Control-Allow-Origin"] == SPA_ORIGIN
     assert "Access-Control-Allow-Origin" not in theirs.headers
+
+
+# The revocation endpoint follows the same rules
+
+
+def test_revocation_refuses_repeated_parameters_and_two_client_auth_methods(client, shop):
+    twice = client.post(
+        "/oauth/revoke",
+        data="token=a&token=b",
+        content_type=FORM,
+        headers=basic(shop.client_id, shop.secret),
+    )
+    both = client.post(
+        "/oauth/revoke",
+        data={"token": "a", "client_id": shop.client_id, "client_secret": shop.secret},
+        headers=basic(shop.client_id, shop.secret),
+    )
+
+    assert_oauth_error(twice, "invalid_request", 400)
+    assert_oauth_error(both, "invalid_request", 400)
+
+
+def test_a_browser_app_may_revoke_from_its_registered_origin(client, spa):
+    response = client.post(
+        "/oauth/revoke",
+        data={"token": "unknown", "client_id": spa.client_id},
+        headers={"Origin": SPA_ORIGIN},
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == SPA_ORIGIN
