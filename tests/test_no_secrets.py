@@ -53,6 +53,17 @@ def test_no_secret_reaches_the_logs_or_the_events(make_app, caplog):
     # SSO on a second app, then an RP-initiated logout with the ID token as hint.
     sso = page.open_authorize(**blog.authorize_params())
     found.append(query_of(sso.headers["Location"])["code"])
+    # Refresh tokens: issue, rotate, a replay that ends the family, a revocation.
+    offline = page.open_authorize(**shop.authorize_params(scope="openid offline_access"))
+    offline_code = query_of(offline.headers["Location"])["code"]
+    first = shop.exchange(page.client, offline_code).get_json()
+    auth = (shop.client_id, shop.secret)
+    grant = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    second = page.client.post("/oauth/token", data=grant, auth=auth).get_json()
+    page.client.post("/oauth/token", data=grant, auth=auth)
+    page.client.post("/oauth/revoke", data={"token": second["refresh_token"]}, auth=auth)
+    found += [offline_code, first["refresh_token"], second["refresh_token"]]
+    found += [first["access_token"], second["access_token"]]
     for name in (
         app.config["SSO_COOKIE_NAME"],
         app.config["BINDING_COOKIE_NAME"],
@@ -100,9 +111,14 @@ def test_no_secret_reaches_the_logs_or_the_events(make_app, caplog):
         stored = [json.dumps([e.type, e.recipient, e.ip, e.user_agent, e.detail]) for e in events]
     logged = [record.getMessage() for record in caplog.records]
     assert len(logged) > 20 and len(stored) > 10  # the flows ran and were recorded
-    assert {"login.start", "login.success", "token.issued", "login.session", "logout"} <= {
-        e.type for e in events
-    }
+    assert {
+        "login.start",
+        "login.success",
+        "token.issued",
+        "token.refresh_reused",
+        "login.session",
+        "logout",
+    } <= {e.type for e in events}
     for secret in found:
         assert len(secret) >= 6
         for line in logged + stored:
