@@ -76,6 +76,9 @@ async function finish(config) {
     client.fetchUserInfo(config, refreshed.access_token, claims.sub),
   );
 
+  // RFC 7009 through the revocation_endpoint it discovered: a dead token is answered 200.
+  const revocation = await attempt(() => client.tokenRevocation(config, refreshed.refresh_token));
+
   return {
     sub: claims.sub,
     nonce: claims.nonce,
@@ -89,6 +92,7 @@ async function finish(config) {
     reuse: reuse.ok ? "accepted" : reuse.failure,
     after_reuse: afterReuse.ok ? "accepted" : afterReuse.failure,
     userinfo_after_reuse: userinfoAfterReuse.ok ? "accepted" : userinfoAfterReuse.failure,
+    revocation: revocation.ok ? "accepted" : revocation.failure,
   };
 }
 

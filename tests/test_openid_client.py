@@ -2,7 +2,8 @@
 
 It discovers the live server, builds an authorization URL with PKCE, exchanges the
 code, checks the ID token, refreshes (the refresh token must rotate), then replays
-the first refresh token, which must end the whole family. A `requests` session
+the first refresh token, which must end the whole family, and calls the discovered
+revocation endpoint (RFC 7009). A `requests` session
 plays the person's browser in between (tests/test_oidc_client.Browser).
 """
 
@@ -90,3 +91,4 @@ def test_openid_client_signs_in_refreshes_and_a_replay_ends_the_family(server, c
     assert seen["after_reuse"]["error"] == "invalid_grant"
     assert seen["userinfo_after_reuse"]["status"] == 401
     assert seen["userinfo_after_reuse"]["challenge"] == "invalid_token"
+    assert seen["revocation"] == "accepted"
