@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from live_server import live_server  # noqa: F401  (the fixture)
 from test_oidc_client import EMAIL, Browser, register
 
 TESTS = Path(__file__).parent
@@ -51,7 +50,7 @@ def run_script(step: str, **settings: str) -> dict:
 
 
 @pytest.fixture
-def server(live_server):  # noqa: F811
+def server(live_server):
     return live_server()
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
-from live_server import live_server  # noqa: F401  (the fixture)
 from oic.oic import Client
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from test_oidc_client import EMAIL, Browser, register, run_flow
 
 
 @pytest.fixture
-def server(live_server):  # noqa: F811
+def server(live_server):
     return live_server()
 
 

@@ -8,9 +8,8 @@ from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
-from flask import request as flask_request
 
-from .server import issuer
+from .server import IssuerURLRequest, issuer
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -28,26 +27,28 @@ class NoCredentialsError(OAuth2Error):
         return [*super().get_headers(), ("WWW-Authenticate", f'Bearer realm="{issuer()}"')]
 
 
-def _form_tokens() -> list[str]:
-    if flask_request.method != "POST" or flask_request.mimetype != FORM_TYPE:
+def _form_tokens(request) -> list[str]:
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if request.method != "POST" or content_type != FORM_TYPE:
         return []
-    return flask_request.form.getlist("access_token")
+    return request.form.getlist("access_token")
 
 
-def token_of_request() -> str | None:
-    """The access token a /userinfo request carries, wherever it is; None if none."""
-    header = flask_request.headers.get("Authorization", "")
+def token_of_request(request) -> str | None:
+    """The access token a /userinfo request (Flask's or an OAuth2Request) carries,
+    wherever it is; None if none."""
+    header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
-    tokens = _form_tokens()
+    tokens = _form_tokens(request)
     return tokens[0] if len(tokens) == 1 else None
 
 
 class BearerResourceProtector(ResourceProtector):
     def parse_request_authorization(self, request):
         header = request.headers.get("Authorization")
-        form_tokens = _form_tokens()
-        if "access_token" in flask_request.args:
+        form_tokens = _form_tokens(request)
+        if "access_token" in request.args:
             raise InvalidRequestError(
                 "Send the access token in the Authorization header or a form body, not in the URL."
             )
@@ -63,6 +64,9 @@ class BearerResourceProtector(ResourceProtector):
         return self.get_token_validator("bearer"), token.strip()
 
     def validate_request(self, scopes, request, **kwargs):
+        """As Authlib's, on the request with its form and query (Authlib's Flask
+        integration hands over a JSON view of it)."""
+        request = IssuerURLRequest()
         try:
             return super().validate_request(scopes, request, **kwargs)
         except InvalidTokenError as error:

@@ -123,7 +123,7 @@ def client_id_of_request(flask_request) -> str | None:
     without a valid token: its 401 may go to any registered origin (the app must learn
     that its token is gone)."""
     if flask_request.path == "/userinfo":
-        token = bearer.token_of_request()
+        token = bearer.token_of_request(flask_request)
         if not token or len(token) > 200:
             return None
         row = db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token)).first()
