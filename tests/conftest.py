@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import freezegun
 import pytest
 from flask import Flask
 from joserfc.jwk import RSAKey
@@ -17,6 +18,11 @@ from app import create_app
 from app.delivery import dispatcher
 from app.extensions import db
 from app.models import SigningKey, random_id
+
+# freezegun scans every loaded module when time freezes; auth0-python's management
+# package imports its pydantic types lazily on that scan, which then fail on the fake
+# datetime (and leave time half frozen) unless its tests happened to run first.
+freezegun.configure(extend_ignore_list=["auth0"])
 
 BASE_CONFIG = {
     "TESTING": True,
