@@ -259,8 +259,7 @@ class AccessToken(db.Model):
     authorization_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("authorization_codes.id", ondelete="SET NULL"), index=True
     )
-    # The refresh-token family it came from, if any: a reused refresh token revokes it.
-    refresh_family: Mapped[str | None] = mapped_column(String(32), index=True)
+    refresh_family: Mapped[str | None] = mapped_column(String(32), index=True)  # if refreshed
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -280,9 +279,7 @@ class Logo(db.Model):
 
 
 class RefreshToken(db.Model):
-    """A refresh token (scope offline_access), stored hashed. Each use rotates it: the
-    token is marked used and a new one of the same family is issued; a used token
-    presented again revokes the whole family."""
+    """A refresh token (offline_access), stored hashed; see app/oidc/refresh.py."""
 
     __tablename__ = "refresh_tokens"
 
@@ -292,13 +289,11 @@ class RefreshToken(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scope: Mapped[str] = mapped_column(Text, default="")
-    # When the family began (the sign-in): the absolute lifetime counts from here.
-    family_started_at: Mapped[datetime] = mapped_column()
+    family_started_at: Mapped[datetime] = mapped_column()  # the sign-in: absolute lifetime
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
-
     user: Mapped[User] = relationship()
 
 

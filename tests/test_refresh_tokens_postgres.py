@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import AccessToken, RefreshToken
 
 SERVER = os.environ.get("LATCHKEY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-BEFORE_REFRESH_TOKENS = "ed495a63567f"
+BEFORE_REFRESH_TOKENS = "b7c31d2e9a40"
 
 
 def _admin_connection():
