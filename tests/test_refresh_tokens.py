@@ -161,6 +161,15 @@ def test_reuse_ends_only_that_family(client, shop):
     assert refresh(client, shop, other_sign_in["refresh_token"]).status_code == 200
 
 
+def test_a_replayed_code_revokes_the_refresh_token_it_issued(client, shop):
+    code = signed_in_code(client, shop, EMAIL, scope=OFFLINE)
+    body = shop.exchange(client, code).get_json()
+
+    assert_oauth_error(shop.exchange(client, code), "invalid_grant")
+
+    assert_oauth_error(refresh(client, shop, body["refresh_token"]), "invalid_grant")
+
+
 def test_a_refresh_token_works_only_for_its_own_app(client, app, shop):
     other = RelyingApp.register(app, callbacks=("https://other.example/cb",))
     body = tokens_for(client, shop)
