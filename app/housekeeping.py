@@ -78,9 +78,7 @@ def purge_expired(now: datetime) -> dict[str, int]:
     counts["access_tokens"] = _delete(AccessToken, AccessToken.expires_at < ended_before)
     counts["authorization_codes"] = _delete_codes(ended_before)
     counts["sessions"] = _delete(BrowserSession, _session_ended_before(ended_before))
-    counts["events"] = _delete(
-        Event, Event.created_at < now - config["RETAIN_EVENTS_DAYS"] * days
-    )
+    counts["events"] = _delete(Event, Event.created_at < now - config["RETAIN_EVENTS_DAYS"] * days)
     return counts
 
 

@@ -86,9 +86,7 @@ def provider_name(channel: str) -> str | None:
 
 def is_purged(message: OutboxMessage) -> bool:
     """True once the content is gone for good (its ticket ended)."""
-    return not (
-        message.subject or message.body_text or message.body_html or message.sealed_content
-    )
+    return not (message.subject or message.body_text or message.body_html or message.sealed_content)
 
 
 def content_of(message: OutboxMessage) -> RenderedEmail:
