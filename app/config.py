@@ -40,6 +40,7 @@ DEFAULTS: dict[str, object] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Latchkey <no-reply@localhost>",
     "MAIL_TIMEOUT": 10,
+    "MAIL_KEEPALIVE": 30,  # seconds a dispatcher thread keeps an idle SMTP connection open
     # SMS: "twilio", "gateway" or "dev" (dev by default in debug); unset = no SMS
     "SMS_PROVIDER": None,
     "SMS_FROM": None,

@@ -1,8 +1,16 @@
-"""Email providers: SMTP (through Flask-Mail) and dev (the outbox row is the message)."""
+"""Email providers: SMTP (through Flask-Mail) and dev (the outbox row is the message).
+
+The SMTP provider keeps one connection open per thread (a dispatcher sending many
+messages does not reconnect for each): a connection idle longer than
+MAIL_KEEPALIVE seconds is closed and opened again, and a kept connection that the
+server dropped is opened again once, at once, before the message counts as a failed try.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import threading
+import time
 
 from flask import current_app
 from flask_mail import BadHeaderError
@@ -28,8 +36,7 @@ class SmtpEmailProvider(Provider):
             sender=message.sender or current_app.config["MAIL_DEFAULT_SENDER"],
         )
         try:
-            with _TimeoutConnection(current_app.extensions["mail"]) as connection:
-                connection.send(mail_message)
+            _send_on_kept_connection(mail_message)
         except BadHeaderError as exc:
             raise DeliveryError("bad header", retryable=False) from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -59,6 +66,63 @@ class DevEmailProvider(Provider):
 
 
 PROVIDERS: dict[str, type[Provider]] = {"smtp": SmtpEmailProvider, "dev": DevEmailProvider}
+
+
+_kept = threading.local()
+# A kept connection the server closed fails with one of these before any data is taken.
+_DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError, BrokenPipeError)
+
+
+def _send_on_kept_connection(mail_message: MailMessage) -> None:
+    """Send on this thread's open connection, opening (or re-opening) it as needed."""
+    connection, reused = _connection()
+    try:
+        connection.send(mail_message)
+    except _DROPPED:
+        close_connection()
+        if not reused:
+            raise
+        connection, _ = _connection()
+        try:
+            connection.send(mail_message)
+        except BaseException:
+            close_connection()
+            raise
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, BadHeaderError):
+        raise  # refused by the server, which keeps the session (smtplib sent RSET)
+    except BaseException:
+        close_connection()
+        raise
+    _kept.last_used = time.monotonic()
+
+
+def _connection() -> tuple[_TimeoutConnection, bool]:
+    """This thread's connection for the current settings, and whether it was kept."""
+    mail = current_app.extensions["mail"]
+    settings = (mail.server, mail.port, mail.use_tls, mail.use_ssl, mail.username, mail.suppress)
+    connection = getattr(_kept, "connection", None)
+    idle = time.monotonic() - getattr(_kept, "last_used", 0.0)
+    fresh = idle < float(current_app.config["MAIL_KEEPALIVE"])
+    if connection is not None and _kept.settings == settings and fresh:
+        return connection, True
+    close_connection()
+    connection = _TimeoutConnection(mail)
+    connection.host = None if mail.suppress else connection.configure_host()
+    connection.num_emails = 0
+    _kept.connection, _kept.settings, _kept.last_used = connection, settings, time.monotonic()
+    return connection, False
+
+
+def close_connection() -> None:
+    """Close this thread's kept SMTP connection, if any (QUIT, then the socket)."""
+    connection = getattr(_kept, "connection", None)
+    _kept.connection = None
+    if connection is None or connection.host is None:
+        return
+    try:
+        connection.host.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.host.close()
 
 
 class _TimeoutConnection(MailConnection):
