@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app import housekeeping
 from app.accounts import events
@@ -81,6 +81,7 @@ def purge_command(days: int | None) -> None:
 
 @click.command("purge")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@with_appcontext
 def purge_all_command(as_json: bool) -> None:
     """Delete what ended past its retention: tickets, codes, tokens, sessions, messages, events.
 
