@@ -162,7 +162,7 @@ def test_gateway_answering_500_again_and_again_is_told_with_choices(
         )
         fail_until_given_up(app, clock)
         person.open_code_page()
-        reason = "We couldn't send the SMS. Try again in a moment, or sign in another way."
+        reason = "Try again in a moment, or sign in another way."
         assert delivery_line(person) == f"We couldn't send the text message. {reason}"
         assert status_json(person) == {
             "state": "failed",

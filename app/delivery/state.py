@@ -38,7 +38,7 @@ LINES = {
 
 EMAIL_REFUSED = _l("The mail server refused this address. Check it, or use another one.")
 EMAIL_UNREACHABLE = _l("We couldn't reach the mail server.")
-EMAIL_UNKNOWN = _l("Try again in a moment, or sign in another way.")
+TRY_LATER = _l("Try again in a moment, or sign in another way.")
 TOO_LATE = _l("The code expired before we could send it. Ask for a new one.")
 
 
@@ -98,7 +98,9 @@ def explain(channel: str, reason: str | None) -> str:
     if reason == "ticket expired before delivery":
         return str(TOO_LATE)
     if channel == "sms":
-        return sms.explain(reason)
+        said = sms.explain(reason)
+        # The generic SMS sentence repeats the line ("We couldn't send …"): say what to do.
+        return str(TRY_LATER) if said == str(sms.UNKNOWN_FAILURE) else said
     reason = reason or ""
     if reason.startswith(("recipient refused", "message refused")):
         return str(EMAIL_REFUSED)
@@ -106,4 +108,4 @@ def explain(channel: str, reason: str | None) -> str:
         return str(EMAIL_UNREACHABLE)
     if reason in ("OSError", "gaierror", "timeout", "ConnectionRefusedError"):
         return str(EMAIL_UNREACHABLE)
-    return str(EMAIL_UNKNOWN)
+    return str(TRY_LATER)

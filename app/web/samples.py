@@ -14,7 +14,6 @@ from flask_babel import ngettext
 
 from app import data_folders
 from app.delivery import state as delivery_state
-from app.delivery.sms import UNKNOWN_FAILURE
 from app.signin import phones
 from app.web import locale
 
@@ -89,7 +88,7 @@ def screens() -> dict[str, tuple[str, dict]]:
         "code-sms-failed": code(
             channel="sms",
             recipient="+44 7400 123456",
-            delivery=_delivery("sms", "failed", str(UNKNOWN_FAILURE)),
+            delivery=_delivery("sms", "failed", str(delivery_state.TRY_LATER)),
         ),
         "email-error": screen.email(error=_("That doesn't look like an email address.")),
         "code": code(),
