@@ -315,6 +315,7 @@ class OutboxMessage(db.Model):
         ForeignKey("login_tickets.id", ondelete="SET NULL"), index=True
     )
     provider: Mapped[str | None] = mapped_column(String(32))
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))  # Message-ID, SID
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)

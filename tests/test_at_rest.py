@@ -165,6 +165,7 @@ def test_sent_message_loses_its_content_and_resend_still_sends_the_same_code(mak
             assert row.sealed_content and at_rest.is_sealed(row.sealed_content)
             assert (row.status, row.recipient, row.provider) == ("sent", "kept@example.com", "smtp")
             assert row.sent_at is not None
+            assert row.provider_message_id == smtp_server.messages[0]["Message-ID"]
         first_code = re.search(r"\b(\d{6})\b", smtp_server.messages[0]["Subject"]).group(1)
         assert first_code not in dump_outbox(app)
 

@@ -279,3 +279,19 @@ def test_the_link_waiting_page_shows_the_delivery_line(app):
     person.follow(started)
     assert delivery_line(person) == SENT
     assert "delivery.js" not in person.page  # nothing left to ask
+
+
+def test_the_providers_id_is_kept_for_troubleshooting(make_app, twilio):
+    app = make_app(**twilio.config())
+    relying_app = RelyingApp.register(app, connections=("sms",))
+    person = sms_person(app, relying_app)
+    with app.app_context():
+        assert dispatcher.dispatch_due() == 1
+        [row] = db.session.scalars(db.select(OutboxMessage)).all()
+        assert (row.status, row.provider, row.provider_message_id) == (
+            "sent",
+            "twilio",
+            "SM" + "1" * 32,
+        )
+    person.open_code_page()
+    assert delivery_line(person) == "Text message sent. It can take a minute to arrive."

@@ -112,7 +112,7 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
         _give_up(message, "interrupted too often", about, clock())
         return False
     try:
-        provider_for(message.channel, message.provider).send(message)
+        provider_id = provider_for(message.channel, message.provider).send(message)
     except DeliveryError as exc:
         _failed_try(message, exc, about, clock())
         return False
@@ -122,6 +122,7 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
     message.status = "sent"
     message.sent_at = clock()
     message.last_error = None
+    message.provider_message_id = provider_id
     outbox.forget_sent_content(message)
     events.record("delivery.sent", tries=message.tries, **about)
     db.session.commit()

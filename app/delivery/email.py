@@ -27,7 +27,7 @@ class SmtpEmailProvider(Provider):
     channel = "email"
     name = "smtp"
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         mail_message = MailMessage(
             subject=message.subject,
             recipients=[message.recipient],
@@ -53,6 +53,7 @@ class SmtpEmailProvider(Provider):
         except (smtplib.SMTPException, OSError) as exc:
             # Connection refused, timeouts, TLS failures, a server that hung up.
             raise DeliveryError(type(exc).__name__) from exc
+        return mail_message.msgId
 
 
 class DevEmailProvider(Provider):
@@ -61,7 +62,7 @@ class DevEmailProvider(Provider):
     channel = "email"
     name = "dev"
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         return None
 
 

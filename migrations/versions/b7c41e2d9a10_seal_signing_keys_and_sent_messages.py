@@ -1,5 +1,5 @@
 """Secrets at rest: seal signing keys' private PEM (Fernet, FLASK_KEY_ENCRYPTION_KEYS);
-outbox messages get a sealed copy of their content once sent.
+outbox messages get a sealed copy of their content once sent, and the provider's id.
 
 Revision ID: b7c41e2d9a10
 Revises: ed495a63567f
@@ -23,12 +23,16 @@ keys = sa.table("signing_keys", sa.column("id", sa.Integer), sa.column("private_
 def upgrade():
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sealed_content", sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column("provider_message_id", sa.String(length=200), nullable=True)
+        )
     _convert(lambda value: value if at_rest.is_sealed(value) else at_rest.seal(value))
 
 
 def downgrade():
     _convert(lambda value: at_rest.unseal(value) if at_rest.is_sealed(value) else value)
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_column("provider_message_id")
         batch_op.drop_column("sealed_content")
 
 
