@@ -70,14 +70,6 @@ def resend(ticket_id: str) -> OutboxMessage | None:
     )
 
 
-def newest_failure(ticket_id: str) -> str | None:
-    """The reason the newest message of a ticket failed for good, or None."""
-    newest = _newest(ticket_id)
-    if newest is None or newest.status != "failed":
-        return None
-    return newest.last_error or ""
-
-
 def provider_name(channel: str) -> str | None:
     """The provider configured for a channel, e.g. "smtp" or "dev" for email."""
     setting = PROVIDER_SETTINGS.get(channel)
