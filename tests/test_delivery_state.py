@@ -112,6 +112,26 @@ def test_smtp_connection_is_kept_for_the_next_messages(make_app, smtp_server):
     assert smtp_server.connections == 1
 
 
+def test_a_kept_connection_the_server_dropped_is_opened_again_at_once(make_app):
+    port = free_port()
+    with SmtpSink(port=port) as first:
+        app = make_app(**first.mail_config())
+        relying_app = RelyingApp.register(app)
+        ask_code(app, relying_app, "before@example.com")
+        with app.app_context():
+            assert dispatcher.dispatch_due() == 1
+    with SmtpSink(port=port) as restarted:  # the server restarted: the kept socket is dead
+        ask_code(app, relying_app, "after@example.com")
+        with app.app_context():
+            assert dispatcher.dispatch_due() == 1
+            newest = db.session.scalars(
+                db.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+            ).first()
+            assert (newest.status, newest.tries, newest.last_error) == ("sent", 1, None)
+        assert [m["To"] for m in restarted.messages] == ["after@example.com"]
+    assert [m["To"] for m in first.messages] == ["before@example.com"]
+
+
 def test_smtp_connection_idle_too_long_is_opened_again(make_app, smtp_server):
     app = make_app(MAIL_KEEPALIVE=0, **smtp_server.mail_config())
     relying_app = RelyingApp.register(app)

@@ -69,23 +69,51 @@ class DevEmailProvider(Provider):
 PROVIDERS: dict[str, type[Provider]] = {"smtp": SmtpEmailProvider, "dev": DevEmailProvider}
 
 
-_kept = threading.local()
 # A kept connection the server closed fails with one of these before any data is taken.
 _DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError, BrokenPipeError)
 
 
+class _Held:
+    """One thread's open SMTP connection, its settings and when it was last used.
+
+    Closed on replacement, on failure, and when the thread ends (its thread-local
+    value is dropped), so no socket outlives its use."""
+
+    def __init__(self, connection: _TimeoutConnection, settings: tuple) -> None:
+        self.connection, self.settings = connection, settings
+        self.last_used = time.monotonic()
+
+    def close(self, polite: bool = True) -> None:
+        host, self.connection.host = self.connection.host, None
+        if host is None:
+            return
+        try:
+            if polite:
+                host.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            host.close()
+
+    def __del__(self) -> None:
+        self.close(polite=False)
+
+
+_kept = threading.local()
+
+
 def _send_on_kept_connection(mail_message: MailMessage) -> None:
     """Send on this thread's open connection, opening (or re-opening) it as needed."""
-    connection, reused = _connection()
+    held, reused = _connection()
     try:
-        connection.send(mail_message)
+        held.connection.send(mail_message)
     except _DROPPED:
         close_connection()
         if not reused:
             raise
-        connection, _ = _connection()
+        held, _ = _connection()
         try:
-            connection.send(mail_message)
+            held.connection.send(mail_message)
         except BaseException:
             close_connection()
             raise
@@ -94,36 +122,32 @@ def _send_on_kept_connection(mail_message: MailMessage) -> None:
     except BaseException:
         close_connection()
         raise
-    _kept.last_used = time.monotonic()
+    held.last_used = time.monotonic()
 
 
-def _connection() -> tuple[_TimeoutConnection, bool]:
+def _connection() -> tuple[_Held, bool]:
     """This thread's connection for the current settings, and whether it was kept."""
     mail = current_app.extensions["mail"]
     settings = (mail.server, mail.port, mail.use_tls, mail.use_ssl, mail.username, mail.suppress)
-    connection = getattr(_kept, "connection", None)
-    idle = time.monotonic() - getattr(_kept, "last_used", 0.0)
-    fresh = idle < float(current_app.config["MAIL_KEEPALIVE"])
-    if connection is not None and _kept.settings == settings and fresh:
-        return connection, True
+    held: _Held | None = getattr(_kept, "held", None)
+    if held is not None and held.settings == settings:
+        idle = time.monotonic() - held.last_used
+        if idle < float(current_app.config["MAIL_KEEPALIVE"]):
+            return held, True
     close_connection()
     connection = _TimeoutConnection(mail)
     connection.host = None if mail.suppress else connection.configure_host()
     connection.num_emails = 0
-    _kept.connection, _kept.settings, _kept.last_used = connection, settings, time.monotonic()
-    return connection, False
+    _kept.held = _Held(connection, settings)
+    return _kept.held, False
 
 
 def close_connection() -> None:
     """Close this thread's kept SMTP connection, if any (QUIT, then the socket)."""
-    connection = getattr(_kept, "connection", None)
-    _kept.connection = None
-    if connection is None or connection.host is None:
-        return
-    try:
-        connection.host.quit()
-    except (smtplib.SMTPException, OSError):
-        connection.host.close()
+    held: _Held | None = getattr(_kept, "held", None)
+    _kept.held = None
+    if held is not None:
+        held.close()
 
 
 class _TimeoutConnection(MailConnection):
