@@ -191,3 +191,38 @@ def dump_outbox(app) -> str:
     with app.app_context():
         rows = db.session.execute(text("SELECT * FROM outbox_messages")).all()
     return " ".join(str(value) for row in rows for value in row)
+
+
+def test_reencrypt_also_seals_sent_messages_under_the_newest_key(make_app, tmp_path):
+    from app.delivery import outbox
+    from app.messages.rendering import RenderedEmail
+    from app.models import LoginTicket, utcnow
+
+    uri = f"sqlite:///{tmp_path / 'messages.sqlite'}"
+    old = make_app(SQLALCHEMY_DATABASE_URI=uri, KEY_ENCRYPTION_KEYS=OLD_KEY)
+    with old.app_context():
+        ticket = LoginTicket(
+            connection="email",
+            recipient="r@example.com",
+            code_hash="0" * 64,
+            binding_hash="1" * 64,
+            expires_at=utcnow() + timedelta(minutes=5),
+        )
+        db.session.add(ticket)
+        db.session.flush()
+        content = RenderedEmail(subject="123456 is your code", text="Code: 123456", html="")
+        row = outbox.enqueue("email", "r@example.com", content, ticket_id=ticket.id)
+        row.provider, row.status = "smtp", "sent"
+        outbox.forget_sent_content(row)
+        db.session.commit()
+        message_id = row.id
+
+    both = make_app(SQLALCHEMY_DATABASE_URI=uri, KEY_ENCRYPTION_KEYS=f"{NEW_KEY},{OLD_KEY}")
+    result = both.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.output.strip() == "Sealed 0 signing keys and 1 messages under the newest key."
+
+    new_only = make_app(SQLALCHEMY_DATABASE_URI=uri, KEY_ENCRYPTION_KEYS=NEW_KEY)
+    with new_only.app_context():
+        row = db.session.get(OutboxMessage, message_id)
+        assert (row.subject, row.body_text) == ("", "")
+        assert outbox.content_of(row).subject == "123456 is your code"
