@@ -68,7 +68,7 @@ def screens() -> dict[str, tuple[str, dict]]:
 
     def code(**changes):
         values = {"ticket_id": "sample", "channel": "email", "recipient": "alice@example.com"}
-        values["delivery"] = _delivery("email", "sent")
+        values["delivery"] = _delivery(changes.get("channel", "email"), "sent")
         return screen.code(code_length=6, back_url=BACK_URL, **(values | changes))
 
     pages = {
@@ -81,15 +81,7 @@ def screens() -> dict[str, tuple[str, dict]]:
             switch=switch,
             error=_("That doesn't look like a phone number."),
         ),
-        "code-sms": code(
-            channel="sms", recipient="+44 7400 123456", delivery=_delivery("sms", "sent")
-        ),
-        "code-delayed": code(delivery=_delivery("email", "delayed")),
-        "code-sms-failed": code(
-            channel="sms",
-            recipient="+44 7400 123456",
-            delivery=_delivery("sms", "failed", str(delivery_state.TRY_LATER)),
-        ),
+        "code-sms": code(channel="sms", recipient="+44 7400 123456"),
         "email-error": screen.email(error=_("That doesn't look like an email address.")),
         "code": code(),
         "code-wrong": code(error=wrong),
@@ -114,7 +106,26 @@ def screens() -> dict[str, tuple[str, dict]]:
     pages["email-signup-disabled"] = screen.email(
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
-    return pages | error_screens() | link_screens()
+    return pages | delivery_screens() | error_screens() | link_screens()
+
+
+def delivery_screens() -> dict[str, tuple[str, dict]]:
+    """The code page while the message is delayed, and after it failed for good."""
+    sample = {"ticket_id": "sample", "code_length": 6, "back_url": BACK_URL}
+    return {
+        "code-delayed": screen.code(
+            channel="email",
+            recipient="alice@example.com",
+            delivery=_delivery("email", "delayed"),
+            **sample,
+        ),
+        "code-sms-failed": screen.code(
+            channel="sms",
+            recipient="+44 7400 123456",
+            delivery=_delivery("sms", "failed", str(delivery_state.TRY_LATER)),
+            **sample,
+        ),
+    }
 
 
 def error_screens() -> dict[str, tuple[str, dict]]:
