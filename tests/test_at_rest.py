@@ -91,7 +91,7 @@ def test_the_migration_seals_existing_plain_keys_and_downgrade_opens_them(tmp_pa
     )
     pem = "-----BEGIN PRIVATE KEY-----\nMIIplain\n-----END PRIVATE KEY-----\n"
     with app.app_context():
-        upgrade(revision="ed495a63567f")
+        upgrade(revision="b7c31d2e9a40")
         db.session.execute(
             text("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES ('k1', :p, :t)"),
             {"p": pem, "t": "2030-01-01 00:00:00"},
@@ -100,7 +100,7 @@ def test_the_migration_seals_existing_plain_keys_and_downgrade_opens_them(tmp_pa
         upgrade()
         [sealed] = db.session.execute(text("SELECT private_pem FROM signing_keys")).scalars()
         assert Fernet(OLD_KEY).decrypt(sealed.encode()).decode() == pem
-        downgrade(revision="ed495a63567f")
+        downgrade(revision="b7c31d2e9a40")
         [plain] = db.session.execute(text("SELECT private_pem FROM signing_keys")).scalars()
         assert plain == pem
         db.engine.dispose()

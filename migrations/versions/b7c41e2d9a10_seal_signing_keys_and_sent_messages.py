@@ -2,7 +2,7 @@
 outbox messages get a sealed copy of their content once sent, and the provider's id.
 
 Revision ID: b7c41e2d9a10
-Revises: ed495a63567f
+Revises: b7c31d2e9a40
 Create Date: 2026-11-30 03:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 from app import at_rest
 
 revision = "b7c41e2d9a10"
-down_revision = "ed495a63567f"
+down_revision = "b7c31d2e9a40"
 branch_labels = None
 depends_on = None
 
