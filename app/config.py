@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import at_rest
+
 DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
     # SQL logs never show bound values (a rendered message holds its code).
@@ -42,6 +44,7 @@ DEFAULTS: dict[str, object] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Latchkey <no-reply@localhost>",
     "MAIL_TIMEOUT": 10,
+    "MAIL_KEEPALIVE": 30,  # seconds a dispatcher thread keeps an idle SMTP connection open
     # SMS: "twilio", "gateway" or "dev" (dev by default in debug); unset = no SMS
     "SMS_PROVIDER": None,
     "SMS_FROM": None,
@@ -60,10 +63,18 @@ DEFAULTS: dict[str, object] = {
     "SMS_NUMBER_RATE_LIMIT": "3 per 10 minutes; 10 per day",
     "SMS_PREFIX_RATE_LIMIT": "30 per hour",
     "SMS_IP_RATE_LIMIT": "10 per hour",
-    "DEV_OUTBOX": False,
+    "DEV_OUTBOX": False,  # debug and testing only: refused at start otherwise
     "DISPATCHER_THREAD": True,
     "DISPATCH_MAX_TRIES": 8,
     "DISPATCH_POLL_SECONDS": 5.0,
+    # Secrets at rest (app/at_rest.py): Fernet keys, newest first; derived in debug
+    "KEY_ENCRYPTION_KEYS": None,
+    # Housekeeping (app/housekeeping.py): what `flask purge` and dispatchers delete
+    "RETAIN_TICKETS_DAYS": 31,  # login tickets after they expire (`sms stats` reads them)
+    "RETAIN_EXPIRED_DAYS": 1,  # authorization codes, access tokens, sessions after they end
+    "RETAIN_MESSAGES_DAYS": 7,  # sent and failed outbox rows (no content; troubleshooting)
+    "RETAIN_EVENTS_DAYS": 90,  # audit events
+    "PURGE_INTERVAL": 600,  # seconds between a dispatcher's purges (0: never)
     # Pages
     "DEFAULT_THEME": "lock",
     "PREVIEW_PASSWORD": None,  # enables /preview outside debug, behind HTTP Basic auth
@@ -123,6 +134,11 @@ _INT_KEYS = (
     "HSTS_MAX_AGE",
     "REFRESH_TOKEN_IDLE",
     "REFRESH_TOKEN_ABSOLUTE",
+    "RETAIN_TICKETS_DAYS",
+    "RETAIN_EXPIRED_DAYS",
+    "RETAIN_MESSAGES_DAYS",
+    "RETAIN_EVENTS_DAYS",
+    "PURGE_INTERVAL",
 )
 SMS_PROVIDERS = ("twilio", "gateway", "dev")
 
@@ -177,6 +193,8 @@ def _fill_development_defaults(app: Flask) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     if not app.config.get("ISSUER"):
         app.config["ISSUER"] = "http://127.0.0.1:5000"
+    if not app.config.get("KEY_ENCRYPTION_KEYS"):
+        app.config["KEY_ENCRYPTION_KEYS"] = at_rest.derived_key(app.config["SECRET_KEY"])
     if not app.config.get("EMAIL_PROVIDER"):
         app.config["EMAIL_PROVIDER"] = "dev"
     if not app.config.get("SMS_PROVIDER"):
@@ -205,6 +223,14 @@ def check(app: Flask) -> None:
             f"Latchkey needs {names} outside debug and testing (see README, 'Configuration')."
         )
     app.config["ISSUER"] = str(app.config["ISSUER"]).rstrip("/")
+    if app.config["DEV_OUTBOX"] and not is_relaxed(app):
+        raise ConfigError(
+            "FLASK_DEV_OUTBOX publishes every code and link: it runs only in debug or testing."
+        )
+    check_key_encryption(app)
+    for key in ("RETAIN_TICKETS_DAYS", "RETAIN_MESSAGES_DAYS", "RETAIN_EVENTS_DAYS"):
+        if app.config[key] < 1:
+            raise ConfigError(f"FLASK_{key} must be at least 1 (today's SMS budget reads it).")
     if not app.config.get("EMAIL_PROVIDER"):
         app.config["EMAIL_PROVIDER"] = "smtp"
     if app.config["EMAIL_PROVIDER"] not in ("smtp", "dev"):
@@ -238,6 +264,23 @@ def check_log_format(app: Flask) -> None:
         if value not in ("json", "text"):
             raise ConfigError(f"FLASK_LOG_FORMAT must be 'json' or 'text', not {value!r}.")
     app.config["LOG_FORMAT"] = value
+
+
+def check_key_encryption(app: Flask) -> None:
+    """FLASK_KEY_ENCRYPTION_KEYS holds one or more valid Fernet keys, newest first."""
+    keys = at_rest.parse_keys(app.config.get("KEY_ENCRYPTION_KEYS"))
+    if not keys:
+        raise ConfigError(
+            "Latchkey needs FLASK_KEY_ENCRYPTION_KEYS (Fernet keys, comma-separated) outside "
+            "debug and testing (see README, 'Keys at rest')."
+        )
+    try:
+        at_rest.build(keys)
+    except ValueError as error:
+        raise ConfigError(
+            f"FLASK_KEY_ENCRYPTION_KEYS: {error} (make one with `flask keys new-encryption-key`)."
+        ) from None
+    app.config["KEY_ENCRYPTION_KEYS"] = keys
 
 
 def check_sms(app: Flask) -> None:

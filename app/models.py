@@ -298,19 +298,29 @@ class RefreshToken(db.Model):
 
 
 class SigningKey(db.Model):
-    """An RSA key that signs ID tokens; old keys stay published after rotation."""
+    """An RSA key that signs ID tokens; old keys stay published after rotation.
+
+    The private key is kept only sealed (app/at_rest.py): the column holds a Fernet
+    token of the PEM, never the PEM.
+    """
 
     __tablename__ = "signing_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
-    private_pem: Mapped[str] = mapped_column(Text)
+    sealed_private_pem: Mapped[str] = mapped_column("private_pem", Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column()
 
 
 class OutboxMessage(db.Model):
-    """A rendered message waiting for (or past) delivery."""
+    """A rendered message waiting for (or past) delivery.
+
+    Once sent through a real provider its subject and body are blanked; while its
+    ticket lives a sealed copy (app/at_rest.py) stays in `sealed_content` so that
+    "Resend" sends the same code; when the ticket ends that goes too. What stays is
+    what troubleshooting needs: recipient, status, provider and its id, tries, times.
+    """
 
     __tablename__ = "outbox_messages"
 
@@ -325,10 +335,12 @@ class OutboxMessage(db.Model):
         ForeignKey("login_tickets.id", ondelete="SET NULL"), index=True
     )
     provider: Mapped[str | None] = mapped_column(String(32))
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))  # Message-ID, SID
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    sealed_content: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -197,6 +198,7 @@ def row_counts(database: str) -> dict[str, int]:
 def latchkey_env(database_uri: str, port: int, mail_port: int) -> dict[str, str]:
     return operator_env(
         SECRET_KEY=secrets.token_urlsafe(32),
+        KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ISSUER=f"http://127.0.0.1:{port}",
         SQLALCHEMY_DATABASE_URI=database_uri,
         EMAIL_PROVIDER="smtp",

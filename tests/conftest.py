@@ -14,7 +14,7 @@ from live_server import LiveServer, start_live_server
 from sms_servers import SmsGateway, TwilioApi
 from smtp_server import SmtpSink
 
-from app import create_app
+from app import at_rest, create_app
 from app.delivery import dispatcher
 from app.extensions import db
 from app.models import SigningKey, random_id
@@ -47,7 +47,7 @@ def install_signing_key(app: Flask, signing_key: tuple[str, str]) -> None:
     kid, pem = signing_key
     with app.app_context():
         if db.session.query(SigningKey).filter_by(kid=kid).first() is None:  # shared databases
-            db.session.add(SigningKey(kid=kid, private_pem=pem))
+            db.session.add(SigningKey(kid=kid, sealed_private_pem=at_rest.seal(pem)))
             db.session.commit()
 
 

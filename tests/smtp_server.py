@@ -36,6 +36,7 @@ class _RecordingHandler:
     def __init__(self) -> None:
         self.envelopes: list = []
         self.refused: dict[str, str] = {}
+        self.peers: list[tuple] = []  # the client (host, port) of each message: its connection
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         status = self.refused.get(address.lower())
@@ -46,15 +47,17 @@ class _RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.envelopes.append(envelope)
+        self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
-    """Starts an aiosmtpd server on a free loopback port; records every envelope."""
+    """Starts an aiosmtpd server on a free loopback port (or the one given, to stand in
+    for a server that went down and came back); records every envelope."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.handler = _RecordingHandler()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname=HOST, port=self.port)
 
     def __enter__(self) -> SmtpSink:
@@ -78,6 +81,11 @@ class SmtpSink:
     def refuse(self, address: str, status: str = "550 5.1.1 No such user") -> None:
         """Answer RCPT TO for this address with an error status."""
         self.handler.refused[address.lower()] = status
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections delivered the messages received so far."""
+        return len(set(self.handler.peers))
 
     @property
     def envelopes(self) -> list:

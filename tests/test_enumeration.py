@@ -19,7 +19,7 @@ SECRETS = [
     re.compile(r'name="csrf_token" type="hidden" value="[^"]*"'),
     re.compile(r'nonce="[^"]+"'),
     re.compile(r"'nonce-[^']+'"),
-    re.compile(r"/login/(code|resend|restart|change)/[A-Za-z0-9_-]+"),
+    re.compile(r"/login/(code|resend|restart|change|delivery)/[A-Za-z0-9_-]+"),
 ]
 
 

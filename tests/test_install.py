@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from helpers import csrf_token, form_posting_to, pkce_pair, visible_text
 from installed import Gunicorn, flask, install_clean_checkout, operator_env
 from smtp_server import SmtpSink, free_port
@@ -70,6 +71,7 @@ def test_a_french_sign_in_through_gunicorn_with_two_workers(installed, run_dir):
     port = free_port()
     env = operator_env(
         SECRET_KEY=secrets.token_urlsafe(32),
+        KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ISSUER=f"http://127.0.0.1:{port}",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{run_dir / 'latchkey.sqlite'}",
         EMAIL_PROVIDER="smtp",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import clients, connections, demo, events, keys, sms, templates, themes, users
+from . import clients, connections, demo, events, keys, outbox, sms, templates, themes, users
 
-GROUPS = (clients, connections, users, keys, events, templates, themes, demo, sms)
+GROUPS = (clients, connections, users, keys, events, templates, themes, demo, sms, outbox)
 
 
 def init_app(app: Flask) -> None:
     """Register the command groups with the app's `flask` command."""
     for module in GROUPS:
         app.cli.add_command(module.group)
+    app.cli.add_command(outbox.purge_all_command)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import click
+from cryptography.fernet import Fernet
 from flask.cli import AppGroup
 
+from app import at_rest
 from app.accounts import events
+from app.delivery import outbox
 from app.oidc import keys
 
 from ..extensions import db
@@ -22,6 +25,30 @@ def rotate_keys_command() -> None:
     events.record("admin.key_rotated", kid=key.kid)
     db.session.commit()
     click.echo(key.kid)
+
+
+@group.command("reencrypt")
+def reencrypt_command() -> None:
+    """Seal every signing key and unsent copy under the newest FLASK_KEY_ENCRYPTION_KEYS key.
+
+    Rotation: put a new key first in FLASK_KEY_ENCRYPTION_KEYS (keep the old one
+    after it), restart, run this, then drop the old key.
+    """
+    try:
+        signing = keys.reencrypt()
+        messages = outbox.reencrypt()
+    except at_rest.SealError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was changed.") from None
+    events.record("admin.keys_reencrypted", signing_keys=signing, messages=messages)
+    db.session.commit()
+    click.echo(f"Sealed {signing} signing keys and {messages} messages under the newest key.")
+
+
+@group.command("new-encryption-key")
+def new_encryption_key_command() -> None:
+    """Print a new random key for FLASK_KEY_ENCRYPTION_KEYS (a Fernet key)."""
+    click.echo(Fernet.generate_key().decode())
 
 
 @group.command("list")

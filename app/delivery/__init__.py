@@ -1,7 +1,8 @@
 """Delivery: the outbox, the dispatcher that empties it, and the providers it sends through.
 
 Every provider, whatever its channel (email, sms), has one method,
-`send(message)`, that either returns (delivered) or raises `DeliveryError`.
+`send(message)`, that either returns (delivered; the provider's id of the
+message, or None) or raises `DeliveryError`.
 Providers are looked up by channel, then by name: `provider_for("email", "smtp")`.
 """
 

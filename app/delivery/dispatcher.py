@@ -15,13 +15,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
+from app import housekeeping
 from app.accounts import events
 
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage, utcnow
-from . import DeliveryError, provider_for
+from . import DeliveryError, outbox, provider_for
 
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(minutes=10)
@@ -32,7 +33,7 @@ EXTENSION_KEY = "latchkey_dispatcher"
 
 
 def dispatch_due(now: datetime | None = None) -> int:
-    """Send every due message once, then remove the content of dead tickets' messages.
+    """Send every due message once, then housekeeping (app/housekeeping.py).
 
     Runs inside an app context and commits. Returns how many messages were sent.
     `now` freezes the clock for the whole pass (tests); by default it is read as needed.
@@ -43,7 +44,7 @@ def dispatch_due(now: datetime | None = None) -> int:
         message = _claim(message_id, status, next_try_at, clock())
         if message is not None and _deliver(message, clock):
             sent += 1
-    purge_expired(clock())
+    housekeeping.purge_due(clock())
     db.session.commit()
     return sent
 
@@ -51,26 +52,6 @@ def dispatch_due(now: datetime | None = None) -> int:
 def backoff(tries: int) -> timedelta:
     """Delay before the next try after `tries` failed ones: 10 s, 20 s, 40 s, … up to 10 min."""
     return min(BACKOFF_FIRST * 2 ** max(tries - 1, 0), BACKOFF_MAX)
-
-
-def purge_expired(now: datetime) -> int:
-    """Blank the content of sent or failed messages whose ticket has expired; no commit."""
-    expired_tickets = select(LoginTicket.id).where(LoginTicket.expires_at < now)
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status.in_(("sent", "failed")),
-            OutboxMessage.ticket_id.in_(expired_tickets),
-            or_(
-                OutboxMessage.subject != "",
-                OutboxMessage.body_text != "",
-                OutboxMessage.body_html != "",
-            ),
-        )
-        .values(subject="", body_text="", body_html="")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
 
 
 def _due(now: datetime) -> list[tuple[int, str, datetime]]:
@@ -131,7 +112,7 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
         _give_up(message, "interrupted too often", about, clock())
         return False
     try:
-        provider_for(message.channel, message.provider).send(message)
+        provider_id = provider_for(message.channel, message.provider).send(message)
     except DeliveryError as exc:
         _failed_try(message, exc, about, clock())
         return False
@@ -141,6 +122,8 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
     message.status = "sent"
     message.sent_at = clock()
     message.last_error = None
+    message.provider_message_id = provider_id
+    outbox.forget_sent_content(message)
     events.record("delivery.sent", tries=message.tries, **about)
     db.session.commit()
     return True

@@ -6,13 +6,20 @@ The dispatcher (app.delivery.dispatcher) sends what the outbox holds.
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 from sqlalchemy import select
 
+from app import at_rest
+from app.accounts import events
 from app.messages.rendering import RenderedEmail
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+
+# Providers whose message is the outbox row itself (/dev/outbox shows it): kept readable.
+SHOWN_IN_OUTBOX = "dev"
 
 # Which config key names the provider of each channel.
 PROVIDER_SETTINGS = {"email": "EMAIL_PROVIDER", "sms": "SMS_PROVIDER"}
@@ -57,20 +64,10 @@ def resend(ticket_id: str) -> OutboxMessage | None:
     newest = _newest(ticket_id)
     if newest is None or is_purged(newest):
         return None
-    content = RenderedEmail(
-        subject=newest.subject, text=newest.body_text, html=newest.body_html or ""
-    )
+    content = content_of(newest)
     return enqueue(
         newest.channel, newest.recipient, content, ticket_id=ticket_id, sender=newest.sender
     )
-
-
-def newest_failure(ticket_id: str) -> str | None:
-    """The reason the newest message of a ticket failed for good, or None."""
-    newest = _newest(ticket_id)
-    if newest is None or newest.status != "failed":
-        return None
-    return newest.last_error or ""
 
 
 def provider_name(channel: str) -> str | None:
@@ -80,8 +77,46 @@ def provider_name(channel: str) -> str | None:
 
 
 def is_purged(message: OutboxMessage) -> bool:
-    """True once the dispatcher removed the content (its ticket expired)."""
-    return not (message.subject or message.body_text or message.body_html)
+    """True once the content is gone for good (its ticket ended)."""
+    return not (message.subject or message.body_text or message.body_html or message.sealed_content)
+
+
+def content_of(message: OutboxMessage) -> RenderedEmail:
+    """What a message says: its readable parts, or its sealed copy once it was sent."""
+    if message.sealed_content:
+        parts = json.loads(at_rest.unseal(message.sealed_content))
+        return RenderedEmail(subject=parts["subject"], text=parts["text"], html=parts["html"])
+    return RenderedEmail(
+        subject=message.subject, text=message.body_text, html=message.body_html or ""
+    )
+
+
+def forget_sent_content(message: OutboxMessage) -> None:
+    """After sending: blank the readable subject and body; no commit.
+
+    While the message's ticket lives a sealed copy stays so "Resend" can send the same
+    code; without a ticket nothing is kept. The dev provider's rows stay readable
+    (they are what /dev/outbox shows, in debug and testing only).
+    """
+    if message.provider == SHOWN_IN_OUTBOX or is_purged(message):
+        return
+    if message.ticket_id and not message.sealed_content:
+        content = {"subject": message.subject, "text": message.body_text}
+        content["html"] = message.body_html or ""
+        message.sealed_content = at_rest.seal(json.dumps(content))
+    message.subject, message.body_text, message.body_html = "", "", ""
+    if not message.ticket_id:
+        message.recipient = events.mask_recipient(message.recipient) or ""
+
+
+def reencrypt() -> int:
+    """Seal every sealed copy again under the newest key; no commit. Returns the count."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.sealed_content.is_not(None))
+    ).all()
+    for row in rows:
+        row.sealed_content = at_rest.reseal(row.sealed_content)
+    return len(rows)
 
 
 def _newest(ticket_id: str) -> OutboxMessage | None:

@@ -1,4 +1,5 @@
-"""A provider's one interface: `send(message)`, or raise `DeliveryError`."""
+"""A provider's one interface: `send(message)` (returns the provider's id of it, or None),
+or raise `DeliveryError`."""
 
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ class DeliveryError(Exception):
 
 
 class Provider:
-    """Base of all providers: sends one outbox message or raises DeliveryError."""
+    """Base of all providers: sends one outbox message or raises DeliveryError.
+
+    Returns the provider's id of the message (an SMTP Message-ID, a Twilio SID), kept
+    on the outbox row for troubleshooting, or None when the provider gives none.
+    """
 
     channel: ClassVar[str]
     name: ClassVar[str]
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         raise NotImplementedError

@@ -75,7 +75,7 @@ class TwilioSmsProvider(Provider):
     channel = "sms"
     name = "twilio"
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         config = current_app.config
         client = TwilioClient(
             config["TWILIO_ACCOUNT_SID"],
@@ -86,7 +86,7 @@ class TwilioSmsProvider(Provider):
         if config.get("TWILIO_MESSAGING_SERVICE_SID"):
             origin = {"messaging_service_sid": config["TWILIO_MESSAGING_SERVICE_SID"]}
         try:
-            client.messages.create(to=message.recipient, body=message.body_text, **origin)
+            created = client.messages.create(to=message.recipient, body=message.body_text, **origin)
         except TwilioRestException as exc:
             known = TWILIO_ERRORS.get(exc.code or 0)
             retryable = known[1] if known else (exc.status >= 500 or exc.status == 429)
@@ -97,6 +97,7 @@ class TwilioSmsProvider(Provider):
             raise DeliveryError(f"twilio {exc.code or exc.status}", retryable=retryable) from exc
         except (TwilioException, requests.RequestException) as exc:
             raise DeliveryError(f"twilio {type(exc).__name__}") from exc
+        return created.sid
 
 
 class GatewaySmsProvider(Provider):
@@ -106,7 +107,7 @@ class GatewaySmsProvider(Provider):
     channel = "sms"
     name = "gateway"
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         config = current_app.config
         payload: dict[str, object] = {
             "recipient": message.recipient,
@@ -134,6 +135,7 @@ class GatewaySmsProvider(Provider):
             if not 200 <= response.status_code < 300:
                 retryable = response.status_code >= 500 or response.status_code == 429
                 raise DeliveryError(f"gateway HTTP {response.status_code}", retryable=retryable)
+        return None
 
 
 def gateway_token(now: float | None = None) -> str:
@@ -164,7 +166,7 @@ class DevSmsProvider(Provider):
     channel = "sms"
     name = "dev"
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         return None
 
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from joserfc.jwk import KeySet, RSAKey
 
+from app import at_rest
 from app.extensions import db
 from app.models import SigningKey, random_id, utcnow
 
@@ -13,7 +14,7 @@ from app.models import SigningKey, random_id, utcnow
 def _new_key() -> SigningKey:
     key = RSAKey.generate_key(2048, private=True)
     pem = key.as_pem(private=True).decode()
-    return SigningKey(kid=random_id(16), private_pem=pem)
+    return SigningKey(kid=random_id(16), sealed_private_pem=at_rest.seal(pem))
 
 
 def current() -> SigningKey:
@@ -40,13 +41,26 @@ def rotate() -> SigningKey:
 
 
 def private_jwk(key: SigningKey) -> RSAKey:
-    """The key, parsed once per process (loading an RSA private key costs ~50 ms)."""
-    return _parsed(key.kid, key.private_pem)
+    """The key, unsealed and parsed once per process (loading an RSA key costs ~50 ms)."""
+    return _parsed(key.kid, key.sealed_private_pem)
 
 
 @lru_cache(maxsize=32)
-def _parsed(kid: str, private_pem: str) -> RSAKey:
-    return RSAKey.import_key(private_pem, {"kid": kid, "use": "sig", "alg": "RS256"})
+def _parsed(kid: str, sealed_pem: str) -> RSAKey:
+    pem = at_rest.unseal(sealed_pem)
+    return RSAKey.import_key(pem, {"kid": kid, "use": "sig", "alg": "RS256"})
+
+
+def reencrypt() -> int:
+    """Seal every signing key under the newest key-encryption key; no commit.
+
+    Run after putting a new key first in FLASK_KEY_ENCRYPTION_KEYS; then the old
+    key may be dropped. Returns how many keys were sealed again.
+    """
+    found = db.session.query(SigningKey).all()
+    for key in found:
+        key.sealed_private_pem = at_rest.reseal(key.sealed_private_pem)
+    return len(found)
 
 
 def published() -> list[SigningKey]:

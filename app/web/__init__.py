@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    delivery,
     demo,
     dev,
     endings,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         endings.bp,
         passwordless_api.bp,
         logos.bp,
+        delivery.bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:

@@ -24,7 +24,7 @@ from app.signin import api_tickets, binding, link_tokens, magic_links, tickets
 from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
-from . import sso
+from . import delivery, sso
 from .endings import change_url, ended_page
 from .errors import error_page, oauth_error
 from .forms import ActionForm, NumberForm, check_posted_action
@@ -70,6 +70,7 @@ def wait(ticket_id: str):
         finish_form=ActionForm(formdata=None),
         notice=_notice(request.args.get("notice", "")),
         back_url=_back_url(ticket),
+        **delivery.page_context(ticket),
     )
 
 

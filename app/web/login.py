@@ -25,9 +25,8 @@ from app.signin import binding, link_tokens, phones, sms_guard, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
-from ..delivery import outbox, sms
 from ..models import Client
-from . import screens, sso
+from . import delivery, screens, sso
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -268,9 +267,6 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
     _use_language(ticket.client, ticket.authorize_params)
-    if error is None and ticket.connection == "sms":
-        failure = outbox.newest_failure(ticket.id)
-        error = sms.explain(failure) if failure is not None else None
     screen = screens.code(
         ticket_id=ticket.id,
         channel=ticket.connection,
@@ -279,6 +275,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         back_url=url_for("endings.change", ticket_id=ticket.id),
         error=error,
         notice=notice,
+        delivery=delivery.page_context(ticket),
     )
     return _show(screen, ticket.client, status)
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app import data_folders
+from app.delivery import state as delivery_state
 from app.signin import phones
 from app.web import locale
 
@@ -43,6 +44,20 @@ SAMPLE_CLIENTS = {
 }
 
 
+def _delivery(channel: str, state: str, reason: str | None = None) -> dict[str, object]:
+    """The delivery line's context (app/web/delivery.py) for a sample screen."""
+    line = str(delivery_state.LINES[(channel, state)])
+    other = "email" if channel == "sms" else "sms"
+    return {
+        "delivery": delivery_state.Delivery(state=state, line=line, reason=reason),
+        "delivery_url": "/login/delivery/sample",
+        "other_connection_url": BACK_URL + f"&connection={other}" if state == "failed" else None,
+        "other_connection_label": _("Sign in with email instead")
+        if channel == "sms"
+        else _("Sign in with a phone number instead"),
+    }
+
+
 def screens() -> dict[str, tuple[str, dict]]:
     """Every screen: name → (page template, view context). Call inside a request."""
     wrong = ngettext(
@@ -53,6 +68,7 @@ def screens() -> dict[str, tuple[str, dict]]:
 
     def code(**changes):
         values = {"ticket_id": "sample", "channel": "email", "recipient": "alice@example.com"}
+        values["delivery"] = _delivery(changes.get("channel", "email"), "sent")
         return screen.code(code_length=6, back_url=BACK_URL, **(values | changes))
 
     pages = {
@@ -90,7 +106,26 @@ def screens() -> dict[str, tuple[str, dict]]:
     pages["email-signup-disabled"] = screen.email(
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
-    return pages | error_screens() | link_screens()
+    return pages | delivery_screens() | error_screens() | link_screens()
+
+
+def delivery_screens() -> dict[str, tuple[str, dict]]:
+    """The code page while the message is delayed, and after it failed for good."""
+    sample = {"ticket_id": "sample", "code_length": 6, "back_url": BACK_URL}
+    return {
+        "code-delayed": screen.code(
+            channel="email",
+            recipient="alice@example.com",
+            delivery=_delivery("email", "delayed"),
+            **sample,
+        ),
+        "code-sms-failed": screen.code(
+            channel="sms",
+            recipient="+44 7400 123456",
+            delivery=_delivery("sms", "failed", str(delivery_state.TRY_LATER)),
+            **sample,
+        ),
+    }
 
 
 def error_screens() -> dict[str, tuple[str, dict]]:
@@ -126,7 +161,7 @@ def link_screens() -> dict[str, tuple[str, dict]]:
     """The magic-link screens (see app/web/links.py)."""
     token = "sample-token"
     device = {"browser": "Chrome", "system": "macOS", "time": "09:41", "minutes_ago": 2}
-    wait = {
+    wait = _delivery("email", "sending") | {
         "ticket_id": "sample",
         "recipient": "alice@example.com",
         "match_number": "42",

@@ -61,9 +61,11 @@ def code(
     back_url: str,
     error: str | None = None,
     notice: str | None = None,
+    delivery: dict[str, Any] | None = None,
 ) -> Screen:
-    """ "Enter the code we sent to …", with resend and a way back."""
-    context = {
+    """ "Enter the code we sent to …", with resend and a way back; `delivery` is the
+    delivery line's context (app/web/delivery.py), None to show no line."""
+    context = (delivery or {}) | {
         "form": CodeForm(formdata=None),
         "resend_form": ActionForm(formdata=None),
         "ticket_id": ticket_id,
