@@ -4,7 +4,7 @@
   message whose ticket ended (expired or used) are removed, and its recipient masked
   (the dev provider's rows keep their address: /dev/outbox, debug only).
 - `purge_expired(now)`: that, then deletes what is past its retention
-  (RETAIN_* settings): login tickets, authorization codes, access tokens, SSO
+  (RETAIN_* settings): login tickets, authorization codes, access and refresh tokens, SSO
   sessions, sent and failed messages, old audit events.
 
 `flask purge` runs it once; a dispatcher calls `purge_due(now)` on each pass, which
@@ -28,6 +28,7 @@ from .models import (
     Event,
     LoginTicket,
     OutboxMessage,
+    RefreshToken,
 )
 
 FINISHED = ("sent", "failed")
@@ -76,6 +77,10 @@ def purge_expired(now: datetime) -> dict[str, int]:
     )
     counts["tickets"] = _delete_tickets(tickets_before)
     counts["access_tokens"] = _delete(AccessToken, AccessToken.expires_at < ended_before)
+    counts["refresh_tokens"] = _delete(
+        RefreshToken,
+        or_(RefreshToken.expires_at < ended_before, RefreshToken.revoked_at < ended_before),
+    )
     counts["authorization_codes"] = _delete_codes(ended_before)
     counts["sessions"] = _delete(BrowserSession, _session_ended_before(ended_before))
     counts["events"] = _delete(Event, Event.created_at < now - config["RETAIN_EVENTS_DAYS"] * days)

@@ -21,6 +21,8 @@ from app.models import (
     Event,
     LoginTicket,
     OutboxMessage,
+    RefreshToken,
+    User,
     utcnow,
 )
 
@@ -91,6 +93,38 @@ def test_purge_deletes_each_kind_after_its_retention(make_app):
         with app.app_context():
             oldest = db.session.scalar(select(func.min(Event.created_at)))
             assert oldest >= utcnow() - timedelta(days=90)
+
+
+def test_purge_deletes_refresh_tokens_a_day_after_they_expire_or_are_revoked(make_app):
+    app = make_app(PURGE_INTERVAL=0)
+    with freeze_time("2030-01-01 12:00:00") as clock, app.app_context():
+        user = User()
+        db.session.add(user)
+        db.session.flush()
+        now = utcnow()
+
+        def token(name: str, expires_in: timedelta, revoked: bool = False) -> None:
+            db.session.add(
+                RefreshToken(
+                    token_hash=name.ljust(64, "0"),
+                    family_id=name,
+                    client_id="app",
+                    user_id=user.id,
+                    family_started_at=now,
+                    expires_at=now + expires_in,
+                    revoked_at=now if revoked else None,
+                )
+            )
+
+        token("expired", timedelta(hours=1))
+        token("revoked", timedelta(days=30), revoked=True)
+        token("alive", timedelta(days=30))
+        db.session.commit()
+
+        clock.tick(timedelta(days=2))
+        assert purge(app)["refresh_tokens"] == 2
+        left = db.session.scalars(select(RefreshToken.family_id)).all()
+        assert left == ["alive"]
 
 
 def test_dispatcher_purges_at_most_every_interval(make_app):
