@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, data_folders, limits
+from app import config, data_folders, database, limits
 
 from .extensions import csrf, db, mail, migrate
 
@@ -23,7 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Believe X-Forwarded-For only from that many proxies; never otherwise.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
+    database.configure(app)
     db.init_app(app)
+    database.init_app(app)
     migrations = str(data_folders.folder("migrations"))
     migrate.init_app(app, db, directory=migrations, render_as_batch=True)
     csrf.init_app(app)

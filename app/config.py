@@ -185,7 +185,7 @@ def is_relaxed(app: Flask) -> bool:
 def _fill_development_defaults(app: Flask) -> None:
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        instance.mkdir(parents=True, exist_ok=True)
+        _private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'latchkey.sqlite'}"
     if not is_relaxed(app):
         return
@@ -204,9 +204,17 @@ def _fill_development_defaults(app: Flask) -> None:
         app.config["DEMO"] = True
 
 
+def _private_folder(folder: Path) -> None:
+    """The instance folder holds the SQLite file and the dev secret: owner only (0700)."""
+    created = not folder.exists()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if created:
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+
+
 def _instance_secret(instance: Path) -> str:
     """A development secret kept in the instance folder so restarts keep sessions."""
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance)
     path = instance / "dev-secret-key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))

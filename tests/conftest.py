@@ -1,11 +1,13 @@
-"""Shared fixtures, registered once: an app on a fresh SQLite database per test, its
-client and CLI runner; a live server; the SMTP and SMS servers; the browser; one
-RSA signing key for the whole session (generating a 2048-bit key per test is slow)."""
+"""Shared fixtures, registered once: an app on a fresh database per test (SQLite, or
+PostgreSQL with LATCHKEY_TEST_DATABASE=postgresql: see databases.py), its client and
+CLI runner; a live server; the SMTP and SMS servers; the browser; one RSA signing key
+for the whole session (generating a 2048-bit key per test is slow)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import databases
 import freezegun
 import pytest
 from flask import Flask
@@ -35,6 +37,14 @@ BASE_CONFIG = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_database():
+    """On PostgreSQL runs, this session's own databases, dropped at the end."""
+    databases.start_session()
+    yield databases.KIND
+    databases.end_session()
+
+
 @pytest.fixture(scope="session")
 def signing_key() -> tuple[str, str]:
     """One real RSA key (kid, private PEM) that every test app starts with."""
@@ -53,14 +63,13 @@ def install_signing_key(app: Flask, signing_key: tuple[str, str]) -> None:
 
 @pytest.fixture
 def make_app(tmp_path, signing_key):
-    """Build apps on their own SQLite files with extra config (SMTP, thread, …)."""
+    """Build apps on a fresh database with extra config (SMTP, thread, …): on SQLite each
+    app has its own file, on PostgreSQL the apps of one test share emptied tables."""
     made = []
 
     def make(**overrides):
-        path = tmp_path / f"app-{len(made)}.sqlite"
-        app = create_app(
-            {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", **overrides}
-        )
+        uri = databases.uri_for(tmp_path, f"app-{len(made)}.sqlite")
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, **overrides})
         with app.app_context():
             db.create_all()
         install_signing_key(app, signing_key)

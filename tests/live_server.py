@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import databases
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -49,8 +50,8 @@ class _LateApp:
 
 
 def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> LiveServer:
-    """Build the app on a SQLite file in `tmp_path` and serve it on 127.0.0.1; over
-    HTTPS when `tls` names a (certificate, key) pair of files."""
+    """Build the app on a fresh database (see databases.py) and serve it on 127.0.0.1;
+    over HTTPS when `tls` names a (certificate, key) pair of files."""
     late = _LateApp()
     server = make_server("127.0.0.1", 0, late, threaded=True, ssl_context=tls)
     url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
@@ -58,7 +59,7 @@ def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> L
         "TESTING": True,
         "SECRET_KEY": "live-server-secret-key-not-for-production",
         "ISSUER": url,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+        "SQLALCHEMY_DATABASE_URI": databases.uri_for(tmp_path, "live.sqlite"),
         "EMAIL_PROVIDER": "dev",
         "DEV_OUTBOX": True,
         "DISPATCHER_THREAD": False,

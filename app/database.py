@@ -1,0 +1,79 @@
+"""The database engine: SQLite (the embedded default) or PostgreSQL (psycopg 3).
+
+`configure(app)` runs before Flask-SQLAlchemy builds the engine: it checks the
+connections of the pool before use (a PostgreSQL restart or a killed backend
+costs one failed request at most), and creates a SQLite file readable by its
+owner only. `init_app(app)` then sets each new SQLite connection to WAL mode
+with synchronous=NORMAL: readers never wait for the writer, and a commit no
+longer waits for an fsync of the whole database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+from .extensions import db
+
+# How long a SQLite connection waits for another process's write lock (ms).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def configure(app: Flask) -> None:
+    """Engine options for the configured database; call before db.init_app."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    path = sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+    if path is not None:
+        create_private_file(path)
+
+
+def init_app(app: Flask) -> None:
+    """Set the SQLite pragmas on every new connection of this app's engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def is_postgresql(engine: Engine) -> bool:
+    """True on PostgreSQL, where claims use row locks (FOR UPDATE SKIP LOCKED)."""
+    return engine.dialect.name == "postgresql"
+
+
+def sqlite_path(uri: str | None) -> Path | None:
+    """The file behind a sqlite:/// URI; None for memory or another database."""
+    if not uri:
+        return None
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.database.startswith("file:"):
+        return None
+    return Path(url.database)
+
+
+def create_private_file(path: Path) -> None:
+    """Create the database file 0600 (its folder 0700 when we create it); SQLite
+    gives its -wal and -shm files the same mode as the database."""
+    if path.exists():
+        return
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
