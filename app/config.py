@@ -75,6 +75,9 @@ DEFAULTS: dict[str, object] = {
     "RETAIN_MESSAGES_DAYS": 7,  # sent and failed outbox rows (no content; troubleshooting)
     "RETAIN_EVENTS_DAYS": 90,  # audit events
     "PURGE_INTERVAL": 600,  # seconds between a dispatcher's purges (0: never)
+    "DISPATCH_THREADS": 4,  # sender threads per dispatcher (web process or `outbox work`)
+    "DISPATCH_LEASE_SECONDS": 300,  # a claim held longer (its process died) is taken again
+    "DISPATCH_JITTER": 0.25,  # retry delays grow by a random share of up to this
     # Pages
     "DEFAULT_THEME": "lock",
     "PREVIEW_PASSWORD": None,  # enables /preview outside debug, behind HTTP Basic auth
@@ -139,6 +142,8 @@ _INT_KEYS = (
     "RETAIN_MESSAGES_DAYS",
     "RETAIN_EVENTS_DAYS",
     "PURGE_INTERVAL",
+    "DISPATCH_THREADS",
+    "DISPATCH_LEASE_SECONDS",
 )
 SMS_PROVIDERS = ("twilio", "gateway", "dev")
 

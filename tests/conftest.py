@@ -33,6 +33,7 @@ BASE_CONFIG = {
     "EMAIL_PROVIDER": "dev",
     "DEV_OUTBOX": True,
     "DISPATCHER_THREAD": False,
+    "DISPATCH_JITTER": 0,  # exact retry times; test_dispatchers checks the jitter
     "RATELIMIT_ENABLED": False,
 }
 

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from smtp_server import free_port
 from sqlalchemy import select
 
-from app.delivery import DeliveryError, dispatcher, outbox, provider_for
+from app.delivery import DeliveryError, claims, dispatcher, outbox, provider_for
 from app.delivery.email import DevEmailProvider
 from app.extensions import db
 from app.messages.rendering import render_email
@@ -194,8 +194,8 @@ def test_dispatching_twice_sends_once(make_app, smtp_server):
 def test_a_message_claimed_elsewhere_is_not_sent_again(make_app, smtp_server, monkeypatch):
     """Two processes that both saw the message due: only one claim changes the row."""
     app = make_app(**smtp_server.mail_config())
-    due = dispatcher._due
-    monkeypatch.setattr(dispatcher, "_due", lambda now: due(now) * 2)
+    due = claims.due_messages
+    monkeypatch.setattr(claims, "due_messages", lambda now: due(now) * 2)
     with app.app_context():
         queue_code_email()
         assert dispatcher.dispatch_due() == 1
@@ -361,14 +361,14 @@ def test_dev_outbox_is_absent_when_turned_off(make_app):
 
 
 def dispatcher_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "latchkey-dispatcher"]
+    return [t for t in threading.enumerate() if t.name.startswith("latchkey-dispatcher-")]
 
 
 def test_dispatcher_thread_starts_on_first_request_and_sends_when_woken(make_app, monkeypatch):
     sent = threading.Event()
     monkeypatch.setattr(DevEmailProvider, "send", lambda self, message: sent.set())
     before = len(dispatcher_threads())
-    app = make_app(DISPATCHER_THREAD=True, DISPATCH_POLL_SECONDS=60)
+    app = make_app(DISPATCHER_THREAD=True, DISPATCH_POLL_SECONDS=60, DISPATCH_THREADS=3)
     assert len(dispatcher_threads()) == before  # not at start, nor in CLI commands
 
     client = app.test_client()
@@ -376,7 +376,7 @@ def test_dispatcher_thread_starts_on_first_request_and_sends_when_woken(make_app
     client.get("/dev/outbox")
     thread = app.extensions[dispatcher.EXTENSION_KEY]
     assert thread.running
-    assert len(dispatcher_threads()) == before + 1
+    assert len(dispatcher_threads()) == before + 3
 
     with app.app_context():
         message_id, _ = queue_code_email()

@@ -47,7 +47,12 @@ def test_the_page_answers_while_the_mail_server_hangs(make_app, smtp_server, mon
         release.wait(timeout=30)
 
     monkeypatch.setattr(SmtpEmailProvider, "send", hanging_send)
-    app = make_app(DISPATCHER_THREAD=True, DISPATCH_POLL_SECONDS=0.05, **smtp_server.mail_config())
+    app = make_app(
+        DISPATCHER_THREAD=True,
+        DISPATCH_THREADS=1,  # one sender, stuck: the second message waits its turn
+        DISPATCH_POLL_SECONDS=0.05,
+        **smtp_server.mail_config(),
+    )
     shop = RelyingApp.register(app)
     person = LoginPage(app.test_client())
     try:

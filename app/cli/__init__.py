@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import clients, connections, demo, events, keys, outbox, sms, templates, themes, users
+from . import (
+    clients,
+    connections,
+    demo,
+    dispatchers,
+    events,
+    keys,
+    outbox,
+    sms,
+    templates,
+    themes,
+    users,
+)
 
 GROUPS = (clients, connections, users, keys, events, templates, themes, demo, sms, outbox)
 
@@ -18,3 +30,4 @@ def init_app(app: Flask) -> None:
     for module in GROUPS:
         app.cli.add_command(module.group)
     app.cli.add_command(outbox.purge_all_command)
+    dispatchers.register(app.cli)

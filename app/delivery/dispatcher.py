@@ -1,52 +1,70 @@
 """The dispatcher: sends what the outbox holds, retries with backoff, logs each fate.
 
-`dispatch_due()` does one pass and is safe to run in several processes at once:
-a message is claimed by a conditional UPDATE (pending -> sending) before it is
-sent, and only the process whose UPDATE changed the row sends it. For now it runs
-in a daemon thread of each web process (`init_app`), started by the first request
-and woken by `wake()` after a commit, so no web request ever waits for a mail server.
+`dispatch_due()` sends every due message once and is safe to run in many threads
+and processes at once: each message is claimed (app.delivery.claims) before it is
+sent, under a lease, so it is sent by one dispatcher; one whose dispatcher died is
+taken again when the lease lapses. By default each web process runs a pool of
+sender threads (app.delivery.workers), started by the first request and woken by
+`wake()` after a commit, so no web request ever waits for a mail server;
+`flask outbox work` runs dedicated ones.
 """
 
 from __future__ import annotations
 
-import os
-import threading
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select, update
 
 from app import housekeeping
 from app.accounts import events
 
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage, utcnow
-from . import DeliveryError, outbox, provider_for
+from . import DeliveryError, claims, outbox, provider_for
 
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(minutes=10)
-# A message left in 'sending' by a process that died is taken again after this.
+# Default lease: a message left in 'sending' by a process that died is taken again after this.
 CLAIM_LEASE = timedelta(minutes=5)
-BATCH_SIZE = 50
 EXTENSION_KEY = "latchkey_dispatcher"
 
 
-def dispatch_due(now: datetime | None = None) -> int:
-    """Send every due message once, then housekeeping (app/housekeeping.py).
+def dispatch_due(now: datetime | None = None, limit: int | None = None, purge: bool = True) -> int:
+    """Claim and send due messages one at a time until none is left (or `limit` were
+    tried), then (with `purge`) housekeeping (app/housekeeping.py).
 
     Runs inside an app context and commits. Returns how many messages were sent.
     `now` freezes the clock for the whole pass (tests); by default it is read as needed.
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
-    sent = 0
-    for message_id, status, next_try_at in _due(clock()):
-        message = _claim(message_id, status, next_try_at, clock())
-        if message is not None and _deliver(message, clock):
-            sent += 1
-    housekeeping.purge_due(clock())
+    sent = tried = 0
+    while limit is None or tried < limit:
+        outcome = send_next(clock)
+        if outcome is None:
+            break
+        tried += 1
+        sent += outcome
+    if purge:
+        housekeeping.purge_due(clock())
     db.session.commit()
     return sent
+
+
+def send_next(clock: Callable[[], datetime] = utcnow) -> bool | None:
+    """Claim one due message and try to send it: None when nothing was due, else
+    whether it was sent."""
+    claimed = claims.claim(clock(), lease(), limit=1)
+    if not claimed:
+        return None
+    message = db.session.get(OutboxMessage, claimed[0])
+    return message is not None and _deliver(message, clock)
+
+
+def lease() -> timedelta:
+    """How long a claim lasts (DISPATCH_LEASE_SECONDS): longer than one try can take."""
+    return timedelta(seconds=int(current_app.config["DISPATCH_LEASE_SECONDS"]))
 
 
 def backoff(tries: int) -> timedelta:
@@ -54,43 +72,10 @@ def backoff(tries: int) -> timedelta:
     return min(BACKOFF_FIRST * 2 ** max(tries - 1, 0), BACKOFF_MAX)
 
 
-def _due(now: datetime) -> list[tuple[int, str, datetime]]:
-    """Pending messages whose time has come, and claims that outlived their lease."""
-    rows = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_try_at)
-        .where(
-            OutboxMessage.status.in_(("pending", "sending")),
-            OutboxMessage.next_try_at <= now,
-        )
-        .order_by(OutboxMessage.next_try_at, OutboxMessage.id)
-        .limit(BATCH_SIZE)
-    ).all()
-    db.session.commit()
-    return [tuple(row) for row in rows]
-
-
-def _claim(
-    message_id: int, status: str, next_try_at: datetime, now: datetime
-) -> OutboxMessage | None:
-    """Take a message for this process; None if another process took it first.
-
-    The UPDATE only matches the row as it was seen, so of several processes racing
-    for the same message exactly one changes it (rowcount 1); the others get 0.
-    """
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == status,
-            OutboxMessage.next_try_at == next_try_at,
-        )
-        .values(status="sending", tries=OutboxMessage.tries + 1, next_try_at=now + CLAIM_LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount != 1:
-        return None
-    return db.session.get(OutboxMessage, message_id)
+def retry_delay(tries: int, jitter: float) -> timedelta:
+    """The backoff stretched by a random share of up to `jitter` (0.25: up to +25 %), so
+    messages that failed together (a mail server down) do not all come back together."""
+    return backoff(tries) * (1 + random.uniform(0, max(jitter, 0.0)))
 
 
 def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
@@ -120,6 +105,7 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
         _failed_try(message, DeliveryError(type(exc).__name__), about, clock())
         return False
     message.status = "sent"
+    message.claimed_until = None
     message.sent_at = clock()
     message.last_error = None
     message.provider_message_id = provider_id
@@ -133,8 +119,9 @@ def _failed_try(message: OutboxMessage, error: DeliveryError, about: dict, now: 
     if not error.retryable or message.tries >= current_app.config["DISPATCH_MAX_TRIES"]:
         _give_up(message, error.reason, about, now)
         return
-    delay = backoff(message.tries)
+    delay = retry_delay(message.tries, float(current_app.config["DISPATCH_JITTER"]))
     message.status = "pending"
+    message.claimed_until = None
     message.next_try_at = now + delay
     message.last_error = error.reason
     events.record(
@@ -149,76 +136,37 @@ def _failed_try(message: OutboxMessage, error: DeliveryError, about: dict, now: 
 
 def _give_up(message: OutboxMessage, reason: str, about: dict, now: datetime) -> None:
     message.status = "failed"
+    message.claimed_until = None
     message.last_error = reason
     events.record("delivery.failed", tries=message.tries, error=reason, **about)
     db.session.commit()
 
 
-class DispatcherThread:
-    """One daemon thread per process that runs dispatch_due() when woken or polled."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.wakeup = threading.Event()
-        self.stopping = False
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
-
-    @property
-    def running(self) -> bool:
-        """True when this process's thread is alive (a forked child has none yet)."""
-        return self._thread is not None and self._pid == os.getpid() and self._thread.is_alive()
-
-    def ensure_started(self) -> None:
-        """Start the thread unless it already runs in this process."""
-        if self.running or self.stopping:
-            return
-        with self._lock:
-            if self.running or self.stopping:
-                return
-            self._pid = os.getpid()
-            self._thread = threading.Thread(
-                target=self._run, name="latchkey-dispatcher", daemon=True
-            )
-            self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Ask the thread to finish its pass and end (tests; shutdown)."""
-        self.stopping = True
-        self.wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        poll = float(self.app.config["DISPATCH_POLL_SECONDS"])
-        while not self.stopping:
-            self.wakeup.clear()
-            self._dispatch_once()
-            self.wakeup.wait(poll)
-
-    def _dispatch_once(self) -> None:
-        try:
-            with self.app.app_context():
-                dispatch_due()
-        except Exception as exc:  # keep the thread alive; log no secrets
-            self.app.logger.error("outbox dispatch failed: %s", type(exc).__name__)
-
-
 def init_app(app: Flask) -> None:
-    """With DISPATCHER_THREAD on, start the thread on the first request (never at import
-    or in CLI commands), once per process."""
+    """With DISPATCHER_THREAD on, start DISPATCH_THREADS sender threads on the first
+    request (never at import or in CLI commands), once per process."""
     if not app.config["DISPATCHER_THREAD"]:
         return
-    dispatcher = DispatcherThread(app)
+    from .workers import Dispatcher
+
+    dispatcher = Dispatcher(app, threads=int(app.config["DISPATCH_THREADS"]))
     app.extensions[EXTENSION_KEY] = dispatcher
     app.before_request(dispatcher.ensure_started)
 
 
 def wake() -> None:
-    """Tell this process's dispatcher that a message was just committed."""
+    """Tell this process's dispatcher that a message was just committed (other
+    processes on PostgreSQL hear it through NOTIFY; see app.delivery.workers)."""
     if not has_app_context():
         return
     dispatcher = current_app.extensions.get(EXTENSION_KEY)
     if dispatcher is not None:
-        dispatcher.wakeup.set()
+        dispatcher.wake()
+
+
+def stop(app: Flask, timeout: float | None = None) -> bool:
+    """Graceful shutdown of an app's dispatcher: claim nothing more, finish what was
+    claimed, end its threads within `timeout` seconds. True when they all ended.
+    Call it from gunicorn's `worker_exit` hook, or on SIGTERM."""
+    dispatcher = app.extensions.get(EXTENSION_KEY)
+    return True if dispatcher is None else dispatcher.stop(timeout)

@@ -17,6 +17,7 @@ from app.messages.rendering import RenderedEmail
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+from . import notify
 
 # Providers whose message is the outbox row itself (/dev/outbox shows it): kept readable.
 SHOWN_IN_OUTBOX = "dev"
@@ -53,6 +54,7 @@ def enqueue(
         next_try_at=utcnow(),
     )
     db.session.add(row)
+    notify.announce()
     return row
 
 

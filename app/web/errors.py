@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app import limits, oidc
@@ -110,6 +111,7 @@ def _json_code(status: int) -> str:
         413: "request_too_large",
         429: "too_many_requests",
         500: "server_error",
+        503: "temporarily_unavailable",
     }.get(status, "invalid_request")
 
 
@@ -142,6 +144,25 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return error_page(error.code or 400)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: DBAPIError):
+        """The database went away (restart, failover, a killed connection): 503 and the
+        page's usual "try again"; the pool checks connections before the next use."""
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.invalidate()
+        log.error(
+            "Database error on %s %s: %s",
+            request.method,
+            redact(request.path),
+            type(error.orig).__name__ if error.orig is not None else type(error).__name__,
+        )
+        response = make_response(error_page(503, *MESSAGES[500]))
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

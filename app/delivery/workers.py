@@ -1,0 +1,118 @@
+"""Dispatcher threads: a pool of senders per process, woken when messages are queued.
+
+A `Dispatcher` runs `threads` sender threads. Each claims one due message at a
+time and sends it, so one slow SMTP reply holds up one thread, not the others.
+They sleep until `wake()` (a message was committed in this process), a NOTIFY
+from another process (PostgreSQL: app.delivery.notify), or DISPATCH_POLL_SECONDS.
+`stop(timeout)` is the graceful shutdown: nothing more is claimed, what was
+claimed is finished, the threads end.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from flask import Flask
+
+from ..database import is_postgresql
+from ..extensions import db
+from . import dispatcher, notify
+
+THREAD_NAME = "latchkey-dispatcher"
+PURGE_EVERY_SECONDS = 60.0
+
+
+class Dispatcher:
+    """The sender threads of one app in one process."""
+
+    def __init__(self, app: Flask, threads: int = 1) -> None:
+        self.app = app
+        self.size = max(1, int(threads))
+        self.wakeup = threading.Event()
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._listener: notify.Listener | None = None
+        self._pid: int | None = None
+        self._last_purge = 0.0
+
+    @property
+    def running(self) -> bool:
+        """True when this process's threads are alive (a forked child has none yet)."""
+        return self._pid == os.getpid() and any(t.is_alive() for t in self._threads)
+
+    def ensure_started(self) -> None:
+        """Start the threads unless they already run in this process."""
+        if self.running or self.stopping.is_set():
+            return
+        with self._lock:
+            if self.running or self.stopping.is_set():
+                return
+            self._pid = os.getpid()
+            self._threads = [
+                threading.Thread(target=self._run, name=f"{THREAD_NAME}-{n}", daemon=True)
+                for n in range(1, self.size + 1)
+            ]
+            for thread in self._threads:
+                thread.start()
+            self._listen_for_other_processes()
+
+    def wake(self) -> None:
+        """A message was committed: look for due messages now."""
+        self.wakeup.set()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Claim nothing more, finish what was claimed, end the threads (waiting up to
+        `timeout` seconds in all). True when every thread ended."""
+        self.stopping.set()
+        self.wakeup.set()
+        if self._listener is not None:
+            self._listener.stop()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(left)
+        return not any(thread.is_alive() for thread in self._threads)
+
+    def run_forever(self) -> None:
+        """Start the threads and wait until stop() (`flask outbox work`)."""
+        self.ensure_started()
+        while not self.stopping.is_set():
+            self.stopping.wait(0.5)
+
+    def _listen_for_other_processes(self) -> None:
+        with self.app.app_context():
+            engine = db.engine
+        if is_postgresql(engine):
+            self._listener = notify.Listener(engine.url, self.wake)
+            self._listener.start()
+
+    def _run(self) -> None:
+        poll = float(self.app.config["DISPATCH_POLL_SECONDS"])
+        while not self.stopping.is_set():
+            self.wakeup.clear()
+            self._dispatch_once()
+            if not self.stopping.is_set():
+                self.wakeup.wait(poll)
+
+    def _dispatch_once(self) -> None:
+        try:
+            with self.app.app_context():
+                while not self.stopping.is_set() and dispatcher.send_next() is not None:
+                    pass
+                if self._purge_due():
+                    dispatcher.purge_expired(dispatcher.utcnow())
+                    db.session.commit()
+        except Exception as exc:  # keep the thread alive; log no secrets
+            self.app.logger.error("outbox dispatch failed: %s", type(exc).__name__)
+            self.stopping.wait(1.0)  # a database outage: do not spin
+
+    def _purge_due(self) -> bool:
+        """One thread of the pool blanks dead tickets' messages, once a minute."""
+        with self._lock:
+            if time.monotonic() - self._last_purge < PURGE_EVERY_SECONDS:
+                return False
+            self._last_purge = time.monotonic()
+            return True
