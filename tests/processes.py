@@ -152,10 +152,11 @@ class _HoldingHandler(_RecordingHandler):
     def __init__(self) -> None:
         super().__init__()
         self.hold = threading.Event()
+        self.hold_only: set[str] = set()  # empty: every recipient is held
         self.held = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if self.hold.is_set():
+        if self.hold.is_set() and (not self.hold_only or address in self.hold_only):
             self.held += 1
             while self.hold.is_set():
                 await asyncio.sleep(0.02)
@@ -174,6 +175,11 @@ class HoldingSmtpSink(SmtpSink):
     @property
     def hold(self) -> threading.Event:
         return self.handler.hold
+
+    def hold_only(self, *addresses: str) -> None:
+        """Hold only the replies to these recipients (a slow domain)."""
+        self.handler.hold_only = set(addresses)
+        self.handler.hold.set()
 
     @property
     def held(self) -> int:

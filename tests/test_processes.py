@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 
 import databases
 import psycopg
@@ -337,3 +338,19 @@ def test_four_dispatcher_processes_send_each_of_2000_messages_exactly_once(
     pids = {claimed_by.split(":")[1] for claimed_by, _count in senders}
     assert pids <= {str(d.pid) for d in dispatchers} and len(pids) > 1
     assert [d.terminate() for d in dispatchers] == [0, 0, 0, 0]  # SIGTERM: a clean exit
+
+
+def test_a_dedicated_dispatcher_is_woken_by_a_message_queued_in_another_process(
+    pg_database, admin_app, smtp_sink, running, tmp_path
+):
+    _name, url = pg_database
+    env = latchkey_env(
+        url, "http://127.0.0.1", **smtp_sink.mail_config(), DISPATCH_POLL_SECONDS=600
+    )
+    running.append(DispatcherProcess(env, tmp_path / "listening.log", threads=1))
+    time.sleep(1)  # its first look at the outbox (empty) is over: now only NOTIFY wakes it
+
+    queue_messages(admin_app, ["woken@example.com"])
+
+    wait_for(lambda: smtp_sink.envelopes, TIMEOUT, "the message, long before the 600 s poll")
+    assert smtp_sink.received_per_recipient() == {"woken@example.com": 1}

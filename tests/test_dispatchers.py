@@ -1,0 +1,161 @@
+"""Dispatcher threads in one process: many senders, woken on enqueue, stopped gracefully;
+retries spread by jitter; the SQLite file private and in WAL mode."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+from processes import HoldingSmtpSink, wait_for
+from smtp_server import free_port
+from sqlalchemy import select, text
+
+from app import create_app
+from app.delivery import dispatcher, outbox
+from app.delivery.workers import Dispatcher
+from app.extensions import db
+from app.messages.rendering import RenderedEmail
+from app.models import OutboxMessage, utcnow
+
+TIMEOUT = 15
+
+
+@pytest.fixture
+def smtp_sink():
+    with HoldingSmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def started():
+    """Dispatchers a test starts, stopped at its end."""
+    pools: list[Dispatcher] = []
+    yield pools
+    for pool in pools:
+        pool.stop(timeout=10)
+
+
+def queue(app: Flask, *recipients: str) -> None:
+    with app.app_context():
+        for recipient in recipients:
+            content = RenderedEmail(subject="Your code", text=f"Hello {recipient}", html="")
+            outbox.enqueue("email", recipient, content)
+        db.session.commit()
+
+
+def statuses(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMessage.recipient, OutboxMessage.status)).all()
+        db.session.commit()
+        return dict(rows)
+
+
+def test_a_slow_mail_server_reply_holds_up_one_sender_not_the_others(make_app, smtp_sink, started):
+    app = make_app(**smtp_sink.mail_config(), DISPATCH_POLL_SECONDS=0.1)
+    smtp_sink.hold_only("slow@example.com")
+    others = [f"quick{n}@example.com" for n in range(6)]
+    pool = Dispatcher(app, threads=3)
+    started.append(pool)
+    pool.ensure_started()
+
+    queue(app, "slow@example.com", *others)
+    pool.wake()
+    wait_for(lambda: len(smtp_sink.envelopes) == 6, TIMEOUT, "the six quick messages")
+
+    assert smtp_sink.held == 1
+    assert statuses(app)["slow@example.com"] == "sending"
+    assert sorted(smtp_sink.received_per_recipient()) == sorted(others)
+    smtp_sink.hold.clear()
+    wait_for(lambda: len(smtp_sink.envelopes) == 7, TIMEOUT, "the slow message, once")
+    assert set(smtp_sink.received_per_recipient().values()) == {1}
+
+
+def test_stop_finishes_what_was_claimed_and_claims_nothing_more(make_app, smtp_sink, started):
+    app = make_app(**smtp_sink.mail_config(), DISPATCH_POLL_SECONDS=0.1)
+    smtp_sink.hold_only("claimed@example.com")
+    pool = Dispatcher(app, threads=2)
+    pool.ensure_started()
+    queue(app, "claimed@example.com")
+    pool.wake()
+    wait_for(lambda: smtp_sink.held == 1, TIMEOUT, "the message in flight")
+
+    assert pool.stop(timeout=0.3) is False  # still sending: not finished within 0.3 s
+    threading.Timer(0.5, smtp_sink.hold.clear).start()
+    assert pool.stop(timeout=TIMEOUT) is True
+    assert statuses(app) == {"claimed@example.com": "sent"}
+
+    queue(app, "later@example.com")
+    pool.wake()
+    assert not pool.running
+    assert statuses(app)["later@example.com"] == "pending"
+    assert [e.rcpt_tos for e in smtp_sink.envelopes] == [["claimed@example.com"]]
+
+
+def test_the_dispatcher_module_stops_an_apps_threads_for_gunicorns_worker_exit(make_app):
+    app = make_app(DISPATCHER_THREAD=True, DISPATCH_THREADS=2, DISPATCH_POLL_SECONDS=60)
+    app.test_client().get("/.well-known/openid-configuration")  # the first request starts them
+    pool = app.extensions[dispatcher.EXTENSION_KEY]
+    assert pool.running
+
+    assert dispatcher.stop(app, timeout=TIMEOUT) is True
+    assert not pool.running
+
+
+def test_retries_are_spread_by_jitter_within_the_configured_share(make_app):
+    app = make_app(
+        EMAIL_PROVIDER="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=free_port(),  # nobody listens there
+        MAIL_SUPPRESS_SEND=False,
+        DISPATCH_JITTER=0.5,
+    )
+    with freeze_time("2030-01-01 12:00:00"):
+        queue(app, *[f"p{n}@example.com" for n in range(12)])
+        with app.app_context():
+            assert dispatcher.dispatch_due() == 0
+            delays = [
+                (m.next_try_at - utcnow()).total_seconds()
+                for m in db.session.scalars(select(OutboxMessage))
+            ]
+    assert all(10 <= delay <= 15 for delay in delays)  # 10 s backoff, up to +50 %
+    assert len(set(delays)) > 1  # not all at the same moment
+
+
+def test_the_lease_is_set_by_config_and_names_the_claimer(make_app, smtp_sink):
+    app = make_app(**smtp_sink.mail_config(), DISPATCH_LEASE_SECONDS=42)
+    smtp_sink.hold_only("leased@example.com")
+    queue(app, "leased@example.com")
+    with freeze_time("2030-01-01 12:00:00"):
+        pool = Dispatcher(app, threads=1)
+        pool.ensure_started()
+        wait_for(lambda: smtp_sink.held == 1, TIMEOUT, "the message in flight")
+        with app.app_context():
+            message = db.session.scalars(select(OutboxMessage)).one()
+            assert message.claimed_until == utcnow() + timedelta(seconds=42)
+            assert message.claimed_by.split(":")[1:] == [str(os.getpid()), "latchkey-dispatcher-1"]
+            db.session.commit()
+        smtp_sink.hold.clear()
+        assert pool.stop(timeout=TIMEOUT)
+
+
+def test_the_sqlite_file_is_private_and_in_wal_mode(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI", raising=False)
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "ISSUER": "https://latchkey.test"})
+    with app.app_context():
+        db.create_all()
+        pragmas = [
+            db.session.scalar(text(f"PRAGMA {name}")) for name in ("journal_mode", "synchronous")
+        ]
+        db.session.commit()
+        db.engine.dispose()
+
+    assert pragmas == ["wal", 1]  # 1 = NORMAL
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "latchkey.sqlite").stat().st_mode) == 0o600
