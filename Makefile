@@ -47,11 +47,15 @@ run: $(STAMP) $(COMPILED) .flaskenv
 	$(FLASK) demo setup
 	$(FLASK) run --debug --host 127.0.0.1 --port 5000
 
+# The whole suite runs on SQLite, then the tests marked `database` run again on
+# PostgreSQL, in databases of their own on $$LATCHKEY_TEST_POSTGRES (default
+# postgresql://postgres@127.0.0.1:5432/test). The process tests use PostgreSQL always.
 test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node_modules/.bin/stylelint $(STYLESHEETS)
 	$(BIN)/python -m pytest
+	LATCHKEY_TEST_DATABASE=postgresql $(BIN)/python -m pytest -m database
 
 # Rewrite docs/screenshots/ (every screen, both themes, phone and desktop, and the main
 # screens in Japanese) after a change that moves pixels; look at them, then commit.

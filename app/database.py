@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif is_postgresql(engine):
+        event.listen(engine, "connect", _nul_safe_strings)
 
 
 def is_postgresql(engine: Engine) -> bool:
@@ -67,6 +69,25 @@ def create_private_file(path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
+
+
+def _nul_safe_strings(dbapi_connection, _record) -> None:
+    """PostgreSQL text cannot hold NUL (0x00), and psycopg refuses such a string: a
+    hostile `client_id=%00` would end in an error instead of "not registered". Here a
+    NUL is sent as U+FFFD, which matches nothing stored (as on SQLite) and is kept
+    as the replacement character where such text is stored (a user agent)."""
+    from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
+
+    class NulSafeText(StrDumperUnknown):
+        def dump(self, obj: str):
+            return super().dump(obj.replace("\x00", "\ufffd"))
+
+    class NulSafeBinaryText(StrBinaryDumper):
+        def dump(self, obj: str):
+            return super().dump(obj.replace("\x00", "\ufffd"))
+
+    dbapi_connection.adapters.register_dumper(str, NulSafeBinaryText)
+    dbapi_connection.adapters.register_dumper(str, NulSafeText)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

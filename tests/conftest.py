@@ -38,6 +38,33 @@ BASE_CONFIG = {
 }
 
 
+# Modules about pages, browsers and settings rather than storage, and those that pick
+# their databases themselves (both kinds): they run in the SQLite pass only. Every other
+# test is marked `database`, and `make test` runs those again on PostgreSQL (-m database).
+NOT_DATABASE_MODULES = {
+    "test_accessibility",
+    "test_browser",
+    "test_browser_links",
+    "test_browser_sms",
+    "test_config",
+    "test_cors_hsts",
+    "test_headers",
+    "test_i18n",
+    "test_logs",
+    "test_migrations",
+    "test_pages_render",
+    "test_processes",
+    "test_themes",
+    "test_user_agents",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rpartition(".")[2] not in NOT_DATABASE_MODULES:
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_database():
     """On PostgreSQL runs, this session's own databases, dropped at the end."""

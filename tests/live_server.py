@@ -59,7 +59,7 @@ def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> L
         "TESTING": True,
         "SECRET_KEY": "live-server-secret-key-not-for-production",
         "ISSUER": url,
-        "SQLALCHEMY_DATABASE_URI": databases.uri_for(tmp_path, "live.sqlite"),
+        "SQLALCHEMY_DATABASE_URI": databases.uri_for(tmp_path, "live.sqlite", own=True),
         "EMAIL_PROVIDER": "dev",
         "DEV_OUTBOX": True,
         "DISPATCHER_THREAD": False,
