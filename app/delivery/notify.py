@@ -56,5 +56,6 @@ class Listener:
                         for _ in conn.notifies(timeout=1.0):
                             self.on_notify()
             except psycopg.Error as exc:
-                log.warning("outbox listener lost its connection: %s", type(exc).__name__)
+                if not self.stopping.is_set():
+                    log.warning("outbox listener lost its connection: %s", type(exc).__name__)
                 self.stopping.wait(1.0)
