@@ -50,6 +50,7 @@ NOT_DATABASE_MODULES = {
     "test_cors_hsts",
     "test_headers",
     "test_i18n",
+    "test_indexes",
     "test_logs",
     "test_migrations",
     "test_pages_render",
