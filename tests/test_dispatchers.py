@@ -59,7 +59,7 @@ def test_a_slow_mail_server_reply_holds_up_one_sender_not_the_others(make_app, s
     app = make_app(**smtp_sink.mail_config(), DISPATCH_POLL_SECONDS=0.1)
     smtp_sink.hold_only("slow@example.com")
     others = [f"quick{n}@example.com" for n in range(6)]
-    pool = Dispatcher(app, threads=3)
+    pool = dispatcher.pool(app, threads=3)
     started.append(pool)
     pool.ensure_started()
 
@@ -78,7 +78,7 @@ def test_a_slow_mail_server_reply_holds_up_one_sender_not_the_others(make_app, s
 def test_stop_finishes_what_was_claimed_and_claims_nothing_more(make_app, smtp_sink, started):
     app = make_app(**smtp_sink.mail_config(), DISPATCH_POLL_SECONDS=0.1)
     smtp_sink.hold_only("claimed@example.com")
-    pool = Dispatcher(app, threads=2)
+    pool = dispatcher.pool(app, threads=2)
     pool.ensure_started()
     queue(app, "claimed@example.com")
     pool.wake()
@@ -131,7 +131,7 @@ def test_the_lease_is_set_by_config_and_names_the_claimer(make_app, smtp_sink):
     smtp_sink.hold_only("leased@example.com")
     queue(app, "leased@example.com")
     with freeze_time("2030-01-01 12:00:00"):
-        pool = Dispatcher(app, threads=1)
+        pool = dispatcher.pool(app, threads=1)
         pool.ensure_started()
         wait_for(lambda: smtp_sink.held == 1, TIMEOUT, "the message in flight")
         with app.app_context():

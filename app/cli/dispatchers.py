@@ -11,6 +11,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.delivery import dispatcher as dispatchers
+
 
 @click.command("work")
 @click.option(
@@ -32,11 +34,9 @@ def work_command(threads: int | None, stop_timeout: float) -> None:
 
     On SIGTERM or Ctrl-C it claims nothing more, finishes what it claimed, and exits.
     """
-    from app.delivery.workers import Dispatcher
-
     app = current_app._get_current_object()
     size = threads or int(app.config["DISPATCH_THREADS"])
-    dispatcher = Dispatcher(app, threads=size)
+    dispatcher = dispatchers.pool(app, size)
 
     def shutdown(signum, _frame) -> None:
         dispatcher.stopping.set()

@@ -23,6 +23,7 @@ from app.accounts import events
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage, utcnow
 from . import DeliveryError, claims, outbox, provider_for
+from .workers import Dispatcher
 
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(minutes=10)
@@ -147,11 +148,19 @@ def init_app(app: Flask) -> None:
     request (never at import or in CLI commands), once per process."""
     if not app.config["DISPATCHER_THREAD"]:
         return
-    from .workers import Dispatcher
-
-    dispatcher = Dispatcher(app, threads=int(app.config["DISPATCH_THREADS"]))
+    dispatcher = pool(app, int(app.config["DISPATCH_THREADS"]))
     app.extensions[EXTENSION_KEY] = dispatcher
     app.before_request(dispatcher.ensure_started)
+
+
+def pool(app: Flask, threads: int) -> Dispatcher:
+    """Sender threads for an app (not started): the web process's, or `outbox work`'s."""
+    return Dispatcher(app, send_next=send_next, housekeeping=_housekeeping, threads=threads)
+
+
+def _housekeeping() -> None:
+    housekeeping.purge_due(utcnow())
+    db.session.commit()
 
 
 def wake() -> None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
 from ..database import is_postgresql
 from ..extensions import db
-from . import dispatcher, notify
+from . import notify
 
 THREAD_NAME = "latchkey-dispatcher"
 PURGE_EVERY_SECONDS = 60.0
@@ -27,8 +28,18 @@ PURGE_EVERY_SECONDS = 60.0
 class Dispatcher:
     """The sender threads of one app in one process."""
 
-    def __init__(self, app: Flask, threads: int = 1) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        send_next: Callable[[], bool | None],
+        housekeeping: Callable[[], None],
+        threads: int = 1,
+    ) -> None:
+        """`send_next()` claims and sends one message (None: nothing was due);
+        `housekeeping()` runs in one thread once a minute. Both run in an app context."""
         self.app = app
+        self.send_next = send_next
+        self.housekeeping = housekeeping
         self.size = max(1, int(threads))
         self.wakeup = threading.Event()
         self.stopping = threading.Event()
@@ -100,11 +111,10 @@ class Dispatcher:
     def _dispatch_once(self) -> None:
         try:
             with self.app.app_context():
-                while not self.stopping.is_set() and dispatcher.send_next() is not None:
+                while not self.stopping.is_set() and self.send_next() is not None:
                     pass
                 if self._purge_due():
-                    dispatcher.purge_expired(dispatcher.utcnow())
-                    db.session.commit()
+                    self.housekeeping()
         except Exception as exc:  # keep the thread alive; log no secrets
             self.app.logger.error("outbox dispatch failed: %s", type(exc).__name__)
             self.stopping.wait(1.0)  # a database outage: do not spin

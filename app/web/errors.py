@@ -115,6 +115,24 @@ def _json_code(status: int) -> str:
     }.get(status, "invalid_request")
 
 
+def database_unavailable(error: DBAPIError):
+    """The database went away (restart, failover, a killed connection): 503 and the
+    page's usual "try again"; the pool checks connections before the next use."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.invalidate()
+    log.error(
+        "Database error on %s %s: %s",
+        request.method,
+        redact(request.path),
+        type(error.orig).__name__ if error.orig is not None else type(error).__name__,
+    )
+    response = make_response(error_page(503, *MESSAGES[500]))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -145,24 +163,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         return error_page(error.code or 400)
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def database_unavailable(error: DBAPIError):
-        """The database went away (restart, failover, a killed connection): 503 and the
-        page's usual "try again"; the pool checks connections before the next use."""
-        try:
-            db.session.rollback()
-        except DBAPIError:
-            db.session.invalidate()
-        log.error(
-            "Database error on %s %s: %s",
-            request.method,
-            redact(request.path),
-            type(error.orig).__name__ if error.orig is not None else type(error).__name__,
-        )
-        response = make_response(error_page(503, *MESSAGES[500]))
-        response.headers["Retry-After"] = "1"
-        return response
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
