@@ -54,6 +54,7 @@ NOT_DATABASE_MODULES = {
     "test_logs",
     "test_migrations",
     "test_pages_render",
+    "test_screenshots",
     "test_processes",
     "test_themes",
     "test_user_agents",
