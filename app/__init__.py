@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, data_folders, database, limits
+from app import config, data_folders, database, indexes, limits  # noqa: F401  (indexes: its tables)
 
 from .extensions import csrf, db, mail, migrate
 

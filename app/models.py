@@ -9,7 +9,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -134,10 +134,7 @@ class Identity(db.Model):
     """A verified email address or E.164 phone number of a user."""
 
     __tablename__ = "identities"
-    __table_args__ = (
-        UniqueConstraint("connection", "value"),
-        Index("ix_identities_value", "value"),
-    )
+    __table_args__ = (UniqueConstraint("connection", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -153,12 +150,6 @@ class LoginTicket(db.Model):
     """One passwordless attempt: hashed code, browser binding, pending authorize request."""
 
     __tablename__ = "login_tickets"
-    __table_args__ = (
-        Index("ix_login_tickets_expires_at", "expires_at"),
-        Index("ix_login_tickets_client_pk", "client_pk"),
-        Index("ix_login_tickets_user_id", "user_id"),
-        Index("ix_login_tickets_connection_created_at", "connection", "created_at"),
-    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=random_id)
     connection: Mapped[str] = mapped_column(String(16))
@@ -215,12 +206,6 @@ class AuthorizationCode(db.Model):
     """An OAuth authorization code, stored hashed; single use, short-lived."""
 
     __tablename__ = "authorization_codes"
-    __table_args__ = (
-        Index("ix_authorization_codes_user_id", "user_id"),
-        Index("ix_authorization_codes_expires_at", "expires_at"),
-        # Nonces are as long as the app makes them: a hash index has no size limit.
-        Index("ix_authorization_codes_nonce", "nonce", postgresql_using="hash"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -265,10 +250,6 @@ class AccessToken(db.Model):
     """An issued access token, stored hashed, revocable."""
 
     __tablename__ = "access_tokens"
-    __table_args__ = (
-        Index("ix_access_tokens_user_id", "user_id"),
-        Index("ix_access_tokens_expires_at", "expires_at"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -342,11 +323,6 @@ class OutboxMessage(db.Model):
     """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (
-        # Dispatchers look for due messages: status, then time.
-        Index("ix_outbox_messages_status_next_try_at", "status", "next_try_at"),
-        Index("ix_outbox_messages_channel_created_at", "channel", "created_at"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))  # email | sms
@@ -363,8 +339,7 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     tries: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # A dispatcher's lease: who holds the message ("host:pid:thread") and until when;
-    # once it lapses (the process died) another dispatcher takes the message again.
+    # A dispatcher's lease ("host:pid:thread", until when); see app.delivery.claims.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_until: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -377,10 +352,6 @@ class Event(db.Model):
     """Audit log entry. Never holds a code, link, token or cookie."""
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_user_id_created_at", "user_id", "created_at"),
-        Index("ix_events_type_created_at", "type", "created_at"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(64), index=True)
