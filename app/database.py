@@ -61,12 +61,10 @@ def sqlite_path(uri: str | None) -> Path | None:
 
 
 def create_private_file(path: Path) -> None:
-    """Create the database file 0600 (its folder 0700 when we create it); SQLite
-    gives its -wal and -shm files the same mode as the database."""
-    if path.exists():
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the same
+    mode). A missing folder is left missing: a mistyped path fails as unreachable."""
+    if path.exists() or not path.parent.is_dir():
         return
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
 
