@@ -22,9 +22,12 @@ from pathlib import Path
 
 import databases
 import requests
+from cryptography.fernet import Fernet
 from smtp_server import SmtpSink, _RecordingHandler, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+# One Fernet key for every process of a test run (and the test's own app).
+KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
 def migrated_database() -> tuple[str, str]:
@@ -56,6 +59,7 @@ def latchkey_env(database_url: str, issuer: str, **settings: object) -> dict[str
         "EMAIL_PROVIDER": "dev",
         "BINDING_COOKIE_SECURE": "false",
         "DISPATCH_POLL_SECONDS": "0.2",
+        "KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY,
     }
     # from_prefixed_env reads JSON: true/false, numbers; anything else stays a string.
     base.update({key: _as_env(value) for key, value in settings.items()})

@@ -87,7 +87,7 @@ def test_stop_finishes_what_was_claimed_and_claims_nothing_more(make_app, smtp_s
     assert pool.stop(timeout=0.3) is False  # still sending: not finished within 0.3 s
     threading.Timer(0.5, smtp_sink.hold.clear).start()
     assert pool.stop(timeout=TIMEOUT) is True
-    assert statuses(app) == {"claimed@example.com": "sent"}
+    assert list(statuses(app).values()) == ["sent"]  # (its recipient is masked once sent)
 
     queue(app, "later@example.com")
     pool.wake()

@@ -17,6 +17,7 @@ import pytest
 import requests
 from helpers import Message, RelyingApp, form_posting_to, query_of, visible_text
 from processes import (
+    KEY_ENCRYPTION_KEY,
     DispatcherProcess,
     HoldingSmtpSink,
     app_processes,
@@ -79,6 +80,7 @@ def admin_app(pg_database):
             "SQLALCHEMY_DATABASE_URI": url,
             "DISPATCHER_THREAD": False,
             "EMAIL_PROVIDER": "smtp",  # what the messages it queues are sent with
+            "KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY,
         }
     )
     yield app

@@ -1,7 +1,7 @@
 """Indexes so every lookup is independent of table size; dispatcher leases on the outbox
 
 Revision ID: b3c1d2e4f5a6
-Revises: b7c31d2e9a40
+Revises: b7c41e2d9a10
 Create Date: 2026-11-30 03:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b3c1d2e4f5a6"
-down_revision = "b7c31d2e9a40"
+down_revision = "b7c41e2d9a10"
 branch_labels = None
 depends_on = None
 
