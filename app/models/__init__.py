@@ -1,0 +1,38 @@
+"""The domain words as SQLAlchemy models (README: "Architecture"), one module per part:
+accounts, sign-in tickets and messages, and what the OpenID Connect provider issues."""
+
+from .accounts import BrowserSession, Client, Connection, Event, Identity, Logo, User
+from .base import (
+    CLIENT_TYPES,
+    CONNECTIONS,
+    DEFAULT_DAILY_BUDGET,
+    SEND_MODES,
+    random_id,
+    sha256_hex,
+    utcnow,
+)
+from .signin import LoginTicket, OutboxMessage
+from .tokens import AccessToken, AuthorizationCode, RefreshToken, SigningKey
+
+__all__ = [
+    "AccessToken",
+    "AuthorizationCode",
+    "BrowserSession",
+    "CLIENT_TYPES",
+    "CONNECTIONS",
+    "Client",
+    "Connection",
+    "DEFAULT_DAILY_BUDGET",
+    "Event",
+    "Identity",
+    "LoginTicket",
+    "Logo",
+    "OutboxMessage",
+    "RefreshToken",
+    "SEND_MODES",
+    "SigningKey",
+    "User",
+    "random_id",
+    "sha256_hex",
+    "utcnow",
+]

@@ -1,0 +1,80 @@
+"""Login tickets and the outbox of their messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Client
+from .base import random_id, utcnow
+
+
+class LoginTicket(db.Model):
+    """One passwordless attempt: hashed code, browser binding, pending authorize request."""
+
+    __tablename__ = "login_tickets"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=random_id)
+    connection: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    client_pk: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    authorize_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    link_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    # Number matching for a link opened in another browser: the waiting page shows
+    # it, the link page asks for it; a match approves the ticket for the first browser.
+    match_number: Mapped[str | None] = mapped_column(String(2))
+    approved_at: Mapped[datetime | None] = mapped_column()
+    replaced_by: Mapped[str | None] = mapped_column(String(64))
+    binding_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    consumed_at: Mapped[datetime | None] = mapped_column()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deliver: Mapped[bool] = mapped_column(default=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)  # sms: ISO country
+
+    client: Mapped[Client | None] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """A rendered message waiting for (or past) delivery.
+
+    Once sent through a real provider its subject and body are blanked; while its
+    ticket lives a sealed copy (app/at_rest.py) stays in `sealed_content` so that
+    "Resend" sends the same code; when the ticket ends that goes too. What stays is
+    what troubleshooting needs: recipient, status, provider and its id, tries, times.
+    """
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # email | sms
+    recipient: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[str | None] = mapped_column(
+        ForeignKey("login_tickets.id", ondelete="SET NULL"), index=True
+    )
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))  # Message-ID, SID
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    tries: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A dispatcher's lease ("host:pid:thread", until when); see app.delivery.claims.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sealed_content: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
