@@ -73,6 +73,22 @@ def test_rotation_reencrypt_then_drop_the_old_key(make_app, tmp_path):
     )
 
 
+def test_keys_sealed_under_a_key_no_longer_configured_answer_503_and_log_what_to_do(
+    make_app, tmp_path, caplog
+):
+    uri = f"sqlite:///{tmp_path / 'moved.sqlite'}"
+    make_app(SQLALCHEMY_DATABASE_URI=uri, KEY_ENCRYPTION_KEYS=OLD_KEY)  # seals the key
+    moved = make_app(SQLALCHEMY_DATABASE_URI=uri, KEY_ENCRYPTION_KEYS=NEW_KEY)
+
+    response = moved.test_client().get("/.well-known/jwks.json")
+
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "temporarily_unavailable"
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert "not in FLASK_KEY_ENCRYPTION_KEYS" in said and "flask keys reencrypt" in said
+    assert "Traceback" not in caplog.text and OLD_KEY not in caplog.text
+
+
 def test_new_encryption_key_prints_a_fernet_key(runner):
     result = runner.invoke(args=["keys", "new-encryption-key"])
     assert result.exit_code == 0

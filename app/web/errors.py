@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app import limits, oidc
+from app import at_rest, limits, oidc
 from app.accounts import events
 from app.signin import throttle
 
@@ -133,6 +133,20 @@ def database_unavailable(error: DBAPIError):
     return response
 
 
+def keys_sealed_elsewhere(error: at_rest.SealError):
+    """Signing keys sealed under a key the operator no longer configures: a 503 for the
+    person, and a log line that says what to do (never the key)."""
+    db.session.rollback()
+    log.error(
+        "Cannot open the signing keys on %s %s: they were sealed with a key that is not in "
+        "FLASK_KEY_ENCRYPTION_KEYS. Put that key back in the list (after the new one), "
+        "then run `flask keys reencrypt`.",
+        request.method,
+        redact(request.path),
+    )
+    return error_page(503, *MESSAGES[500])
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -165,6 +179,7 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
+    app.register_error_handler(at_rest.SealError, keys_sealed_elsewhere)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
