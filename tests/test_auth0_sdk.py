@@ -29,9 +29,6 @@ PHONE = "+14155552671"
 def server(live_server, tmp_path, monkeypatch):
     cert, key = self_signed_certificate(tmp_path)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    # The pages send Referrer-Policy: no-referrer, so a browser posts the login forms
-    # without a Referer; Flask-WTF's HTTPS referrer check (on when the WSGI server
-    # itself speaks TLS) would refuse them. Off here, where werkzeug serves TLS.
     return live_server(tls=(str(cert), str(key)))
 
 
@@ -116,7 +113,8 @@ def test_a_bad_start_raises_auth0_error_with_auth0s_code(server):
     assert raised.value.status_code == 400 and raised.value.error_code == "bad.email"
 
 
-def test_authorization_code_pkce_after_a_hosted_sign_in(server):
+def hosted_sign_in_then_pkce(server, scope: str = "openid email") -> tuple[str, dict]:
+    """A SPA's hosted sign-in in a browser, then the SDK's authorization_code_pkce()."""
     callback = "https://spa.example/cb"
     client_id, _ = register(server, "spa", callback)
     verifier = "v" * 64
@@ -124,7 +122,7 @@ def test_authorization_code_pkce_after_a_hosted_sign_in(server):
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": callback,
-        "scope": "openid email",
+        "scope": scope,
         "state": "s1",
         "code_challenge": create_s256_code_challenge(verifier),
         "code_challenge_method": "S256",
@@ -137,9 +135,31 @@ def test_authorization_code_pkce_after_a_hosted_sign_in(server):
     finally:
         browser.close()
     code = query_of(callback_url)["code"]
-
     tokens = GetToken(domain(server), client_id).authorization_code_pkce(
         code_verifier=verifier, code=code, redirect_uri=callback
     )
+    return client_id, tokens
+
+
+def test_authorization_code_pkce_after_a_hosted_sign_in(server):
+    client_id, tokens = hosted_sign_in_then_pkce(server)
     claims = verify_id_token(server, client_id, tokens["id_token"])
     assert claims["email"] == EMAIL
+    assert "refresh_token" not in tokens  # no offline_access asked
+
+
+def test_refresh_token_rotates_and_a_reused_one_ends_the_family(server):
+    client_id, tokens = hosted_sign_in_then_pkce(server, "openid email offline_access")
+    sdk = GetToken(domain(server), client_id)
+    first = tokens["refresh_token"]
+
+    rotated = sdk.refresh_token(first)
+    second = rotated["refresh_token"]
+    assert second != first and rotated["access_token"] != tokens["access_token"]
+
+    with pytest.raises(Auth0Error) as reused:
+        sdk.refresh_token(first)
+    assert reused.value.error_code == "invalid_grant"
+    with pytest.raises(Auth0Error) as ended:
+        sdk.refresh_token(second)  # the reuse revoked the whole family
+    assert ended.value.error_code == "invalid_grant"
