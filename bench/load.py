@@ -44,6 +44,10 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CALLBACK = "http://127.0.0.1:9/callback"
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# One deployment's keys for every server of the run: they share the database, so a
+# server with another FLASK_KEY_ENCRYPTION_KEYS could not open the signing keys.
+SECRET_KEY = secrets.token_urlsafe(32)
+KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
 # --- processes ----------------------------------------------------------------------
@@ -197,8 +201,8 @@ def row_counts(database: str) -> dict[str, int]:
 
 def latchkey_env(database_uri: str, port: int, mail_port: int) -> dict[str, str]:
     return operator_env(
-        SECRET_KEY=secrets.token_urlsafe(32),
-        KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        SECRET_KEY=SECRET_KEY,
+        KEY_ENCRYPTION_KEYS=KEY_ENCRYPTION_KEY,
         ISSUER=f"http://127.0.0.1:{port}",
         SQLALCHEMY_DATABASE_URI=database_uri,
         EMAIL_PROVIDER="smtp",
