@@ -7,6 +7,7 @@ translations/<lang>/LC_MESSAGES/messages.po into its .mo there. An editable inst
 it starts (app/catalogs.py).
 """
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -36,16 +37,12 @@ class BuildPyWithData(build_py):
 
 
 def compile_catalogs(translations: Path) -> None:
-    """Compile every .po under `translations` next to itself (fuzzy entries included,
-    as `make` does)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for po_path in sorted(translations.glob("*/LC_MESSAGES/*.po")):
-        with po_path.open("rb") as source:
-            catalog = read_po(source)
-        with po_path.with_suffix(".mo").open("wb") as target:
-            write_mo(target, catalog, use_fuzzy=True)
+    """Compile every .po under `translations` next to itself with app/catalogs.py (loaded
+    by path: importing the `app` package would need Flask, which the build lacks)."""
+    spec = importlib.util.spec_from_file_location("latchkey_catalogs", HERE / "app" / "catalogs.py")
+    catalogs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(catalogs)
+    catalogs.compile_stale(translations)
 
 
 setup(cmdclass={"build_py": BuildPyWithData})
