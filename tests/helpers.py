@@ -240,14 +240,19 @@ class RelyingApp:
         params.update(overrides)
         return {key: value for key, value in params.items() if value is not None}
 
-    def exchange(self, http: FlaskClient, code: str, **overrides: str | None):
-        """POST /oauth/token for a code, authenticating as this app would."""
-        data: dict[str, str | None] = {
+    def code_body(self, code: str, **more: str) -> dict[str, str]:
+        """The token request's body for a code (grant, code, callback, PKCE verifier)."""
+        return {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": self.callback,
             "code_verifier": self.verifier,
+            **more,
         }
+
+    def exchange(self, http: FlaskClient, code: str, **overrides: str | None):
+        """POST /oauth/token for a code, authenticating as this app would."""
+        data: dict[str, str | None] = dict(self.code_body(code))
         auth = None
         if self.secret:
             auth = (self.client_id, overrides.pop("client_secret", None) or self.secret)

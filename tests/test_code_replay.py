@@ -34,12 +34,7 @@ def fresh_code(server, shop: RelyingApp, email: str, nonce: str) -> str:
 def exchange(server, shop: RelyingApp, code: str) -> requests.Response:
     return requests.post(
         server.url + "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": shop.callback,
-            "code_verifier": shop.verifier,
-        },
+        data=shop.code_body(code),
         auth=(shop.client_id, shop.secret),
         timeout=30,
     )

@@ -35,13 +35,7 @@ def test_token_endpoint_allows_only_the_clients_registered_origin(app):
 
     allowed = http.post(
         "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": spa.callback,
-            "client_id": spa.client_id,
-            "code_verifier": spa.verifier,
-        },
+        data=spa.code_body(code, client_id=spa.client_id),
         headers={"Origin": SPA_ORIGIN},
     )
     refused = http.post(

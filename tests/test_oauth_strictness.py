@@ -90,12 +90,7 @@ def test_a_parameter_in_both_the_query_and_the_body_is_refused(client, shop):
 
     response = client.post(
         "/oauth/token?code=other",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": shop.callback,
-            "code_verifier": shop.verifier,
-        },
+        data=shop.code_body(code),
         auth=(shop.client_id, shop.secret),
     )
 
@@ -107,14 +102,7 @@ def test_basic_and_client_secret_in_the_body_together_are_refused(client, shop):
 
     response = client.post(
         "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": shop.callback,
-            "code_verifier": shop.verifier,
-            "client_id": shop.client_id,
-            "client_secret": shop.secret,
-        },
+        data=shop.code_body(code, client_id=shop.client_id, client_secret=shop.secret),
         auth=(shop.client_id, shop.secret),
     )
 
@@ -136,14 +124,11 @@ def test_each_method_alone_still_works(client, shop):
     by_basic = shop.exchange(client, signed_in_code(client, shop, EMAIL))
     by_post = client.post(
         "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": signed_in_code(client, shop, EMAIL, prompt="login"),
-            "redirect_uri": shop.callback,
-            "code_verifier": shop.verifier,
-            "client_id": shop.client_id,
-            "client_secret": shop.secret,
-        },
+        data=shop.code_body(
+            signed_in_code(client, shop, EMAIL, prompt="login"),
+            client_id=shop.client_id,
+            client_secret=shop.secret,
+        ),
     )
 
     assert by_basic.status_code == 200, by_basic.get_json()

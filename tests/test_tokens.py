@@ -144,13 +144,7 @@ def test_regular_client_without_authentication_is_refused(client, shop):
 
     response = client.post(
         "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": shop.callback,
-            "client_id": shop.client_id,
-            "code_verifier": shop.verifier,
-        },
+        data=shop.code_body(code, client_id=shop.client_id),
     )
 
     assert_oauth_error(response, "invalid_client", 401)
@@ -161,14 +155,7 @@ def test_client_secret_post_is_accepted(client, shop):
 
     response = client.post(
         "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": shop.callback,
-            "client_id": shop.client_id,
-            "client_secret": shop.secret,
-            "code_verifier": shop.verifier,
-        },
+        data=shop.code_body(code, client_id=shop.client_id, client_secret=shop.secret),
     )
 
     assert response.status_code == 200, response.get_json()
@@ -210,12 +197,7 @@ def test_public_client_cannot_pose_as_confidential(client, spa):
 
     response = client.post(
         "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": spa.callback,
-            "code_verifier": spa.verifier,
-        },
+        data=spa.code_body(code),
         auth=(spa.client_id, "made-up-secret"),
     )
 
