@@ -29,6 +29,7 @@ class LoginTicket(db.Model):
     # it, the link page asks for it; a match approves the ticket for the first browser.
     match_number: Mapped[str | None] = mapped_column(String(2))
     approved_at: Mapped[datetime | None] = mapped_column()
+    number_refused_at: Mapped[datetime | None] = mapped_column()  # a wrong number ended it
     replaced_by: Mapped[str | None] = mapped_column(String(64))
     binding_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

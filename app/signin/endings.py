@@ -9,7 +9,6 @@ values (the ticket, and which user this browser is signed in as), read-only.
 
 from __future__ import annotations
 
-from app.accounts import events
 from app.models import LoginTicket, utcnow
 
 SIGNED_IN_HERE = "signed_in_here"
@@ -17,8 +16,6 @@ SIGNED_IN_ELSEWHERE = "signed_in_elsewhere"
 WRONG_NUMBER = "wrong_number"
 EXPIRED = "expired"
 ATTEMPTS = "attempts"
-
-WRONG_NUMBER_EVENT = "login.link_wrong_number"
 
 
 def waiting_ending(ticket: LoginTicket, browser_user_id: int | None) -> str | None:
@@ -32,14 +29,7 @@ def waiting_ending(ticket: LoginTicket, browser_user_id: int | None) -> str | No
         here = browser_user_id is not None and browser_user_id == ticket.user_id
         return SIGNED_IN_HERE if here else SIGNED_IN_ELSEWHERE
     if ticket.failed_attempts >= ticket.max_attempts:
-        return WRONG_NUMBER if _ended_by_wrong_number(ticket) else ATTEMPTS
+        return WRONG_NUMBER if ticket.number_refused_at is not None else ATTEMPTS
     if ticket.expires_at <= utcnow():
         return EXPIRED
     return None
-
-
-def _ended_by_wrong_number(ticket: LoginTicket) -> bool:
-    """Whether a wrong match number (not wrong codes) ended the ticket: the audit log
-    names the ticket by its first six characters, as every login event does."""
-    recorded = events.find(types=[WRONG_NUMBER_EVENT], since=ticket.created_at, limit=200)
-    return any(event.detail.get("ticket") == ticket.id[:6] for event in recorded)

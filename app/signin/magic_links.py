@@ -123,7 +123,7 @@ def approve_by_number(
         db.session.execute(
             update(LoginTicket)
             .where(LoginTicket.id == ticket.id)
-            .values(failed_attempts=LoginTicket.max_attempts)
+            .values(failed_attempts=LoginTicket.max_attempts, number_refused_at=utcnow())
         )
         record("login.link_wrong_number", ticket, requester)
         db.session.commit()
