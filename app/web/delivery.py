@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, jsonify, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.delivery.state import ticket_delivery
 from app.signin import tickets
 
 from ..models import LoginTicket
+from . import binding_cookie
 
 bp = Blueprint("delivery", __name__)
 
@@ -47,8 +48,7 @@ def page_context(ticket: LoginTicket) -> dict[str, object]:
 def status(ticket_id: str):
     """Polled by the code and waiting pages while the message may still change."""
     try:
-        cookie = request.cookies.get(current_app.config["BINDING_COOKIE_NAME"])
-        ticket = tickets.load(ticket_id[:64], cookie)
+        ticket = tickets.load(ticket_id[:64], binding_cookie.read())
     except tickets.LoginError:
         return jsonify(error="not_found"), 404
     response = jsonify(ticket_delivery(ticket).as_json())

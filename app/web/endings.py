@@ -13,12 +13,11 @@ from flask_babel import gettext as _
 from app.signin import endings, phones, tickets
 
 from ..models import LoginTicket
-from . import sso
+from . import binding_cookie, sso
 from .errors import error_page
 from .forms import ActionForm
 from .login import (
     _authorize_url,
-    _binding_cookie,
     _page,
     _shown,
     _use_language,
@@ -59,7 +58,7 @@ def change_url(ticket: LoginTicket) -> str:
 def ended(ticket_id: str):
     """Where a used ticket's pages send this browser (Back after signing in)."""
     try:
-        ticket = tickets.load(ticket_id[:64], _binding_cookie())
+        ticket = tickets.load(ticket_id[:64], binding_cookie.read())
     except tickets.LoginError:
         return _no_sign_in()
     if endings.waiting_ending(ticket, None) is None:
@@ -71,7 +70,7 @@ def ended(ticket_id: str):
 def change(ticket_id: str):
     """The first screen again, holding what this browser typed (read-only)."""
     try:
-        ticket = tickets.load(ticket_id[:64], _binding_cookie())
+        ticket = tickets.load(ticket_id[:64], binding_cookie.read())
     except tickets.OtherBrowser:
         ticket = tickets.find(ticket_id[:64])
         return redirect(_authorize_url(ticket.authorize_params), 303)

@@ -24,12 +24,11 @@ from app.signin import api_tickets, binding, link_tokens, magic_links, tickets
 from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
-from . import delivery, sso
+from . import binding_cookie, delivery, sso
 from .endings import change_url, ended_page
 from .errors import error_page, oauth_error
 from .forms import ActionForm, NumberForm, check_posted_action
 from .login import (
-    _binding_cookie,
     _page,
     _requester,
     _use_language,
@@ -51,7 +50,7 @@ ENDED = {
 @bp.get("/login/wait/<ticket_id>")
 def wait(ticket_id: str):
     try:
-        status, ticket = magic_links.waiting_status(ticket_id, _binding_cookie())
+        status, ticket = magic_links.waiting_status(ticket_id, binding_cookie.read())
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     if status == "replaced":
@@ -78,7 +77,7 @@ def wait(ticket_id: str):
 def wait_status(ticket_id: str):
     """Polled by the waiting page: {"status": waiting|approved|replaced|used|expired|attempts}."""
     try:
-        status, ticket = magic_links.waiting_status(ticket_id, _binding_cookie())
+        status, ticket = magic_links.waiting_status(ticket_id, binding_cookie.read())
     except tickets.LoginError as failure:
         return jsonify(status=failure.reason), 404
     answer = {"status": status}
@@ -98,7 +97,7 @@ def finish(ticket_id: str):
         return dead_page(ticket_id, failure)
 
     return _sign_in(
-        lambda: magic_links.finish_approved(ticket_id, _binding_cookie(), _requester()), failed
+        lambda: magic_links.finish_approved(ticket_id, binding_cookie.read(), _requester()), failed
     )
 
 
@@ -110,7 +109,7 @@ def open_link(token: str):
     """Read-only, from anything: the browser that asked gets a page that submits
     itself; any other browser gets the choices."""
     try:
-        opened = magic_links.open_link(token, _binding_cookie())
+        opened = magic_links.open_link(token, binding_cookie.read())
     except tickets.LoginError as failure:
         return _link_ended(token, failure)
     ticket = opened.ticket
@@ -132,7 +131,9 @@ def confirm(token: str):
             return redirect(url_for("links.open_link", token=token), 303)
         return _link_ended(token, failure)
 
-    return _sign_in(lambda: magic_links.verify_link(token, _binding_cookie(), _requester()), failed)
+    return _sign_in(
+        lambda: magic_links.verify_link(token, binding_cookie.read(), _requester()), failed
+    )
 
 
 @bp.post("/login/link/<token>/approve")
@@ -222,7 +223,7 @@ def renew(token: str):
         ticket = magic_links.send_new_link(token, _requester(), language=locale.current_language())
     except tickets.LoginError as failure:
         return _link_ended(token, failure)
-    if binding.matches(_binding_cookie(), ticket.binding_hash):
+    if binding.matches(binding_cookie.read(), ticket.binding_hash):
         return redirect(url_for("links.wait", ticket_id=ticket.id, notice="new"), 303)
     _use_language(ticket.client, ticket.authorize_params)
     return _page("login/link_sent.html", ticket.client, recipient=ticket.recipient)

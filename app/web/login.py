@@ -26,7 +26,7 @@ from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from ..models import Client
-from . import delivery, screens, sso
+from . import binding_cookie, delivery, screens, sso
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -38,10 +38,6 @@ DEAD_STATUS = {"other_browser": 403}
 
 def _requester() -> tickets.Requester:
     return tickets.Requester(ip=request.remote_addr, user_agent=request.user_agent.string)
-
-
-def _binding_cookie() -> str | None:
-    return request.cookies.get(current_app.config["BINDING_COOKIE_NAME"])
 
 
 def _use_language(client: Client | None, params: dict | None) -> None:
@@ -199,7 +195,7 @@ def _start_and_show_code_page(
         and form.switch.data != "1"
     ):
         return _switch_page(client, params, form, signed_in, connection, recipient)
-    cookie = _binding_cookie() or binding.new_value()
+    cookie = binding_cookie.read() or binding.new_value()
     try:
         ticket = tickets.start(
             connection,
@@ -221,17 +217,7 @@ def _start_and_show_code_page(
         if connection == "sms":
             return show_phone_step(client, params, message, form.phone_number.data or "")
         return show_email_step(client, params, message, typed=recipient)
-    response = redirect(waiting_url(ticket), 303)
-    response.set_cookie(
-        current_app.config["BINDING_COOKIE_NAME"],
-        cookie,
-        max_age=30 * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["BINDING_COOKIE_SECURE"],
-        path="/",
-    )
-    return response
+    return binding_cookie.set_on(redirect(waiting_url(ticket), 303), cookie)
 
 
 def _shown(connection: str, recipient: str) -> str:
@@ -306,7 +292,7 @@ def dead_page(ticket_id: str, failure: tickets.LoginError):
 @bp.get("/login/code/<ticket_id>")
 def code_step(ticket_id: str):
     try:
-        ticket = tickets.load(ticket_id, _binding_cookie())
+        ticket = tickets.load(ticket_id, binding_cookie.read())
         tickets.check_alive(ticket)
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
@@ -319,10 +305,10 @@ def verify(ticket_id: str):
     form = CodeForm()
     try:
         sign_in = tickets.verify_code(
-            ticket_id, form.code.data or "", _binding_cookie(), _requester()
+            ticket_id, form.code.data or "", binding_cookie.read(), _requester()
         )
     except tickets.WrongCode as wrong:
-        ticket = tickets.load(ticket_id, _binding_cookie())
+        ticket = tickets.load(ticket_id, binding_cookie.read())
         _use_language(ticket.client, ticket.authorize_params)
         error = ngettext(
             "That code isn't right. %(num)d try left.",
@@ -342,11 +328,11 @@ def verify(ticket_id: str):
 def resend(ticket_id: str):
     check_posted_action()
     try:
-        ticket = tickets.resend(ticket_id, _binding_cookie(), _requester())
+        ticket = tickets.resend(ticket_id, binding_cookie.read(), _requester())
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
     except sms_guard.SmsRefused as refused:
-        ticket = tickets.load(ticket_id, _binding_cookie())
+        ticket = tickets.load(ticket_id, binding_cookie.read())
         return _code_page(ticket, error=str(refused), status=refused.status)
     return redirect(waiting_url(ticket, notice="resent"), 303)
 
@@ -360,7 +346,7 @@ def restart(ticket_id: str):
         _use_language(old.client, old.authorize_params)
     try:
         ticket = tickets.restart(
-            ticket_id, _binding_cookie(), _requester(), language=locale.current_language()
+            ticket_id, binding_cookie.read(), _requester(), language=locale.current_language()
         )
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
