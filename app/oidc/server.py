@@ -105,9 +105,6 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
         if client is not None and asked and client.check_redirect_uri(asked):
             redirect_uri = asked
         raise UnsupportedResponseTypeError(
-            _printable(request.payload.response_type), redirect_uri=redirect_uri
+            strict.printable(request.payload.response_type), redirect_uri=redirect_uri
         )
 
-
-def _printable(value: str | None) -> str:
-    return "".join(ch for ch in (value or "") if " " <= ch <= "~" and ch not in '"\\')[:40]
