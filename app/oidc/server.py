@@ -107,4 +107,3 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
         raise UnsupportedResponseTypeError(
             strict.printable(request.payload.response_type), redirect_uri=redirect_uri
         )
-

@@ -16,7 +16,7 @@ they never touch the request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,8 +75,12 @@ class StartRequest:
     authorize_params: dict[str, str]
 
 
-def read_start(body: Mapping[str, Any]) -> StartRequest:
-    """Check a start request's fields in Auth0's order; raise ApiError with its codes."""
+def read_start(
+    body: Mapping[str, Any], authorize_problem: Callable[[dict[str, str]], str | None]
+) -> StartRequest:
+    """Check a start request's fields in Auth0's order; raise ApiError with its codes.
+    A link must complete a valid authorize request: `authorize_problem(params)` (the
+    OIDC server's check, app.oidc.stored_request_problem) says why not, or None."""
     unknown = sorted(str(name)[:40] for name in body if name not in START_FIELDS)
     if unknown:
         allowed = "The following properties are not allowed: "
@@ -94,6 +98,9 @@ def read_start(body: Mapping[str, Any]) -> StartRequest:
         raise ApiError("bad.request", "send must be 'code' (sms) or 'code' or 'link' (email)")
     recipient = _recipient(connection, body, current_app.config["SMS_MOBILE_ONLY"])
     params = _authorize_params(client, body.get("authParams"))
+    problem = authorize_problem(params) if send == "link" else None
+    if problem:
+        raise ApiError("bad.authParams", problem)
     return StartRequest(client, connection, recipient, send, params)
 
 

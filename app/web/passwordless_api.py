@@ -29,11 +29,7 @@ NESTED = "authParams["
 def start():
     g.no_store = True
     try:
-        asked = api_tickets.read_start(_body())
-        if asked.send == "link":
-            problem = oidc.stored_request_problem(asked.authorize_params)
-            if problem:
-                raise api_tickets.ApiError("bad.authParams", problem)
+        asked = api_tickets.read_start(_body(), oidc.stored_request_problem)
         ticket = api_tickets.start(asked, _requester(), locale.current_language())
     except api_tickets.ApiError as error:
         return _error(error)
