@@ -12,12 +12,11 @@ import freezegun
 import pytest
 from flask import Flask
 from joserfc.jwk import RSAKey
-from live_server import LiveServer, start_live_server
+from live_server import LiveServer, release, start_live_server
 from sms_servers import SmsGateway, TwilioApi
 from smtp_server import SmtpSink
 
 from app import at_rest, create_app
-from app.delivery import dispatcher
 from app.extensions import db
 from app.models import SigningKey, random_id
 
@@ -108,12 +107,7 @@ def make_app(tmp_path, signing_key):
 
     yield make
     for app in made:
-        thread = app.extensions.get(dispatcher.EXTENSION_KEY)
-        if thread is not None:
-            thread.stop(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        release(app)
 
 
 @pytest.fixture

@@ -16,7 +16,19 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from app import create_app
+from app.delivery import dispatcher
 from app.extensions import db
+
+
+def release(app: Flask) -> None:
+    """What a test app holds after its test: its dispatcher threads (and their
+    PostgreSQL listener) stop, its database connections close."""
+    threads = app.extensions.get(dispatcher.EXTENSION_KEY)
+    if threads is not None:
+        threads.stop(timeout=5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @dataclass
@@ -32,9 +44,7 @@ class LiveServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        release(self.app)
 
 
 class _LateApp:
