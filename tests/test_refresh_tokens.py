@@ -170,6 +170,18 @@ def test_a_replayed_code_revokes_the_refresh_token_it_issued(client, shop):
     assert_oauth_error(refresh(client, shop, body["refresh_token"]), "invalid_grant")
 
 
+def test_a_replayed_code_also_ends_access_tokens_its_refreshes_issued(client, shop):
+    code = signed_in_code(client, shop, EMAIL, scope=OFFLINE)
+    body = shop.exchange(client, code).get_json()
+    rotated = refresh(client, shop, body["refresh_token"]).get_json()
+    assert userinfo(client, rotated["access_token"]).status_code == 200
+
+    assert_oauth_error(shop.exchange(client, code), "invalid_grant")
+
+    assert userinfo(client, rotated["access_token"]).status_code == 401
+    assert_oauth_error(refresh(client, shop, rotated["refresh_token"]), "invalid_grant")
+
+
 def test_a_refresh_token_works_only_for_its_own_app(client, app, shop):
     other = RelyingApp.register(app, callbacks=("https://other.example/cb",))
     body = tokens_for(client, shop)

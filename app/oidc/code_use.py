@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from app.accounts import events
 
 from ..extensions import db
-from ..models import AccessToken, AuthorizationCode, RefreshToken, utcnow
+from ..models import AccessToken, AuthorizationCode, utcnow
+from . import refresh
 
 
 def claim(code: AuthorizationCode) -> bool:
@@ -35,14 +36,12 @@ def revoke_after_replay(code: AuthorizationCode) -> None:
     db.session.execute(
         update(AuthorizationCode).where(AuthorizationCode.id == code.id).values(replayed_at=now)
     )
-    families = select(AccessToken.refresh_family).where(
-        AccessToken.authorization_code_id == code.id, AccessToken.refresh_family.is_not(None)
-    )
-    db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    families = db.session.scalars(
+        select(AccessToken.refresh_family).where(
+            AccessToken.authorization_code_id == code.id, AccessToken.refresh_family.is_not(None)
+        )
+    ).all()
+    refresh.end_families(families)  # and the access tokens their refreshes issued
     revoked = db.session.execute(
         update(AccessToken)
         .where(AccessToken.authorization_code_id == code.id, AccessToken.revoked_at.is_(None))

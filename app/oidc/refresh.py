@@ -89,20 +89,27 @@ def _expiry(now: datetime, started: datetime) -> datetime:
 
 
 def revoke_family(family_id: str, row: RefreshToken, reason: str) -> int:
-    """Revoke every refresh token of a family and the access tokens it issued."""
+    """Revoke every refresh token of a family and the access tokens it issued (an event)."""
+    revoked = end_families([family_id])
+    events.record(
+        f"token.refresh_{reason}", client_id=row.client_id, user_id=row.user_id, revoked=revoked
+    )
+    return revoked
+
+
+def end_families(family_ids) -> int:
+    """Revoke the refresh tokens of these families (a list or a subquery) and every access
+    token they issued; returns how many refresh tokens ended."""
     now = utcnow()
     revoked = db.session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(RefreshToken.family_id.in_(family_ids), RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     ).rowcount
     db.session.execute(
         update(AccessToken)
-        .where(AccessToken.refresh_family == family_id, AccessToken.revoked_at.is_(None))
+        .where(AccessToken.refresh_family.in_(family_ids), AccessToken.revoked_at.is_(None))
         .values(revoked_at=now)
-    )
-    events.record(
-        f"token.refresh_{reason}", client_id=row.client_id, user_id=row.user_id, revoked=revoked
     )
     return revoked
 
