@@ -21,12 +21,12 @@ from app import limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
 from app.look import themes
-from app.signin import binding, link_tokens, phones, sms_guard, tickets
+from app.signin import binding, link_tokens, phones, sms_guard, step_up, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from ..models import Client
-from . import binding_cookie, delivery, screens, sso
+from . import binding_cookie, delivery, post_login, screens, sso
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -262,6 +262,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         error=error,
         notice=notice,
         delivery=delivery.page_context(ticket),
+        step_up=step_up.is_step_up(ticket),
     )
     return _show(screen, ticket.client, status)
 
@@ -320,7 +321,7 @@ def verify(ticket_id: str):
         return error_page(403, _("You can't sign in here"), _("Contact the app's support team."))
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
-    return sso.complete(sign_in, _requester())
+    return post_login.finish(sign_in, _requester())
 
 
 @bp.post("/login/resend/<ticket_id>")
