@@ -165,7 +165,9 @@ def load(configured: object) -> list[tuple[str, Hook]]:
                 f"The post-login hook entry point {point.name!r} ({point.value}) cannot be "
                 f"loaded: {type(error).__name__}: {error}"
             ) from None
-        found.append((point.name, _callable(point.name, hook)))
+        found.append(
+            (point.name, _callable(hook, f"The post-login hook entry point {point.name!r}"))
+        )
     for path in _paths(configured):
         try:
             hook = import_string(path)
@@ -174,7 +176,7 @@ def load(configured: object) -> list[tuple[str, Hook]]:
                 f"FLASK_POST_LOGIN_HOOKS: {path!r} cannot be imported "
                 f"({type(error.exception).__name__}: {error.exception})."
             ) from None
-        found.append((path, _callable(path, hook)))
+        found.append((path, _callable(hook, f"FLASK_POST_LOGIN_HOOKS: {path!r}")))
     return found
 
 
@@ -185,9 +187,9 @@ def _paths(configured: object) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _callable(name: str, hook: object) -> Hook:
+def _callable(hook: object, named: str) -> Hook:
     if not callable(hook):
-        raise ConfigError(f"The post-login hook {name!r} is not callable.")
+        raise ConfigError(f"{named} is not callable.")
     return hook  # type: ignore[return-value]
 
 
