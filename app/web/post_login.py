@@ -9,6 +9,7 @@ from dataclasses import replace
 from authlib.oauth2 import OAuth2Error
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import oidc
 from app.look import themes
@@ -19,6 +20,11 @@ from app.web import locale
 
 from . import binding_cookie, sso
 from .errors import error_page, oauth_error
+
+FAILED = _l(
+    "A check that runs after sign-in did not answer. Try again in a moment; "
+    "if it keeps happening, contact the app's support team."
+)
 
 
 def _origin() -> hooks.Origin:
@@ -135,9 +141,6 @@ def failed_page(client: Client | None, params: dict):
         params,
         503,
         failed=True,
-        message=_(
-            "A check that runs after sign-in did not answer. Try again in a moment; "
-            "if it keeps happening, contact the app's support team."
-        ),
+        message=str(FAILED),
         app_url=back.headers["Location"] if back is not None else None,
     )
