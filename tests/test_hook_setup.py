@@ -3,13 +3,16 @@ claim-naming rule, and how their verdicts show through Auth0's OTP grant."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
-from helpers import RelyingApp, messages_to
+from helpers import LoginPage, RelyingApp, form_posting_to, messages_to, query_of, visible_text
 from hook_samples import ROLES
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from app.accounts import users
+from app.accounts.connections import update_connection
 from app.config import ConfigError
 from app.extensions import db
 from app.models import Event, Identity
@@ -150,3 +153,37 @@ def test_otp_grant_answers_a_refusal_as_auth0s_access_denied(make_app, hook, des
     assert answer.get_json() == {"error": "access_denied", "error_description": description}
     with app.app_context():
         assert db.session.query(Event).filter_by(type="token.issued").count() == 0
+
+
+# --- Magic links ----------------------------------------------------------------------
+
+
+def test_a_magic_link_sign_in_runs_the_hooks_and_steps_up(make_app):
+    """The link opened in the browser that asked; the hook asks for the phone's code."""
+    app = make_app(POST_LOGIN_HOOKS="hook_samples:always_step_up,hook_samples:add_roles")
+    phone = "+14155552671"
+    with app.app_context():
+        update_connection("email", send="link")
+        user = users.create_with_identity("email", EMAIL)
+        user.identities.append(Identity(connection="sms", value=phone, verified=True))
+        db.session.commit()
+    shop = RelyingApp.register(app)
+    person = LoginPage(app.test_client())
+    person.open_authorize(**shop.authorize_params())
+    assert person.submit_email(EMAIL).headers["Location"].startswith("/login/wait/")
+    link = urlsplit(messages_to(app, EMAIL)[-1].link)
+    opened = person.client.get(link.path)  # "Continue signing in to Example App"
+    form = form_posting_to(opened.get_data(as_text=True), "/login/link/")
+
+    stepped = person.client.post(form.action, data=form.fields)
+
+    assert stepped.status_code == 303 and "/login/code/" in stepped.headers["Location"]
+    person.code_url = stepped.headers["Location"]
+    assert "One more step" in visible_text(person.open_code_page().get_data(as_text=True))
+    done = person.enter_code(messages_to(app, phone)[-1].code)
+    assert done.status_code == 302, visible_text(done.get_data(as_text=True))
+    tokens = shop.exchange(app.test_client(), query_of(done.headers["Location"])["code"])
+    keys = KeySet.import_key_set(person.client.get("/.well-known/jwks.json").get_json())
+    claims = jwt.decode(tokens.get_json()["id_token"], keys, algorithms=["RS256"]).claims
+    assert claims["amr"] == ["otp", "sms", "mca", "mfa"]
+    assert claims[ROLES] == ["reader", shop.client_id]
