@@ -252,6 +252,7 @@ def test_step_up_hook_from_docs_sends_a_second_code_to_the_phone(
     page = person.get(first.headers["Location"])
     text = visible_text(page.text)
     assert "One more step" in text and "+1 415-555-2671" in text
+    assert 'class="lk-back" href="/authorize?' in page.text  # back: start again, not edit
     done = person.submit(page.text, "/login/code/", code=person.texted_code())
     assert done.status_code == 302, visible_text(done.text)
     assert gateway.received[-1].body["recipient"] == PHONE

@@ -253,16 +253,19 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
     _use_language(ticket.client, ticket.authorize_params)
+    second = step_up.is_step_up(ticket)  # a step-up's way back starts the sign-in again
     screen = screens.code(
         ticket_id=ticket.id,
         channel=ticket.connection,
         recipient=_shown(ticket.connection, ticket.recipient),
         code_length=tickets.code_length(ticket),
-        back_url=url_for("endings.change", ticket_id=ticket.id),
+        back_url=_authorize_url(ticket.authorize_params)
+        if second
+        else url_for("endings.change", ticket_id=ticket.id),
         error=error,
         notice=notice,
         delivery=delivery.page_context(ticket),
-        step_up=step_up.is_step_up(ticket),
+        step_up=second,
     )
     return _show(screen, ticket.client, status)
 
