@@ -6,6 +6,7 @@ keys. The two examples of docs/hooks/ run as an operator would install them.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from pathlib import Path
@@ -148,27 +149,51 @@ def codes_issued(server) -> int:
         return db.session.query(AuthorizationCode).count()
 
 
-def test_deny_hook_from_docs_keeps_one_app_to_its_domain(examples, live_server, smtp_server):
+def assert_refused(server, person, page, status: int, *lines: str, event: str):
+    """A refused sign-in: the page says so, no code and no SSO session exist, one event
+    is recorded, and the page's button goes back to the app with access_denied.
+    Returns the event and that button's URL."""
+    assert page.status_code == status
+    text = visible_text(page.text)
+    assert all(line in text for line in lines), text
+    assert not person.has_sso_session() and codes_issued(server) == 0
+    [recorded] = events_of(server, event)
+    back = html.unescape(re.search(r'class="lk-submit" href="([^"]+)"', page.text).group(1))
+    assert query_of(back)["error"] == "access_denied"
+    return recorded, back
+
+
+@pytest.fixture
+def staff_only(examples, live_server, smtp_server):
+    """The docs' allow-list hook: the Staff app takes example.com only, Shop anyone."""
     server = live_server(
         POST_LOGIN_HOOKS="email_domains:allow_listed_domains", **smtp_server.mail_config()
     )
     staff, shop = App(server, "Staff"), App(server, "Shop")
     server.app.config["ALLOWED_EMAIL_DOMAINS"] = {staff.client_id: ["example.com"]}
+    return server, staff, shop
+
+
+def test_deny_hook_from_docs_keeps_one_app_to_its_domain(staff_only, smtp_server):
+    server, staff, shop = staff_only
 
     outsider = Person(server, smtp_server)
     denied = outsider.sign_in_by_email(staff.authorization_url(), OUTSIDER)
 
-    assert denied.status_code == 403
-    text = visible_text(denied.text)
-    assert "You can't sign in to this app" in text
-    assert "Only addresses at example.com can sign in to Staff." in text
-    assert not outsider.has_sso_session() and codes_issued(server) == 0
-    [event] = events_of(server, "login.hook_denied")
+    event, back = assert_refused(
+        server,
+        outsider,
+        denied,
+        403,
+        "You can't sign in to this app",
+        "Only addresses at example.com can sign in to Staff.",
+        event="login.hook_denied",
+    )
     assert event.detail["hook"] == "email_domains:allow_listed_domains"
-    link = re.search(r'href="(https://staff\.example/cb\?[^"]+)"', denied.text).group(1)
-    answer = query_of(link.replace("&amp;", "&"))
-    assert answer["error"] == "access_denied" and answer["state"] == staff.state
-    assert answer["iss"] == server.url and "code" not in answer
+    assert back.startswith(staff.callback + "?")
+    answer = query_of(back)
+    assert answer["state"] == staff.state and answer["iss"] == server.url
+    assert "code" not in answer
 
     # The same person may use the app that has no list; someone at the domain may use Staff.
     assert shop.tokens_for(
@@ -180,12 +205,8 @@ def test_deny_hook_from_docs_keeps_one_app_to_its_domain(examples, live_server, 
     assert staff.id_token_claims(staff.tokens_for(done.headers["Location"]))["email"] == EMAIL
 
 
-def test_deny_hook_holds_for_single_sign_on_too(examples, live_server, smtp_server):
-    server = live_server(
-        POST_LOGIN_HOOKS="email_domains:allow_listed_domains", **smtp_server.mail_config()
-    )
-    staff, shop = App(server, "Staff"), App(server, "Shop")
-    server.app.config["ALLOWED_EMAIL_DOMAINS"] = {staff.client_id: ["example.com"]}
+def test_deny_hook_holds_for_single_sign_on_too(staff_only, smtp_server):
+    server, staff, shop = staff_only
     person = Person(server, smtp_server)
     signed_in = person.sign_in_by_email(shop.authorization_url(), OUTSIDER)
     assert signed_in.status_code == 302 and person.has_sso_session()
@@ -315,12 +336,14 @@ def test_a_crashing_or_slow_hook_fails_closed(live_server, smtp_server, hook, wh
 
     failed = person.sign_in_by_email(shop.authorization_url(), EMAIL)
 
-    assert failed.status_code == 503
-    text = visible_text(failed.text)
-    assert "We couldn't finish signing you in" in text
-    assert "A check that runs after sign-in did not answer" in text
-    assert not person.has_sso_session() and codes_issued(server) == 0
-    [event] = events_of(server, "login.hook_failed")
+    event, back = assert_refused(
+        server,
+        person,
+        failed,
+        503,
+        "We couldn't finish signing you in",
+        "A check that runs after sign-in did not answer",
+        event="login.hook_failed",
+    )
     assert event.detail == {"hook": hook, "why": why}
-    link = re.search(r'href="(https://shop\.example/cb\?[^"]+)"', failed.text).group(1)
-    assert query_of(link.replace("&amp;", "&"))["error"] == "access_denied"
+    assert back.startswith(shop.callback + "?")
