@@ -6,7 +6,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import LoginPage, RelyingApp, form_posting_to, messages_to, query_of, visible_text
+from helpers import (
+    LoginPage,
+    RelyingApp,
+    form_posting_to,
+    messages_to,
+    query_of,
+    visible_text,
+    wrong_code_for,
+)
 from hook_samples import ROLES
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -187,3 +195,30 @@ def test_a_magic_link_sign_in_runs_the_hooks_and_steps_up(make_app):
     claims = jwt.decode(tokens.get_json()["id_token"], keys, algorithms=["RS256"]).claims
     assert claims["amr"] == ["otp", "sms", "mca", "mfa"]
     assert claims[ROLES] == ["reader", shop.client_id]
+
+
+def test_a_step_up_after_an_sms_code_sends_the_second_code_by_email(make_app):
+    app = make_app(POST_LOGIN_HOOKS="hook_samples:always_step_up")
+    phone = "+14155552671"
+    with app.app_context():
+        user = users.create_with_identity("sms", phone)
+        user.identities.append(Identity(connection="email", value=EMAIL, verified=True))
+        db.session.commit()
+    shop = RelyingApp.register(app, connections=("sms",))
+    person = LoginPage(app.test_client())
+    person.open_authorize(**shop.authorize_params(scope="openid phone"))
+    assert person.submit_phone("(415) 555-2671").status_code == 303
+    first = person.enter_code(messages_to(app, phone)[-1].code)
+    assert first.status_code == 303 and messages_to(app, EMAIL) != []
+
+    person.code_url = first.headers["Location"]
+    wrong = person.enter_code(wrong_code_for(messages_to(app, EMAIL)[-1].code))
+    assert wrong.status_code == 400  # the second code has the tries cap of any code
+    done = person.enter_code(messages_to(app, EMAIL)[-1].code)
+
+    assert done.status_code == 302, visible_text(done.get_data(as_text=True))
+    tokens = shop.exchange(app.test_client(), query_of(done.headers["Location"])["code"])
+    keys = KeySet.import_key_set(person.client.get("/.well-known/jwks.json").get_json())
+    claims = jwt.decode(tokens.get_json()["id_token"], keys, algorithms=["RS256"]).claims
+    assert claims["amr"] == ["otp", "sms", "mca", "mfa"]
+    assert claims["phone_number"] == phone
