@@ -3,6 +3,8 @@ claim-naming rule, and how their verdicts show through Auth0's OTP grant."""
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -222,3 +224,37 @@ def test_a_step_up_after_an_sms_code_sends_the_second_code_by_email(make_app):
     claims = jwt.decode(tokens.get_json()["id_token"], keys, algorithms=["RS256"]).claims
     assert claims["amr"] == ["otp", "sms", "mca", "mfa"]
     assert claims["phone_number"] == phone
+
+
+def test_a_link_an_app_asked_for_runs_the_hooks(make_app):
+    """POST /passwordless/start with send=link: whichever browser opens the link gets the
+    hooks' verdict (here a denial, with access_denied and the app's state to go back)."""
+    app = make_app(POST_LOGIN_HOOKS="hook_samples:deny_everyone")
+    shop = RelyingApp.register(app)
+    client = app.test_client()
+    started = client.post(
+        "/passwordless/start",
+        json={
+            "client_id": shop.client_id,
+            "client_secret": shop.secret,
+            "connection": "email",
+            "email": EMAIL,
+            "send": "link",
+            "authParams": {"state": "st-1", "scope": "openid email"},
+        },
+    )
+    assert started.status_code == 200, started.get_data(as_text=True)
+    path = urlsplit(messages_to(app, EMAIL)[-1].link).path
+    browser = app.test_client()
+    form = form_posting_to(browser.get(path).get_data(as_text=True), path + "/app")
+
+    denied = browser.post(form.action, data=form.fields)
+
+    assert denied.status_code == 403
+    page = denied.get_data(as_text=True)
+    assert "Ce service est fermé pour maintenance." in visible_text(page)
+    back = html.unescape(re.search(r'class="lk-submit" href="([^"]+)"', page).group(1))
+    assert back.startswith(shop.callback + "?")
+    assert query_of(back)["error"] == "access_denied" and query_of(back)["state"] == "st-1"
+    with app.app_context():
+        assert db.session.query(Event).filter_by(type="login.hook_denied").count() == 1
