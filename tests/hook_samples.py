@@ -19,6 +19,11 @@ def add_bare_claim(login) -> None:
     login.add_claim("roles", ["admin"])
 
 
+def add_huge_claim(login) -> None:
+    """Claims past the 4 KB the tokens may carry: the sign-in fails closed."""
+    login.add_claim("https://example.com/blob", "x" * 5000)
+
+
 def crash(login) -> None:
     raise RuntimeError("the directory service is down")
 

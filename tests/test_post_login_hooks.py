@@ -325,6 +325,7 @@ def test_step_up_without_another_channel_is_refused_on_a_page(live_server, smtp_
         ("hook_samples:crash", "raised"),
         ("hook_samples:sleep_long", "timeout"),
         ("hook_samples:add_bare_claim", "raised"),
+        ("hook_samples:add_huge_claim", "claims_too_large"),
     ],
 )
 def test_a_crashing_or_slow_hook_fails_closed(live_server, smtp_server, hook, why):

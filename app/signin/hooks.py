@@ -243,10 +243,11 @@ def run(
             _record("login.hook_denied", sign_in, client, connection, origin, hook=name)
             return Verdict(denied=login._denied)
         claims.update(login._claims)
+        if len(json.dumps(claims)) > MAX_CLAIMS_SIZE:
+            why = "claims_too_large"
+            _record("login.hook_failed", sign_in, client, connection, origin, hook=name, why=why)
+            return Verdict(failed=True)
         step_up = step_up or (login._step_up and not login.stepped_up)
-    if len(json.dumps(claims)) > MAX_CLAIMS_SIZE:
-        _record("login.hook_failed", sign_in, client, connection, origin, why="claims_too_large")
-        return Verdict(failed=True)
     return Verdict(claims=claims, step_up=step_up)
 
 
