@@ -106,6 +106,11 @@ DEFAULTS: dict[str, object] = {
     "HSTS_MAX_AGE": 365 * 24 * 3600,
     # Magic links: how long a sign-in handed to another device waits for the
     # app's initiate-login flow to come back to /authorize
+    # Post-login hooks (app/signin/hooks.py): dotted paths, comma-separated; seconds each
+    # may take; the header where the proxy names the request's country (e.g. CF-IPCountry)
+    "POST_LOGIN_HOOKS": "",
+    "POST_LOGIN_HOOK_TIMEOUT": 5,
+    "POST_LOGIN_COUNTRY_HEADER": None,
     # Babel
     "BABEL_DEFAULT_LOCALE": "en",
     # Logs: "json" (one object a line on stdout, with a request id) or "text";

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError
 from flask import current_app
 
 from app.accounts import events, signals
@@ -35,13 +36,14 @@ from .params import authorize_params, oversized_param
 from .refresh import RefreshTokenGrant, revoke_for_user
 from .revocation import TokenRevocation
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
-from .strict import RefuseUnsupportedRequests
+from .strict import RefuseUnsupportedRequests, printable
 from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, save_token
 
 # What the web layer and the domain use.
 __all__ = [
     "OAuthClient",
     "authorize_params",
+    "access_denied",
     "answer_authorize",
     "complete_authorization",
     "discovery_document",
@@ -114,6 +116,21 @@ def error_redirect(error: OAuth2Error):
     response = server().handle_error_response(None, error)
     response.headers["Location"] = with_issuer(response.headers["Location"])
     return response
+
+
+def access_denied(params: dict, description: str):
+    """An `access_denied` error to the verified callback of a stored authorize request
+    (state and iss included); None when its app or callback cannot be verified."""
+    query = query_client(params.get("client_id"))
+    redirect_uri = params.get("redirect_uri")
+    if query is None or not redirect_uri or not redirect_uri_matches(query.row, redirect_uri):
+        return None
+    error = AccessDeniedError(
+        description=printable(description, 200) or None,
+        redirect_uri=redirect_uri,
+        state=params.get("state"),
+    )
+    return error_redirect(error)
 
 
 def answer_authorize(end_user):
