@@ -21,6 +21,7 @@ from .clients import (
     query_client,
     redirect_uri_matches,
 )
+from .console import challenge_for, redeem_code
 from .discovery import discovery_document
 from .grants import (
     AuthorizationCodeGrant,
@@ -57,6 +58,8 @@ __all__ = [
     "redirect_uri_matches",
     "server",
     "build_server",
+    "challenge_for",
+    "redeem_code",
     "stored_request_problem",
     "user_claims",
 ]
