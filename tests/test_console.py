@@ -330,3 +330,31 @@ def test_an_admin_changes_a_connection_and_previews_a_template(operator):
 
         assert get_connection("email").code_length == 8
         assert get_connection("email").templates == {}  # a preview stores nothing
+
+
+# --- flask admins -------------------------------------------------------------------
+
+
+def test_flask_admins_add_list_remove(app, runner):
+    added = runner.invoke(args=["admins", "add", " Ops@Example.com "])
+    assert added.exit_code == 0 and "ops@example.com is an admin." in added.output
+    again = runner.invoke(args=["admins", "add", "ops@example.com"])
+    assert again.exit_code == 1 and "already an admin" in again.output
+    bad = runner.invoke(args=["admins", "add", "not-an-address"])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output
+    listed = runner.invoke(args=["admins", "list"])
+    assert listed.exit_code == 0 and listed.output.startswith("ops@example.com  added ")
+    removed = runner.invoke(args=["admins", "remove", "ops@example.com"])
+    assert removed.exit_code == 0
+    assert runner.invoke(args=["admins", "remove", "ops@example.com"]).exit_code == 1
+    assert "No admins yet" in runner.invoke(args=["admins", "list"]).output
+    with app.app_context():
+        types = [e.type for e in db.session.scalars(select(Event).order_by(Event.id))]
+        assert types == ["admin.admin_added", "admin.admin_removed"]
+
+
+def test_an_admin_who_is_blocked_loses_the_console(operator):
+    with operator.app.app_context():
+        users.set_blocked(users.find_by_identity("email", ADMIN), True)
+    answer = operator.get("/admin/users")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/login")
