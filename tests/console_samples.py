@@ -27,12 +27,15 @@ PEOPLE = [
 
 
 def sign_in_in_browser(page, server, email: str = ADMIN) -> None:
-    """Open /admin, type the address, read the code from the outbox, type it."""
+    """Open /admin, type the address, read the code from the outbox, type it; an admin
+    lands on the users list."""
     page.goto(f"{server.url}/admin/")
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Code").fill(newest_code(server.app, email))
     page.get_by_role("button", name="Continue").click()
+    if email == ADMIN:
+        page.wait_for_url(f"{server.url}/admin/users")
 
 
 def seed(app) -> None:

@@ -130,13 +130,21 @@ def template(name: str, template: str):
     return _template_page(name, template, part, language)
 
 
-@bp.post("/connections/<name>/templates/<template>")
-def save_template(name: str, template: str):
+def _posted_source(name: str, template: str) -> tuple[str, str, str | None]:
+    """(part, language, source) of a posted editor form; source None when its CSRF
+    token is missing or wrong."""
     part, language = _template_args(name, template)
     form = TemplateForm()
     if not form.validate_on_submit():
+        return part, language, None
+    return part, language, (form.source.data or "")[: overrides.SOURCE_MAX + 1]
+
+
+@bp.post("/connections/<name>/templates/<template>")
+def save_template(name: str, template: str):
+    part, language, source = _posted_source(name, template)
+    if source is None:
         return error_page(400)
-    source = (form.source.data or "")[: overrides.SOURCE_MAX + 1]
     try:
         overrides.set_template(name, template, part, language, source)
     except overrides.TemplateRejected as error:
@@ -150,11 +158,9 @@ def save_template(name: str, template: str):
 def preview_template(name: str, template: str):
     """The draft rendered with sample data, for the editor's preview frame (sandboxed:
     no script runs, nothing is fetched but images)."""
-    part, language = _template_args(name, template)
-    form = TemplateForm()
-    if not form.validate_on_submit():
+    part, language, source = _posted_source(name, template)
+    if source is None:
         return error_page(400)
-    source = (form.source.data or "")[: overrides.SOURCE_MAX + 1]
     try:
         rendered = drafts.preview_draft(name, template, part, language, source)
         html = render_template("console/message_preview.html", rendered=rendered, error=None)
