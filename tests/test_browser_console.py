@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from console_samples import ADMIN, PEOPLE, seed, sign_in_in_browser
 from helpers import LoginPage, RelyingApp
+from test_accessibility import AXE_RUN, axe_source
 
 from app.accounts import users
 from app.extensions import db
@@ -84,3 +85,34 @@ def test_the_delivery_view_on_a_phone(browser, console_server):
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     finally:
         context.close()
+
+
+CONSOLE_PAGES = (
+    "/admin/users",
+    f"/admin/users/{PEOPLE[0][0]}",
+    "/admin/delivery?q=%2B447400123456",
+    "/admin/apps",
+    "/admin/connections/sms",
+    "/admin/connections/email/templates/email_code?part=subject",
+)
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_console_passes_axe(browser, console_server, viewport):
+    """axe-core (WCAG 2.1 A and AA, best practice): no serious or critical violation."""
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, bypass_csp=True
+    )
+    page = context.new_page()
+    found = {}
+    try:
+        sign_in_in_browser(page, console_server)
+        for path in CONSOLE_PAGES:
+            page.goto(console_server.url + path)
+            page.add_script_tag(content=axe_source())
+            violations = page.evaluate(AXE_RUN)
+            if violations:
+                found[path] = violations
+    finally:
+        context.close()
+    assert not found, found
