@@ -358,3 +358,75 @@ def test_an_admin_who_is_blocked_loses_the_console(operator):
         users.set_blocked(users.find_by_identity("email", ADMIN), True)
     answer = operator.get("/admin/users")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/login")
+
+
+# --- Hostile input, signed in -------------------------------------------------------
+
+CONSOLE_FIELDS = (
+    "q", "before", "part", "lang", "done", "name", "callbacks", "logout_urls", "origins",
+    "connections", "logo_url", "primary_color", "background_color", "theme", "send",
+    "code_length", "ttl_seconds", "max_attempts", "signup_allowed", "allowed_countries",
+    "daily_budget", "source", "language",
+)  # fmt: skip
+
+
+def _console_routes(app) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/admin")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+def _fill(rule: str, value) -> str:
+    import re
+
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: value(m.group(1)), rule)
+
+
+def test_hostile_values_reach_the_console_views_and_get_clear_answers(operator):
+    """Every console route, signed in as an admin and past CSRF, with hostile path
+    segments, query strings and form bodies: never a 5xx, always our page."""
+    from hostile_values import HOSTILE_SEGMENTS
+
+    app = operator.app
+    shop = RelyingApp.register(app, name="Shop")
+    with app.app_context():
+        sub = users.find_by_identity("email", ADMIN).sub
+    real = {"sub": sub, "client_id": shop.client_id, "name": "email", "template": "email_code"}
+    real["screen"] = "email"
+    app.config["WTF_CSRF_ENABLED"] = False
+    values = list(HOSTILE_SEGMENTS.values()) + ["", "1", "sms", "+", "%", "-"]
+    problems = []
+    for rule, method in _console_routes(app):
+        if rule.endswith("/logout"):
+            continue  # ends the session the sweep runs in (checked on its own above)
+        cases = [(_fill(rule, lambda name: real[name]), value) for value in values]
+        if "<" in rule:
+            cases += [(_fill(rule, lambda name, v=v: v), "x") for v in values]
+        for path, value in cases:
+            fields = "&".join(f"{name}={value}" for name in CONSOLE_FIELDS)
+            if method == "GET":
+                answer = operator.client.get(f"{path}?{fields}")
+            else:
+                answer = operator.client.post(
+                    path, data=fields, content_type="application/x-www-form-urlencoded"
+                )
+            body = answer.get_data(as_text=True)
+            handled = answer.status_code < 500 and "Traceback" not in body
+            ours = answer.mimetype != "text/html" or answer.status_code < 400
+            ours = ours or 'class="lk-' in body or 'class="co' in body
+            if not (handled and ours):
+                problems.append(f"{method} {path[:80]} {value[:20]!r}: {answer.status_code}")
+    assert problems == []
+    assert operator.get("/admin/users").status_code == 200  # still signed in
+
+
+def test_an_admin_cannot_block_themselves(operator):
+    with operator.app.app_context():
+        sub = users.find_by_identity("email", ADMIN).sub
+    answer = operator.post_form(f"/admin/users/{sub}", f"/admin/users/{sub}/block")
+    assert answer.status_code == 400
+    assert "You can't block yourself" in visible_text(answer.get_data(as_text=True))
+    assert operator.get("/admin/users").status_code == 200

@@ -107,9 +107,16 @@ def user_events(user: User, before: int | None = None, size: int = PAGE_SIZE) ->
     return _page(list(db.session.scalars(query.limit(size + 1))), size, lambda event: event.id)
 
 
+class CannotBlockSelf(ValueError):
+    """An admin tried to block their own account (and so lock themselves out)."""
+
+
 def set_blocked_by(user: User, blocked: bool, admin: User) -> None:
     """An operator blocks or unblocks a user from the console: an audit event naming
-    the operator, then the block (which ends the user's sessions)."""
+    the operator, then the block (which ends the user's sessions). Nobody blocks
+    themselves: that would end the console session doing it, with no way back in."""
+    if blocked and user.id == admin.id:
+        raise CannotBlockSelf()
     action = "blocked" if blocked else "unblocked"
     events.record(f"admin.user_{action}", user_id=user.id, by=admin.sub, via="console")
     users.set_blocked(user, blocked)

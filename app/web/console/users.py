@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from app.accounts import directory
 from app.delivery import troubleshoot
@@ -56,7 +57,14 @@ def _set_blocked(sub: str, blocked: bool):
     if not ActionForm().validate_on_submit():
         return error_page(400)
     person = _user_or_404(sub)
-    directory.set_blocked_by(person, blocked, g.admin)
+    try:
+        directory.set_blocked_by(person, blocked, g.admin)
+    except directory.CannotBlockSelf:
+        return error_page(
+            400,
+            _("You can't block yourself"),
+            _("Ask another admin, or use `flask users block` on the server."),
+        )
     notice = "blocked" if blocked else "unblocked"
     return redirect(url_for("console.user", sub=person.sub, done=notice), 303)
 
