@@ -63,8 +63,9 @@ def admins_only():
 
 
 @bp.after_request
-def framing(response):
-    """The console is never framed, and tells no other site where it was."""
+def not_for_search_engines(response):
+    """Console pages stay out of search indexes (the app's headers do the rest: CSP
+    with frame-ancestors 'none', no-store, no-referrer)."""
     response.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
     return response
 
