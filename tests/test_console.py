@@ -430,3 +430,22 @@ def test_an_admin_cannot_block_themselves(operator):
     assert answer.status_code == 400
     assert "You can't block yourself" in visible_text(answer.get_data(as_text=True))
     assert operator.get("/admin/users").status_code == 200
+
+
+def test_a_logo_set_in_the_console_is_fetched_and_a_refused_one_is_explained(operator):
+    from image_server import ImageServer, tiny_png
+
+    shop = RelyingApp.register(operator.app, name="Shop")
+    page = f"/admin/apps/{shop.client_id}"
+    with ImageServer() as images:
+        good = images.serve("/logo.png", tiny_png(), "image/png")
+        assert operator.post_form(page, f"{page}/branding", logo_url=good).status_code == 303
+        with operator.app.app_context():
+            sha = db.session.scalars(select(Client.logo_sha256).filter_by(name="Shop")).one()
+        assert sha and f"/logos/{sha}" in operator.get(f"{page}/preview/email").get_data(
+            as_text=True
+        )
+        bad = images.serve("/logo.svg", b"<svg/>", "image/svg+xml")
+        refused = operator.post_form(page, f"{page}/branding", logo_url=bad)
+        assert refused.status_code == 200
+        assert 'role="alert"' in refused.get_data(as_text=True)

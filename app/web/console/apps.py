@@ -73,9 +73,12 @@ def _save(client, form, changes: dict, action: str):
     except InvalidClient as error:
         kwargs = {"settings" if action == "settings" else "branding": form}
         return _app_page(client, error=str(error), status=400, **kwargs)
+    problem = None
     if action == "branding" and client.logo_url and not client.logo_sha256:
-        logos.cache(client)
+        problem = logos.cache(client)  # the rest is saved; the app shows no logo
     admins.record_action(g.admin, f"app_{action}", client_id=client.client_id)
+    if problem:
+        return _app_page(client, error=problem)
     return redirect(url_for("console.app_settings", client_id=client.client_id, done=action), 303)
 
 
