@@ -392,8 +392,9 @@ def test_hostile_values_reach_the_console_views_and_get_clear_answers(operator):
 
     app = operator.app
     shop = RelyingApp.register(app, name="Shop")
-    with app.app_context():
-        sub = users.find_by_identity("email", ADMIN).sub
+    with app.app_context():  # someone else: blocking or signing out oneself ends the sweep
+        sub = users.create_with_identity("email", "hal@example.com").sub
+        db.session.commit()
     real = {"sub": sub, "client_id": shop.client_id, "name": "email", "template": "email_code"}
     real["screen"] = "email"
     app.config["WTF_CSRF_ENABLED"] = False
@@ -449,3 +450,23 @@ def test_a_logo_set_in_the_console_is_fetched_and_a_refused_one_is_explained(ope
         refused = operator.post_form(page, f"{page}/branding", logo_url=bad)
         assert refused.status_code == 200
         assert 'role="alert"' in refused.get_data(as_text=True)
+
+
+def test_an_admin_signs_a_user_out_everywhere(operator):
+    app = operator.app
+    person = user_signs_in(app, "gus@example.com")
+    with app.app_context():
+        user = users.find_by_identity("email", "gus@example.com")
+        sub, user_id = user.sub, user.id
+    done = operator.post_form(f"/admin/users/{sub}", f"/admin/users/{sub}/sign-out")
+    assert done.status_code == 303
+    shown = visible_text(operator.get(done.headers["Location"]).get_data(as_text=True))
+    assert "Signed out everywhere." in shown and "Sign out everywhere" not in shown
+    with app.app_context():
+        live = db.session.scalars(select(BrowserSession).filter_by(user_id=user_id, ended_at=None))
+        assert live.all() == []
+        event = db.session.scalars(select(Event).filter_by(type="admin.user_signed_out")).one()
+        assert event.detail["via"] == "console"
+    relying_app = RelyingApp.register(app)
+    again = person.open_authorize(**relying_app.authorize_params())
+    assert again.status_code == 200  # the login page, not a silent sign-in

@@ -15,7 +15,7 @@ from sqlalchemy import exists, or_, select
 from app.extensions import db
 from app.models import BrowserSession, Client, Event, Identity, User
 
-from . import events, users
+from . import events, sessions, users
 
 PAGE_SIZE = 25
 MAX_QUERY = 320
@@ -122,6 +122,15 @@ def set_blocked_by(user: User, blocked: bool, admin: User) -> None:
     action = "blocked" if blocked else "unblocked"
     events.record(f"admin.user_{action}", user_id=user.id, by=admin.sub, via="console")
     users.set_blocked(user, blocked)
+
+
+def sign_out_everywhere_by(user: User, admin: User) -> int:
+    """An operator ends every browser session, refresh and access token of a user from
+    the console (as `flask users sign-out`); returns the browser sessions ended."""
+    events.record("admin.user_signed_out", user_id=user.id, by=admin.sub, via="console")
+    ended = sessions.end_all_for(user, reason="admin")
+    db.session.commit()
+    return ended
 
 
 def live_sessions(user: User) -> int:

@@ -78,3 +78,13 @@ def block(sub: str):
 @bp.post("/users/<sub>/unblock")
 def unblock(sub: str):
     return _set_blocked(sub, False)
+
+
+@bp.post("/users/<sub>/sign-out")
+def sign_out(sub: str):
+    """End every session and token of the user; they sign in again everywhere."""
+    if not ActionForm().validate_on_submit():
+        return error_page(400)
+    person = _user_or_404(sub)
+    directory.sign_out_everywhere_by(person, g.admin)
+    return redirect(url_for("console.user", sub=person.sub, done="signed_out"), 303)
