@@ -35,6 +35,7 @@ from image_server import tiny_png
 from live_server import LiveServer, start_live_server
 
 from app import create_app
+from app.accounts import users
 from app.accounts.connections import update_connection
 from app.accounts.demo import ensure_demo_client
 from app.extensions import db
@@ -131,6 +132,9 @@ class Seeded:
 
     def real(self, variable: str) -> str:
         """A valid value for a path variable."""
+        if variable == "sub":  # the console's user pages
+            with self.app.app_context():
+                return users.find_by_identity("email", SIGNED_IN).sub
         return {
             "ticket_id": self.ticket_id,
             "token": self.token,
@@ -142,6 +146,7 @@ class Seeded:
             "screen": "email",
             "filename": "lock.css",
             "sha256": LOGO_SHA256,
+            "client_id": self.client_id,
         }[variable]
 
 

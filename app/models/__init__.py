@@ -2,6 +2,7 @@
 accounts, sign-in tickets and messages, and what the OpenID Connect provider issues."""
 
 from .accounts import BrowserSession, Client, Connection, Event, Identity, Logo, User
+from .admins import Admin
 from .base import (
     CLIENT_TYPES,
     CONNECTIONS,
@@ -16,6 +17,7 @@ from .tokens import AccessToken, AuthorizationCode, RefreshToken, SigningKey
 
 __all__ = [
     "AccessToken",
+    "Admin",
     "AuthorizationCode",
     "BrowserSession",
     "CLIENT_TYPES",

@@ -22,6 +22,7 @@ from .clients import (
     query_client,
     redirect_uri_matches,
 )
+from .console import challenge_for, redeem_code
 from .discovery import discovery_document
 from .grants import (
     AuthorizationCodeGrant,
@@ -59,6 +60,8 @@ __all__ = [
     "redirect_uri_matches",
     "server",
     "build_server",
+    "challenge_for",
+    "redeem_code",
     "stored_request_problem",
     "user_claims",
 ]
