@@ -33,6 +33,7 @@ from hostile_values import (
 )
 from image_server import tiny_png
 from live_server import LiveServer, start_live_server
+from management import management_client, token_for
 
 from app import create_app
 from app.accounts.connections import update_connection
@@ -43,8 +44,13 @@ from app.signin import link_tokens, tickets
 
 PREVIEW_PASSWORD = "preview-password"
 PREVIEW_AUTH = "Basic " + base64.b64encode(f"ops:{PREVIEW_PASSWORD}".encode()).decode()
-SWEPT = {"DEMO": True, "DEV_OUTBOX": True, "PREVIEW_PASSWORD": PREVIEW_PASSWORD}
-JSON_PREFIXES = ("/oauth/", "/userinfo", "/.well-known/", "/passwordless/")
+SWEPT = {
+    "DEMO": True,
+    "DEV_OUTBOX": True,
+    "PREVIEW_PASSWORD": PREVIEW_PASSWORD,
+    "MANAGEMENT_TOKEN_TTL": 24 * 3600,  # the sweep's one token lasts the whole module
+}
+JSON_PREFIXES = ("/oauth/", "/userinfo", "/.well-known/", "/passwordless/", "/api/v2/")
 EMAIL = "pat@example.com"
 SIGNED_IN = "sam@example.com"
 LOGO_SHA256 = hashlib.sha256(tiny_png()).hexdigest()
@@ -97,6 +103,8 @@ class Seeded:
     sso: str  # the SSO cookie of a signed-in browser
     message_id: int
     counts: dict[str, int]
+    user_sub: str = ""  # the signed-in user
+    management_token: str = ""  # every Management API scope
 
     @property
     def app(self):
@@ -142,6 +150,9 @@ class Seeded:
             "screen": "email",
             "filename": "lock.css",
             "sha256": LOGO_SHA256,
+            "client_id": self.client_id,
+            "user_id": self.user_sub,
+            "connection_id": "con_email",
         }[variable]
 
 
@@ -178,6 +189,8 @@ def _seed(server: LiveServer) -> Seeded:
     message = messages_to(app, EMAIL)[-1]
     with app.app_context():
         message_id = db.session.query(OutboxMessage).filter_by(recipient=EMAIL).first().id
+        user_sub = db.session.query(User).one().sub
+    bot_id, bot_secret = management_client(app)
     return Seeded(
         server=server,
         client_id=relying.client_id,
@@ -190,6 +203,8 @@ def _seed(server: LiveServer) -> Seeded:
         sso=sso,
         message_id=message_id,
         counts=_stored_counts(app),
+        user_sub=user_sub,
+        management_token=token_for(app.test_client(), bot_id, bot_secret),
     )
 
 
@@ -269,6 +284,8 @@ def _send(seeded: Seeded, method: str, path: str, headers: dict | None = None, *
     headers = dict(headers or {})
     if path.startswith("/preview") and "Authorization" not in headers:
         headers["Authorization"] = PREVIEW_AUTH
+    if path.startswith("/api/v2/") and "Authorization" not in headers:
+        headers["Authorization"] = f"Bearer {seeded.management_token}"
     http = seeded.app.test_client(use_cookies=False)
     response = http.open(path, method=method, headers=headers, **kwargs)
     response.get_data()  # read (and keep) a streamed file before closing it

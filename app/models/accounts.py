@@ -37,12 +37,19 @@ class Client(db.Model):
     # device sends the browser so that the app starts a fresh flow there.
     initiate_login_uri: Mapped[str | None] = mapped_column(String(2000))
     default_language: Mapped[str | None] = mapped_column(String(16))
+    # A management (m2m) client: the Management API scopes it may ask for.
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def enabled_connections(self) -> list[str]:
         """The connections people may sign in with for this app (email when none is set)."""
         return list(self.connections or ["email"])
+
+    @property
+    def is_management(self) -> bool:
+        """A machine-to-machine client of the Management API: no people sign in to it."""
+        return self.client_type == "m2m"
 
     @property
     def is_public(self) -> bool:

@@ -15,6 +15,7 @@ from . import (
     locale,
     login,
     logos,
+    management_settings,
     passwordless_api,
     preview,
     request_ids,
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
         passwordless_api.bp,
         logos.bp,
         delivery.bp,
+        management_settings.bp,  # the Management API: management.py's routes and these
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:
