@@ -198,7 +198,7 @@ def show_client_command(client_id: str, as_json: bool) -> None:
 @click.option("--background-color", help="Page background, #rrggbb ('' for the theme's).")
 @click.option("--theme", help="An installed theme (see `themes list`; '' for the default).")
 @click.option("--language", "default_language", help="Default page language, e.g. pt-BR.")
-@click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular apps only).")
+@click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular and m2m clients).")
 @click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
 def update_client_command(
     client_id: str,
