@@ -122,6 +122,10 @@ class Identity(db.Model):
     connection: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(320))
     verified: Mapped[bool] = mapped_column(default=False)
+    # The identity's own id, Auth0's `identities[].user_id` (app/accounts/linking.py): the
+    # sub of the user it was made with; it moves with the identity when users merge, and
+    # an unlinked identity's new user takes it back as its sub when it is free.
+    subject: Mapped[str | None] = mapped_column(String(64), default=random_id)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="identities")

@@ -42,6 +42,10 @@ class LoginTicket(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     country: Mapped[str | None] = mapped_column(String(2), index=True)  # sms: ISO country
+    # None: a sign-in. Else what the code proves an address for on the account page
+    # (app/signin/account_codes.py): "account.add" or "account.delete"; such a ticket
+    # never signs anyone in.
+    purpose: Mapped[str | None] = mapped_column(String(16))
 
     client: Mapped[Client | None] = relationship()
 

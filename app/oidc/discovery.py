@@ -49,6 +49,7 @@ def discovery_document() -> dict[str, Any]:
             "email_verified",
             "phone_number",
             "phone_number_verified",
+            "identities",
         ],
         "prompt_values_supported": ["none", "login"],
         "ui_locales_supported": [code.replace("_", "-") for code in LANGUAGES],
