@@ -36,6 +36,7 @@ from live_server import LiveServer, start_live_server
 from management import management_client, token_for
 
 from app import create_app
+from app.accounts import users
 from app.accounts.connections import update_connection
 from app.accounts.demo import ensure_demo_client
 from app.extensions import db
@@ -103,7 +104,7 @@ class Seeded:
     sso: str  # the SSO cookie of a signed-in browser
     message_id: int
     counts: dict[str, int]
-    user_sub: str = ""  # the signed-in user
+    user_sub: str = ""  # a user of its own, whom the Management API may delete
     management_token: str = ""  # every Management API scope
 
     @property
@@ -153,6 +154,8 @@ class Seeded:
             "client_id": self.client_id,
             "user_id": self.user_sub,
             "connection_id": "con_email",
+            "provider": "email",
+            "identity_id": self.user_sub,  # its identity's own id (linking's subject)
         }[variable]
 
 
@@ -189,7 +192,10 @@ def _seed(server: LiveServer) -> Seeded:
     message = messages_to(app, EMAIL)[-1]
     with app.app_context():
         message_id = db.session.query(OutboxMessage).filter_by(recipient=EMAIL).first().id
-        user_sub = db.session.query(User).one().sub
+    counts = _stored_counts(app)
+    with app.app_context():  # one the Management API's DELETE may take (not counted)
+        user_sub = users.create_with_identity("email", "deletable@example.com").sub
+        db.session.commit()
     bot_id, bot_secret = management_client(app)
     return Seeded(
         server=server,
@@ -202,7 +208,7 @@ def _seed(server: LiveServer) -> Seeded:
         binding=asking.client.get_cookie(app.config["BINDING_COOKIE_NAME"]).value,
         sso=sso,
         message_id=message_id,
-        counts=_stored_counts(app),
+        counts=counts,
         user_sub=user_sub,
         management_token=token_for(app.test_client(), bot_id, bot_secret),
     )

@@ -22,9 +22,11 @@ def world(app):
     sub = add_user(app, email=EMAIL, phone=PHONE)
     with app.app_context():
         app_client, _ = create_client("Shop", ["https://shop.example/cb"])
-        events.record("login.success", user_id=db.session.query(User).one().id)
+        user = db.session.query(User).one()
+        events.record("login.success", user_id=user.id)
         db.session.commit()
-        return {"sub": sub, "client_id": app_client.client_id}
+        sms_id = user.identity_for("sms").subject
+        return {"sub": sub, "client_id": app_client.client_id, "sms_id": sms_id}
 
 
 # (method, path, the scope it needs, JSON body)
@@ -41,7 +43,12 @@ ENDPOINTS = [
     ("GET", "/api/v2/connections/con_email", "read:connections", None),
     ("PATCH", "/api/v2/connections/con_sms", "update:connections", {"options": {}}),
     ("GET", "/api/v2/logs", "read:logs", None),
+    ("POST", "/api/v2/users/{sub}/identities", "update:users", {"provider": "email"}),
+    ("DELETE", "/api/v2/users/{sub}/identities/sms/{sms_id}", "update:users", None),
+    ("DELETE", "/api/v2/users/{sub}", "delete:users", None),  # last: the user goes
 ]
+# What each allowed call answers (the link's body names no secondary user: 400).
+ALLOWED_STATUS = {"POST": 400, "DELETE": 204}
 
 
 def call(http, method, path, world, token=None, body=None):
@@ -56,7 +63,9 @@ def test_each_scope_allows_exactly_its_operations(app, client, world, scope):
     for method, path, needed, body in ENDPOINTS:
         answer = call(client, method, path, world, token, body)
         if needed == scope:
-            assert answer.status_code == 200, (method, path, answer.get_json())
+            expected = 200 if path.endswith("identities/sms/{sms_id}") else None
+            expected = expected or ALLOWED_STATUS.get(method, 200)
+            assert answer.status_code == expected, (method, path, answer.get_json())
         else:
             assert answer.status_code == 403, (method, path, answer.get_json())
             assert answer.get_json() == {
@@ -80,10 +89,8 @@ def test_every_endpoint_is_in_the_table(app):
         for m, p in tabled
     }
     tabled = {(m, p.replace("con_sms", "<connection_id>")) for m, p in tabled}
-    assert served <= tabled | EXTRA_ENDPOINTS, served - tabled
-
-
-EXTRA_ENDPOINTS: set[tuple[str, str]] = set()
+    tabled = {(m, p.replace("sms/{sms_id}", "<provider>/<identity_id>")) for m, p in tabled}
+    assert served == tabled, served ^ tabled
 
 
 @pytest.mark.parametrize("method,path,needed,body", ENDPOINTS)
@@ -471,3 +478,85 @@ def test_logs_page_and_filter(app, client, world):
     assert dated == []
     bad = client.get("/api/v2/logs", query_string={"q": "date:[nonsense TO *]"}, headers=headers)
     assert bad.status_code == 400
+
+
+# Identities and deleting users (app/accounts/linking.py's rules)
+
+
+def test_link_a_second_user_then_unlink_its_identity(app, client):
+    primary = add_user(app, email=EMAIL)
+    secondary = add_user(app, phone=PHONE)
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    linked = client.post(
+        f"/api/v2/users/{primary}/identities",
+        json={"provider": "sms", "user_id": secondary},
+        headers=headers,
+    )
+    assert linked.status_code == 201, linked.get_json()
+    assert {i["provider"] for i in linked.get_json()} == {"email", "sms"}
+    assert client.get(f"/api/v2/users/{secondary}", headers=headers).status_code == 404
+    user = client.get(f"/api/v2/users/{primary}", headers=headers).get_json()
+    assert user["user_id"] == primary and user["phone_number"] == PHONE
+    sms = next(i for i in user["identities"] if i["provider"] == "sms")
+    left = client.delete(
+        f"/api/v2/users/{primary}/identities/sms/{sms['user_id']}", headers=headers
+    )
+    assert left.status_code == 200 and [i["provider"] for i in left.get_json()] == ["email"]
+    alone = client.get(f"/api/v2/users-by-email?email={EMAIL}", headers=headers).get_json()
+    assert alone[0]["user_id"] == primary and "phone_number" not in alone[0]
+    email = alone[0]["identities"][0]["user_id"]
+    last = client.delete(f"/api/v2/users/{primary}/identities/email/{email}", headers=headers)
+    assert last.status_code == 400 and last.get_json()["errorCode"] == "operation_not_supported"
+    with app.app_context():
+        linked_event = db.session.query(Event).filter_by(type="user.merged").one()
+        unlinked = db.session.query(Event).filter_by(type="user.identity_unlinked").one()
+        assert linked_event.detail["by"] == unlinked.detail["by"] == f"m2m:{client_id}"
+
+
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ({"provider": "sms", "user_id": "nobody"}, 404),
+        ({"provider": "email", "user_id": "{sub}"}, 400),
+        ({"provider": "fax", "user_id": "{other}"}, 400),
+        ({"provider": "email", "user_id": "{other}"}, 400),
+        ({"link_with": "eyJ..."}, 400),
+        ({"provider": "sms", "user_id": "{other}", "connection_id": "con_email"}, 400),
+        ({"provider": "sms", "user_id": 5}, 400),
+        ([], 400),
+    ],
+)
+def test_a_bad_link_is_refused_and_changes_nothing(app, client, world, body, status):
+    other = add_user(app, phone="+14155550100")
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    if isinstance(body, dict):
+        body = {
+            k: v.format(sub=world["sub"], other=other) if isinstance(v, str) else v
+            for k, v in body.items()
+        }
+    answer = client.post(f"/api/v2/users/{world['sub']}/identities", json=body, headers=headers)
+    assert answer.status_code == status, answer.get_json()
+    assert client.get(f"/api/v2/users/{other}", headers=headers).status_code == 200
+
+
+def test_unlinking_an_unknown_identity_is_404(app, client, world):
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    for path in ("email/nope", "fax/nope", "sms/" + "x" * 300):
+        answer = client.delete(f"/api/v2/users/{world['sub']}/identities/{path}", headers=headers)
+        assert answer.status_code == 404, path
+
+
+def test_deleting_a_user_ends_them_and_keeps_the_events(app, client, world):
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    assert client.delete(f"/api/v2/users/{world['sub']}", headers=headers).status_code == 204
+    assert client.get(f"/api/v2/users/{world['sub']}", headers=headers).status_code == 404
+    assert client.delete(f"/api/v2/users/{world['sub']}", headers=headers).status_code == 404
+    with app.app_context():
+        assert db.session.query(User).count() == 0
+        deleted = db.session.query(Event).filter_by(type="user.deleted").one()
+        assert deleted.detail["by"] == f"m2m:{client_id}"
+        assert db.session.query(Event).filter_by(type="login.success").count() == 1

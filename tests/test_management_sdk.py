@@ -113,3 +113,17 @@ def test_a_missing_scope_is_forbidden(server):
     with pytest.raises(ForbiddenError) as refused:
         list(api.users.list())
     assert refused.value.body["errorCode"] == "insufficient_scope"
+
+
+def test_link_unlink_and_delete(server):
+    primary = add_user(server.app, email=EMAIL)
+    secondary = add_user(server.app, phone=PHONE)
+    api = sdk(server)
+    linked = api.users.identities.link(primary, provider="sms", user_id=secondary)
+    assert {i.provider for i in linked} == {"email", "sms"}
+    sms = next(i for i in api.users.get(primary).identities if i.provider == "sms")
+    left = api.users.identities.delete(primary, "sms", str(sms.user_id))
+    assert [i.provider for i in left] == ["email"]
+    api.users.delete(primary)
+    with pytest.raises(NotFoundError):
+        api.users.get(primary)

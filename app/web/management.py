@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from app.accounts import management as rules
-from app.accounts.management import users
+from app.accounts.management import identities, users
 from app.oidc import management as tokens
 
 from ..extensions import csrf
@@ -90,3 +90,22 @@ def get_user(caller: tokens.Caller, user_id: str):
 @requires("update:users")
 def update_user(caller: tokens.Caller, user_id: str):
     return jsonify(users.update_user(user_id, body(), by=caller.actor))
+
+
+@bp.delete("/users/<user_id>")
+@requires("delete:users")
+def delete_user(caller: tokens.Caller, user_id: str):
+    users.delete_user(user_id, by=caller.actor)
+    return "", 204
+
+
+@bp.post("/users/<user_id>/identities")
+@requires("update:users")
+def link_identity(caller: tokens.Caller, user_id: str):
+    return jsonify(identities.link(user_id, body(), by=caller.actor)), 201
+
+
+@bp.delete("/users/<user_id>/identities/<provider>/<identity_id>")
+@requires("update:users")
+def unlink_identity(caller: tokens.Caller, user_id: str, provider: str, identity_id: str):
+    return jsonify(identities.unlink(user_id, provider, identity_id, by=caller.actor))

@@ -1,7 +1,7 @@
 """Management (m2m) clients keep the Management API scopes they may ask for
 
 Revision ID: d8a3f6b2c4e1
-Revises: c5e2a7f1d3b8
+Revises: d8f3b1a6c2e4
 Create Date: 2026-11-30 06:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d8a3f6b2c4e1"
-down_revision = "c5e2a7f1d3b8"
+down_revision = "d8f3b1a6c2e4"  # linking's (merged in); c5e2a7f1d3b8 on its own
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Users in the Management API: search by email or phone, read, block and unblock."""
+"""Users in the Management API: search by email or phone, read, block, unblock, delete."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.accounts import blocking
+from app.accounts import blocking, linking
 from app.extensions import db
 from app.models import Identity, User
 
@@ -19,16 +19,6 @@ _QUERY = re.compile(r'^\s*(email|phone_number|user_id):(?:"([^"]*)"|([^\s"]+))\s
 _FIELD_CONNECTION = {"email": "email", "phone_number": "sms"}
 
 
-def identity_json(identity: Identity) -> dict[str, Any]:
-    """An identity as Auth0 shows it under a user's `identities`."""
-    return {
-        "connection": identity.connection,
-        "provider": identity.connection,
-        "user_id": str(identity.id),
-        "isSocial": False,
-    }
-
-
 def user_json(user: User) -> dict[str, Any]:
     """A user in Auth0's shape: `user_id` is the `sub` of its ID tokens."""
     data: dict[str, Any] = {
@@ -36,7 +26,7 @@ def user_json(user: User) -> dict[str, Any]:
         "created_at": iso(user.created_at),
         "updated_at": iso(user.last_login_at or user.created_at),
         "blocked": bool(user.blocked),
-        "identities": [identity_json(i) for i in user.identities if i.verified],
+        "identities": linking.identities(user),
     }
     email, phone = user.identity_for("email"), user.identity_for("sms")
     if email is not None:
@@ -117,3 +107,9 @@ def update_user(user_id: str, body: Any, *, by: str) -> dict[str, Any]:
             raise bad_body("'blocked' must be true or false.")
         blocking.set_blocked(user, body["blocked"], by=by)
     return user_json(user)
+
+
+def delete_user(user_id: str, *, by: str) -> None:
+    """DELETE /api/v2/users/{id}: the user with its identities, sessions and tokens
+    (app/accounts/linking.py's delete); the audit events stay."""
+    linking.delete(find_user(user_id), actor=by)
