@@ -59,3 +59,28 @@ def test_a_rotated_secret_gets_tokens_and_the_old_one_does_not(runner, client):
         auth=(made["client_id"], made["client_secret"]),
     )
     assert old.status_code == 401
+
+
+def test_scopes_taken_away_end_what_issued_tokens_may_do(runner, client):
+    made = json.loads(
+        create(runner, "--name", "Bot", "--type", "m2m", "--scopes", "read:users", "--json").stdout
+    )
+    token = token_for(client, made["client_id"], made["client_secret"])
+    assert client.get("/api/v2/users", headers=bearer(token)).status_code == 200
+    changed = runner.invoke(
+        args=["clients", "update", made["client_id"], "--scopes", "read:logs", "--json"]
+    )
+    assert changed.exit_code == 0, changed.output
+    assert json.loads(changed.stdout)["scopes"] == ["read:logs"]
+    assert client.get("/api/v2/users", headers=bearer(token)).status_code == 403
+    cleared = runner.invoke(args=["clients", "update", made["client_id"], "--scopes", ""])
+    assert cleared.exit_code == 0, cleared.output
+    assert "scopes:       -" in cleared.output
+
+
+def test_an_app_gets_no_scopes(runner):
+    shop = json.loads(
+        create(runner, "--name", "Shop", "--callback", "https://shop.example/cb", "--json").stdout
+    )
+    refused = runner.invoke(args=["clients", "update", shop["client_id"], "--scopes", "read:users"])
+    assert refused.exit_code == 1 and "Only a management (m2m) client" in refused.output

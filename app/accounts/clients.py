@@ -47,6 +47,7 @@ _UPDATABLE = (
     "logout_urls",
     "connections",
     "initiate_login_uri",
+    "scopes",
     *BRANDING_FIELDS,
 )
 
@@ -117,7 +118,7 @@ def create_client(
 
 def update_client(client: Client, *, by: str | None = None, **changes: Any) -> Client:
     """Change a client's name, callbacks, origins, logout URLs, connections,
-    initiate-login URL ("" or None removes it) or branding.
+    initiate-login URL ("" or None removes it), Management API scopes (m2m) or branding.
 
     Only the given keys change; every new value is validated before anything is stored.
     `by` names who asked, for the audit event (`m2m:<client_id>` for the Management API).
@@ -140,6 +141,10 @@ def update_client(client: Client, *, by: str | None = None, **changes: Any) -> C
         validated["connections"] = validate_connections(changes["connections"])
     if "initiate_login_uri" in changes:
         validated["initiate_login_uri"] = validate_initiate_login_uri(changes["initiate_login_uri"])
+    if "scopes" in changes:
+        if not client.is_management:
+            raise InvalidClient("Only a management (m2m) client has Management API scopes.")
+        validated["scopes"] = validate_scopes(changes["scopes"])
     try:
         validated.update(validate_branding(changes))
     except InvalidBranding as error:

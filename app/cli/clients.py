@@ -198,6 +198,9 @@ def show_client_command(client_id: str, as_json: bool) -> None:
 @click.option("--background-color", help="Page background, #rrggbb ('' for the theme's).")
 @click.option("--theme", help="An installed theme (see `themes list`; '' for the default).")
 @click.option("--language", "default_language", help="Default page language, e.g. pt-BR.")
+@click.option(
+    "--scopes", help='An m2m client\'s Management API scopes, replacing all ("" removes them).'
+)
 @click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular and m2m clients).")
 @click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
 def update_client_command(
@@ -216,6 +219,7 @@ def update_client_command(
     background_color: str | None,
     theme: str | None,
     default_language: str | None,
+    scopes: str | None,
     rotate_secret: bool,
     as_json: bool,
 ) -> None:
@@ -238,6 +242,7 @@ def update_client_command(
         background_color=background_color,
         theme=theme,
         default_language=default_language,
+        scopes=None if scopes is None else scopes.replace(",", " ").split(),
     )
     if not changes and not rotate_secret:
         raise click.UsageError("Nothing to change; see `clients update --help`.")
