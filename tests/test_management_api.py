@@ -560,3 +560,54 @@ def test_deleting_a_user_ends_them_and_keeps_the_events(app, client, world):
         deleted = db.session.query(Event).filter_by(type="user.deleted").one()
         assert deleted.detail["by"] == f"m2m:{client_id}"
         assert db.session.query(Event).filter_by(type="login.success").count() == 1
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("PATCH", "/api/v2/users/{sub}"),
+        ("PATCH", "/api/v2/clients/{client_id}"),
+        ("PATCH", "/api/v2/connections/con_email"),
+        ("POST", "/api/v2/users/{sub}/identities"),
+    ],
+)
+@pytest.mark.parametrize(
+    "data,content_type",
+    [
+        ("[" * 60_000, "application/json"),  # past the recursion limit, under 64 KiB
+        ('{"blocked": tru', "application/json"),
+        ("blocked=true", "application/x-www-form-urlencoded"),
+        ('{"options": ' + "[" * 5000 + "]" * 5000 + "}", "application/json"),
+        (b"\xff\xfe{}", "application/json"),
+    ],
+)
+def test_garbled_bodies_are_400(app, client, world, method, path, data, content_type):
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    answer = client.open(
+        path.format(**world), method=method, data=data, content_type=content_type, headers=headers
+    )
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["errorCode"] == "invalid_body"
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [
+        {"grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp"}
+        | {"username": EMAIL, "otp": "123456", "realm": "email"},
+        {"grant_type": "authorization_code", "code": "x", "redirect_uri": "https://x.example/cb"},
+        {"grant_type": "refresh_token", "refresh_token": "x"},
+    ],
+)
+def test_a_management_client_uses_no_other_grant(app, client, grant):
+    client_id, secret = management_client(app)
+    answer = client.post("/oauth/token", data=grant, auth=(client_id, secret))
+    assert answer.status_code in (400, 401), answer.get_json()
+    assert answer.get_json()["error"] == "unauthorized_client"
+    assert "access_token" not in answer.get_json()
+
+
+def test_discovery_lists_client_credentials(client):
+    document = client.get("/.well-known/openid-configuration").get_json()
+    assert "client_credentials" in document["grant_types_supported"]

@@ -64,8 +64,12 @@ def requires(scope: str) -> Callable:
 
 
 def body() -> Any:
-    """The JSON body, or None when there is none or it is not JSON."""
-    return request.get_json(silent=True, force=True)
+    """The JSON body, or None when there is none, it is not JSON, or it nests past
+    Python's recursion limit (json raises RecursionError for "[[[[…")."""
+    try:
+        return request.get_json(silent=True, force=True)
+    except RecursionError:
+        return None
 
 
 @bp.get("/users")
