@@ -14,7 +14,7 @@ from auth0.authentication.exceptions import Auth0Error
 from auth0.management import ManagementClient
 from auth0.management.errors import ForbiddenError, NotFoundError
 from management import add_user, management_client
-from tls import self_signed_certificate
+from tls import https_live_server
 
 from app.accounts.clients import create_client
 from app.models import MANAGEMENT_SCOPES
@@ -25,10 +25,7 @@ PHONE = "+14155552671"
 
 @pytest.fixture
 def server(live_server, tmp_path, monkeypatch):
-    cert, key = self_signed_certificate(tmp_path)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    return live_server(tls=(str(cert), str(key)))
+    return https_live_server(live_server, tmp_path, monkeypatch)
 
 
 def domain(server) -> str:
