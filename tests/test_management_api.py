@@ -280,10 +280,15 @@ def test_search_by_email_and_phone_with_pages_and_totals(app, client, world):
     assert found[0]["email"] == EMAIL and found[0]["phone_number"] == PHONE
     assert found[0]["email_verified"] is True and found[0]["blocked"] is False
     assert {i["provider"] for i in found[0]["identities"]} == {"email", "sms"}
-    by_phone = client.get(
-        "/api/v2/users", query_string={"q": f'phone_number:"{PHONE}"'}, headers=headers
-    ).get_json()
-    assert [u["user_id"] for u in by_phone] == [world["sub"]]
+    for spelled in (PHONE, "+1 (415) 555-2671", "+1.415.555.2671"):
+        by_phone = client.get(
+            "/api/v2/users", query_string={"q": f'phone_number:"{spelled}"'}, headers=headers
+        ).get_json()
+        assert [u["user_id"] for u in by_phone] == [world["sub"]], spelled
+    no_one = client.get(
+        "/api/v2/users", query_string={"q": 'phone_number:"4155552671"'}, headers=headers
+    )
+    assert no_one.get_json() == []  # without its country code a number is no one's
     page = client.get(
         "/api/v2/users?page=1&per_page=2&include_totals=true", headers=headers
     ).get_json()

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from app.accounts import blocking, linking
 from app.extensions import db
 from app.models import Identity, User
+from app.signin.addresses import InvalidAddress, normalize_email
+from app.signin.phones import InvalidPhone, parse_phone
 
 from . import ApiError, bad_body, bad_query, iso, json_object, only_fields, paging
 
@@ -38,6 +40,17 @@ def user_json(user: User) -> dict[str, Any]:
     return data
 
 
+def _normalized(field: str, value: str) -> str:
+    """An address or number as stored (lower case; E.164), when it reads as one."""
+    value = value.strip()
+    try:
+        if field == "email":
+            return normalize_email(value)
+        return parse_phone(value, None, mobile_only=False).e164
+    except (InvalidAddress, InvalidPhone):
+        return value.lower()
+
+
 def _search(q: str):
     """The SELECT of users a `q` asks for (all users when q is empty)."""
     query = select(User)
@@ -53,7 +66,7 @@ def _search(q: str):
     field, value = match.group(1), match.group(2) if match.group(2) is not None else match.group(3)
     if field == "user_id":
         return query.where(User.sub == value)
-    value = value.strip().lower() if field == "email" else value.strip()
+    value = _normalized(field, value)
     found = select(Identity.user_id).where(
         Identity.connection == _FIELD_CONNECTION[field], func.lower(Identity.value) == value
     )
