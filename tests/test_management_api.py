@@ -616,3 +616,47 @@ def test_a_management_client_uses_no_other_grant(app, client, grant):
 def test_discovery_lists_client_credentials(client):
     document = client.get("/.well-known/openid-configuration").get_json()
     assert "client_credentials" in document["grant_types_supported"]
+
+
+def test_enabled_clients_say_which_apps_offer_a_connection(app, client, world):
+    with app.app_context():
+        both, _ = create_client("Both", ["https://both.example/cb"], connections=("email", "sms"))
+        both_id = both.client_id
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    sms = client.get("/api/v2/connections/con_sms", headers=headers).get_json()
+    assert sms["enabled_clients"] == [both_id]  # the Shop offers email only; bots none
+    email = client.get("/api/v2/connections/con_email", headers=headers).get_json()
+    assert email["enabled_clients"] == [world["client_id"], both_id]
+    changed = client.patch(
+        "/api/v2/connections/con_sms",
+        json={"enabled_clients": [world["client_id"]]},
+        headers=headers,
+    ).get_json()
+    assert changed["enabled_clients"] == [world["client_id"]]
+    shop = client.get(f"/api/v2/clients/{world['client_id']}", headers=headers)
+    assert shop.status_code == 200
+    with app.app_context():
+        from app.accounts.clients import find_client
+
+        assert find_client(world["client_id"]).connections == ["email", "sms"]
+        assert find_client(both_id).connections == ["email"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"enabled_clients": []},  # the Shop would have no connection left
+        {"enabled_clients": ["unknown"]},
+        {"enabled_clients": "all"},
+        {"enabled_clients": [], "options": {"totp": {"length": 8}}},
+    ],
+)
+def test_bad_enabled_clients_change_nothing(app, client, world, body):
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    answer = client.patch("/api/v2/connections/con_email", json=body, headers=headers)
+    assert answer.status_code == 400 and answer.get_json()["errorCode"] == "invalid_body"
+    email = client.get("/api/v2/connections/con_email", headers=headers).get_json()
+    assert email["enabled_clients"] == [world["client_id"]]
+    assert email["options"]["totp"]["length"] == 6

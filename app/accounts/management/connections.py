@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.accounts import clients as client_rules
 from app.accounts import connections as connection_rules
 from app.extensions import db
 from app.models import CONNECTIONS, Client, Connection
 
-from . import ApiError, bad_body, json_object, only_fields, paging
+from . import ApiError, bad_body, json_object, only_fields, paging, string_list
 
 ID_PREFIX = "con_"
 # options key → update_connection keyword (Latchkey's own settings, same names)
@@ -45,11 +46,7 @@ def _options(connection: Connection) -> dict[str, Any]:
 
 def connection_json(connection: Connection) -> dict[str, Any]:
     """A connection in Auth0's shape; enabled_clients lists the apps that offer it."""
-    enabled = [
-        client_id
-        for client_id, names in db.session.query(Client.client_id, Client.connections)
-        if connection.name in (names or ["email"])
-    ]
+    enabled = [c.client_id for c in _apps() if connection.name in c.enabled_connections]
     return {
         "id": connection_id(connection.name),
         "name": connection.name,
@@ -59,6 +56,33 @@ def connection_json(connection: Connection) -> dict[str, Any]:
         "enabled_clients": enabled,
         "options": _options(connection),
     }
+
+
+def _apps() -> list[Client]:
+    """The clients people sign in to (not management clients), oldest first."""
+    query = db.session.query(Client).filter(Client.client_type != "m2m").order_by(Client.id)
+    return list(query)
+
+
+def _enabling(connection: Connection, client_ids: Any) -> dict[Client, list[str]]:
+    """What offering the connection to exactly these apps (Auth0's enabled_clients)
+    changes: each app whose connections change, with its new ones. Every app keeps at
+    least one connection."""
+    wanted = set(string_list(client_ids, "enabled_clients"))
+    apps = {c.client_id: c for c in _apps()}
+    unknown = sorted(wanted - set(apps))
+    if unknown:
+        raise bad_body(f"'enabled_clients' names no app: {unknown[0][:64]}.")
+    changes = {}
+    for client_id, app in apps.items():
+        names = [n for n in app.enabled_connections if n != connection.name]
+        if client_id in wanted:
+            names = [n for n in CONNECTIONS if n in names or n == connection.name]
+        if names != app.enabled_connections:
+            if not names:
+                raise bad_body(f"App {client_id} would have no connection left.")
+            changes[app] = names
+    return changes
 
 
 def list_connections(args: Mapping[str, str]) -> Any:
@@ -133,13 +157,15 @@ def _own_option(key: str, value: Any) -> Any:
 
 def update_connection(id_: str, body: Any, *, by: str) -> dict[str, Any]:
     """PATCH /api/v2/connections/{id}: the given `options` change, the rest stay
-    (Auth0 replaces the whole object; Latchkey merges, so nothing is lost)."""
+    (Auth0 replaces the whole object; Latchkey merges, so nothing is lost);
+    `enabled_clients` names every app that offers the connection."""
     body = json_object(body)
-    only_fields(body, ("options",))
+    only_fields(body, ("options", "enabled_clients"))
     connection = find_connection(id_)
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise bad_body("'options' must be an object.")
+    enabling = _enabling(connection, body["enabled_clients"]) if "enabled_clients" in body else {}
     changes = _changes(connection, options)
     if changes:
         try:
@@ -147,4 +173,6 @@ def update_connection(id_: str, body: Any, *, by: str) -> dict[str, Any]:
         except connection_rules.InvalidSetting as error:
             db.session.rollback()
             raise bad_body(str(error)) from None
+    for app, names in enabling.items():
+        client_rules.update_client(app, by=by, connections=names)
     return connection_json(connection)
