@@ -57,7 +57,6 @@ def requires(scope: str) -> Callable:
                 )
             return view(caller, *args, **kwargs)
 
-        checked.required_scope = scope  # type: ignore[attr-defined]
         return checked
 
     return decorate
