@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
+
 PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 100
 # Auth0 serves at most the first 1000 results of a search; so does Latchkey.
@@ -52,10 +56,13 @@ class Paging:
     def offset(self) -> int:
         return self.page * self.per_page
 
-    def answer(self, key: str, items: list[Any], total: int) -> Any:
-        """The items as a bare array, or with include_totals as Auth0's object."""
+    def answer(self, key: str, items: list[Any], total: int | Select) -> Any:
+        """The items as a bare array, or with include_totals as Auth0's object. `total`
+        is a number, or the SELECT of every result, counted only when asked for."""
         if not self.include_totals:
             return items
+        if isinstance(total, Select):
+            total = db.session.scalar(select(func.count()).select_from(total.subquery()))
         return {
             "start": self.offset,
             "limit": self.per_page,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Client, Event, User
@@ -116,12 +116,6 @@ def list_logs(args: Mapping[str, str]) -> Any:
         query = select(Event).where(Event.id > after, *conditions).order_by(Event.id).limit(take)
         return _as_json(list(db.session.scalars(query)))
     pages = paging(args)
-    total = db.session.scalar(select(func.count()).select_from(Event).where(*conditions))
-    query = (
-        select(Event)
-        .where(*conditions)
-        .order_by(Event.id.desc())
-        .offset(pages.offset)
-        .limit(pages.per_page)
-    )
-    return pages.answer("logs", _as_json(list(db.session.scalars(query))), total)
+    query = select(Event).where(*conditions)
+    page = query.order_by(Event.id.desc()).offset(pages.offset).limit(pages.per_page)
+    return pages.answer("logs", _as_json(list(db.session.scalars(page))), query)

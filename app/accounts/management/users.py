@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts import blocking, linking
 from app.extensions import db
@@ -67,8 +68,9 @@ def _search(q: str):
     if field == "user_id":
         return query.where(User.sub == value)
     value = _normalized(field, value)
+    # Stored addresses are lower case and numbers E.164: the (connection, value) index
     found = select(Identity.user_id).where(
-        Identity.connection == _FIELD_CONNECTION[field], func.lower(Identity.value) == value
+        Identity.connection == _FIELD_CONNECTION[field], Identity.value == value
     )
     return query.where(User.id.in_(found))
 
@@ -80,11 +82,9 @@ def list_users(args: Mapping[str, str]) -> Any:
         raise bad_query("'search_engine' must be v3.")
     pages = paging(args)
     query = _search(args.get("q", ""))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    found = db.session.scalars(
-        query.order_by(User.id).offset(pages.offset).limit(pages.per_page)
-    ).all()
-    return pages.answer("users", [user_json(u) for u in found], total)
+    page = query.order_by(User.id).offset(pages.offset).limit(pages.per_page)
+    found = db.session.scalars(page.options(selectinload(User.identities))).all()
+    return pages.answer("users", [user_json(u) for u in found], query)
 
 
 def users_by_email(email: str | None) -> list[dict[str, Any]]:
