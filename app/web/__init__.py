@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    account,
     delivery,
     demo,
     dev,
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
         passwordless_api.bp,
         logos.bp,
         delivery.bp,
+        account.bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:
