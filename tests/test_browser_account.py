@@ -54,6 +54,14 @@ def sign_in_by_email(page, server, smtp_server, email: str, count: int = 1) -> s
     return claim(page, "sub")
 
 
+def type_uk_mobile(page) -> None:
+    """Pick the United Kingdom in the country picker (static/phone.js) and type a number."""
+    picker = page.get_by_role("combobox", name="Country").and_(page.locator("input"))
+    picker.fill("united kingdom")
+    picker.press("Enter")
+    page.get_by_label("Phone number").fill("07400 123456")
+
+
 def claim(page, name: str) -> str:
     return page.locator(f"tr:has(th code:text-is('{name}')) td").inner_text()
 
@@ -75,10 +83,7 @@ def test_linking_an_email_address_and_a_phone_number(browser, server, smtp_serve
         assert "Added to your account." in main.inner_text() and WORK in main.inner_text()
 
         page.get_by_role("link", name="Add a phone number").click()
-        picker = page.get_by_role("combobox", name="Country").and_(page.locator("input"))
-        picker.fill("united kingdom")
-        picker.press("Enter")
-        page.get_by_label("Phone number").fill("07400 123456")
+        type_uk_mobile(page)
         page.get_by_role("button", name="Send code").click()
         assert "+44 7400 123456" in main.inner_text()
         sms = gateway.wait_for(1)
@@ -97,10 +102,7 @@ def test_linking_an_email_address_and_a_phone_number(browser, server, smtp_serve
         page = fresh.new_page()
         page.goto(f"{server.url}/demo/login")
         page.get_by_role("link", name="Phone").click()
-        picker = page.get_by_role("combobox", name="Country").and_(page.locator("input"))
-        picker.fill("united kingdom")
-        picker.press("Enter")
-        page.get_by_label("Phone number").fill("07400 123456")
+        type_uk_mobile(page)
         page.get_by_role("button", name="Continue").click()
         page.get_by_label("Code").fill(gateway.wait_for(2).code)
         page.get_by_role("button", name="Continue").click()
