@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    account,
     delivery,
     demo,
     dev,
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
         logos.bp,
         delivery.bp,
         management_settings.bp,  # the Management API: management.py's routes and these
+        account.bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:

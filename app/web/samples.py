@@ -17,6 +17,7 @@ from app.delivery import state as delivery_state
 from app.signin import phones
 from app.web import locale
 
+from . import account_screens
 from . import screens as screen
 from .forms import ActionForm, NumberForm
 
@@ -106,7 +107,8 @@ def screens() -> dict[str, tuple[str, dict]]:
     pages["email-signup-disabled"] = screen.email(
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
-    return pages | delivery_screens() | error_screens() | link_screens()
+    pages |= delivery_screens() | error_screens() | link_screens()
+    return pages | account_screens.samples()
 
 
 def delivery_screens() -> dict[str, tuple[str, dict]]:
