@@ -660,3 +660,36 @@ def test_bad_enabled_clients_change_nothing(app, client, world, body):
     email = client.get("/api/v2/connections/con_email", headers=headers).get_json()
     assert email["enabled_clients"] == [world["client_id"]]
     assert email["options"]["totp"]["length"] == 6
+
+
+def test_a_block_through_the_api_ends_the_users_tokens(app, client):
+    """A real sign-in (Auth0's passwordless API), then the block: /userinfo refuses the
+    token the app held, and the user gets no new code."""
+    from helpers import messages_to
+
+    with app.app_context():
+        native, _ = create_client("Phone App", ["com.example.app:/cb"], client_type="native")
+        app_id = native.client_id
+    start = {"client_id": app_id, "connection": "email", "email": EMAIL, "send": "code"}
+    assert client.post("/passwordless/start", json=start).status_code == 200
+    otp = {
+        "grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp",
+        "client_id": app_id,
+        "username": EMAIL,
+        "otp": messages_to(app, EMAIL)[-1].code,
+        "realm": "email",
+        "scope": "openid email",
+    }
+    user_token = client.post("/oauth/token", json=otp).get_json()["access_token"]
+    assert client.get("/userinfo", headers=bearer(user_token)).status_code == 200
+    client_id, secret = management_client(app)
+    headers = bearer(token_for(client, client_id, secret))
+    sub = client.get(f"/api/v2/users-by-email?email={EMAIL}", headers=headers).get_json()[0]
+    blocked = client.patch(
+        f"/api/v2/users/{sub['user_id']}", json={"blocked": True}, headers=headers
+    )
+    assert blocked.get_json()["blocked"] is True
+    assert client.get("/userinfo", headers=bearer(user_token)).status_code == 401
+    sent = len(messages_to(app, EMAIL))
+    assert client.post("/passwordless/start", json=start).status_code == 200
+    assert len(messages_to(app, EMAIL)) == sent
