@@ -29,6 +29,8 @@ DEFAULTS: dict[str, object] = {
     "AUTHORIZATION_CODE_TTL": 60,
     "ACCESS_TOKEN_TTL": 3600,
     "ID_TOKEN_TTL": 3600,
+    # Management API access tokens (client_credentials of an m2m client): seconds
+    "MANAGEMENT_TOKEN_TTL": 600,
     # Refresh tokens (scope offline_access): unused this long, or this long after
     # the sign-in, they stop working (Auth0's defaults: 15 and 30 days)
     "REFRESH_TOKEN_IDLE": 15 * 24 * 3600,

@@ -44,6 +44,7 @@ NOT_DATABASE_MODULES = {
     "test_accessibility",
     "test_browser",
     "test_browser_console",
+    "test_browser_account",
     "test_browser_links",
     "test_browser_sms",
     "test_config",

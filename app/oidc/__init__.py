@@ -32,6 +32,7 @@ from .grants import (
     user_claims,
 )
 from .logout import needs_confirmation as logout_needs_confirmation
+from .management import ManagementTokenGrant
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
 from .refresh import RefreshTokenGrant, revoke_for_user
@@ -79,6 +80,7 @@ def build_server(app) -> LatchkeyAuthorizationServer:
     )
     authorization.register_grant(PasswordlessOtpGrant)
     authorization.register_grant(RefreshTokenGrant)
+    authorization.register_grant(ManagementTokenGrant)
     authorization.register_extension(LatchkeyIssuer())
     resource_protector = BearerResourceProtector()
     resource_protector.register_token_validator(AccessTokenValidator())

@@ -9,7 +9,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 
-from app.accounts import events
+from app.accounts import events, linking
 from app.oidc import code_use, keys, refresh
 
 from ..extensions import db
@@ -102,7 +102,12 @@ class LatchkeyUserInfo(UserInfoEndpoint):
         return issuer()
 
     def generate_user_info(self, user, scope):
-        return user_claims(user, scope)
+        """The ID token's claims, and `identities` (Auth0's shape): the verified ones the
+        scope lets the app see. Only here, not in the ID token: identities change after
+        sign-in (linking, unlinking), and /userinfo answers with what holds now."""
+        info = user_claims(user, scope)
+        info["identities"] = linking.identities(user, scope)
+        return info
 
     def __call__(self, request):
         """As Authlib's (no app asks for signed userinfo), with the token's hook claims."""

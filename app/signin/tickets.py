@@ -187,7 +187,7 @@ def code_length(ticket: LoginTicket) -> int:
 def load(ticket_id: str, binding_value: str | None) -> LoginTicket:
     """The ticket, if it exists and belongs to this browser."""
     ticket = find(ticket_id)
-    if ticket is None:
+    if ticket is None or ticket.purpose:  # the account page's codes sign no one in
         raise TicketNotFound()
     if not binding.matches(binding_value, ticket.binding_hash):
         raise OtherBrowser()

@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import (
     console,
+    account,
     delivery,
     demo,
     dev,
@@ -16,6 +17,7 @@ from . import (
     locale,
     login,
     logos,
+    management_settings,
     passwordless_api,
     preview,
     request_ids,
@@ -43,6 +45,8 @@ def init_app(app: Flask) -> None:
         logos.bp,
         delivery.bp,
         console.bp,
+        management_settings.bp,  # the Management API: management.py's routes and these
+        account.bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:

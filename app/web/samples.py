@@ -17,7 +17,7 @@ from app.delivery import state as delivery_state
 from app.signin import phones
 from app.web import locale
 
-from . import post_login
+from . import account_screens, post_login
 from . import screens as screen
 from .forms import ActionForm, NumberForm
 
@@ -107,7 +107,8 @@ def screens() -> dict[str, tuple[str, dict]]:
     pages["email-signup-disabled"] = screen.email(
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
-    return pages | delivery_screens() | error_screens() | link_screens() | hook_screens()
+    pages |= delivery_screens() | error_screens() | link_screens() | hook_screens()
+    return pages | account_screens.samples()
 
 
 def hook_screens() -> dict[str, tuple[str, dict]]:
