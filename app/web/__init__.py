@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
-    console,
     account,
+    console,
     delivery,
     demo,
     dev,
