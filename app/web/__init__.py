@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    auth0_js,
     delivery,
     demo,
     dev,
@@ -14,6 +15,7 @@ from . import (
     links,
     locale,
     login,
+    login_tickets,
     logos,
     passwordless_api,
     preview,
@@ -39,6 +41,8 @@ def init_app(app: Flask) -> None:
         links.bp,
         endings.bp,
         passwordless_api.bp,
+        auth0_js.bp,
+        login_tickets.bp,
         logos.bp,
         delivery.bp,
     ):
