@@ -189,3 +189,30 @@ def test_a_page_on_an_unregistered_origin_gets_nothing(server, shop, certificate
     assert messages_to(server.app, EMAIL) == []
     with server.app.app_context():
         assert db.session.query(LoginTicket).count() == 0
+
+
+def test_the_demos_auth0js_embedded_page_signs_in(live_server, browser):
+    """`make run`'s /demo/auth0js over plain http: auth0.js embedded in an app page,
+    then the page trades the code for tokens itself (PKCE) and shows the claims."""
+    from app.accounts.demo import ensure_demo_client
+
+    demo = live_server(DEMO=True)
+    with demo.app.app_context():
+        ensure_demo_client()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(demo.url + "/demo/")
+        page.get_by_role("link", name="Try auth0.js embedded").click()
+        page.get_by_label("Email address").fill(EMAIL)
+        page.get_by_role("button", name="Send me a code").click()
+        page.get_by_label("Code").wait_for()
+        page.get_by_label("Code").fill(messages_to(demo.app, EMAIL)[-1].code)
+        page.get_by_role("button", name="Sign in").click()
+
+        claims = page.locator("#demo-a0-claims")
+        claims.wait_for()
+        assert f'"email": "{EMAIL}"' in claims.inner_text()
+        assert page.url == demo.url + "/demo/auth0js"  # the code is gone from the address
+    finally:
+        context.close()

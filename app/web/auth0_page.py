@@ -33,6 +33,8 @@ def auth0_config(client: Client, authz: str | None) -> str:
         params = link_tokens.load_authorize_request(authz) if authz else {}
     except (link_tokens.ExpiredToken, link_tokens.BadToken):
         params = {}
+    # (the theme preview's sample apps are not stored clients: email only)
+    connections = list(getattr(client, "enabled_connections", None) or ["email"])
     config = {
         "auth0Domain": request.host,
         "auth0Tenant": request.host.split(".")[0],
@@ -46,8 +48,8 @@ def auth0_config(client: Client, authz: str | None) -> str:
             "_csrf": generate_csrf(),
         },
         "extraParams": {k: params[k] for k in ("login_hint", "ui_locales") if params.get(k)},
-        "connections": client.enabled_connections,
-        "passwordless": {name: _send(name) for name in client.enabled_connections},
+        "connections": connections,
+        "passwordless": {name: _send(name) for name in connections},
     }
     return base64.b64encode(json.dumps(config).encode()).decode()
 
