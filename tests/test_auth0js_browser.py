@@ -117,6 +117,23 @@ def test_hosted_custom_ui_signs_in_by_email_code(server, shop, context):
         assert ticket.consumed_at is not None
 
 
+def test_hosted_custom_ui_works_over_plain_http_in_development(live_server, shop, context):
+    """`make run` serves http: the theme's script points auth0.js at the page's origin."""
+    dev = live_server()
+    shop_app = register(dev, shop, theme="auth0js-custom")
+    page = context.new_page()
+    page.goto(dev.url + "/authorize?" + urlencode(shop_app.authorize_params()))
+
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code").wait_for()
+    page.get_by_label("Code").fill(newest_code(dev))
+    page.get_by_role("button", name="Continue").click()
+
+    page.wait_for_url(re.compile(re.escape(shop.url) + r"/callback\?"))
+    assert "code" in query_of(page.url)
+
+
 def embedded_page_url(server, origin: str, relying_app: RelyingApp) -> str:
     query = {
         "domain": server.url.removeprefix("https://"),
