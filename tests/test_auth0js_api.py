@@ -195,7 +195,7 @@ def test_the_fallback_page_hands_the_verifier_over_and_finishes(app, client, spa
 
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'src="https://shop.example/co-verify.html#origin=http%3A%2F%2Flocalhost"' in html
+    assert 'data-src="https://shop.example/co-verify.html#origin=http%3A%2F%2Flocalhost"' in html
     assert f'data-co-id="{ticket["co_id"]}"' in html
     assert "frame-src https://shop.example;" in page.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
