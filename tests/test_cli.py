@@ -57,6 +57,7 @@ def test_create_prints_one_json_object(runner, app):
         "logout_urls",
         "connections",
         "initiate_login_uri",
+        "cross_origin_loc",
         "logo_url",
         "primary_color",
         "background_color",
@@ -494,8 +495,13 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert "https://latchkey.test/demo/callback" in first.output
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
+    assert "auth0.js embedded: /demo/auth0js (its app: demo-auth0js)" in second.output
     with app.app_context():
-        assert len(db.session.execute(select(Client)).all()) == 1
+        ids = sorted(c.client_id for c in db.session.scalars(select(Client)))
+        assert ids == ["demo", "demo-auth0js"]
+        spa = db.session.scalars(select(Client).filter_by(client_id="demo-auth0js")).one()
+        assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
+        assert spa.redirect_uris == ["https://latchkey.test/demo/auth0js"]
 
 
 # clients … --initiate-login-uri
@@ -545,6 +551,28 @@ def test_bad_initiate_login_uris_are_refused(runner, app, uri, says):
     )
     with app.app_context():
         assert db.session.scalars(select(Client)).all() == []
+
+
+# clients … --cross-origin-loc
+
+
+def test_cross_origin_loc_is_set_changed_and_cleared(runner, app):
+    data = create_shop(runner, "--cross-origin-loc", "https://shop.example.com/co.html")
+    assert data["cross_origin_loc"] == "https://shop.example.com/co.html"
+    client_id = data["client_id"]
+
+    changed = runner.invoke(
+        args=["clients", "update", client_id, "--cross-origin-loc", "http://127.0.0.1:8000/co"]
+    )
+    cleared = runner.invoke(
+        args=["clients", "update", client_id, "--cross-origin-loc", "", "--json"]
+    )
+    bad = runner.invoke(args=["clients", "update", client_id, "--cross-origin-loc", "ftp://x/y"])
+
+    assert changed.exit_code == 0, changed.output
+    assert "http://127.0.0.1:8000/co" in changed.output
+    assert json.loads(cleared.output)["cross_origin_loc"] is None
+    refused(bad, "must start with https://")
 
 
 def test_parallel_first_uses_of_a_connection_do_not_collide(app):

@@ -28,6 +28,7 @@ from app.models import (
     Client,
     LoginTicket,
     OutboxMessage,
+    VerifiedSignIn,
     random_id,
     sha256_hex,
 )
@@ -48,6 +49,7 @@ _UPDATABLE = (
     "connections",
     "initiate_login_uri",
     "scopes",
+    "cross_origin_loc",
     *BRANDING_FIELDS,
 )
 
@@ -83,6 +85,7 @@ def create_client(
     connections: Iterable[str] = ("email",),
     initiate_login_uri: str | None = None,
     scopes: Iterable[str] = (),
+    cross_origin_loc: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; return it and its plaintext secret (None for public clients).
 
@@ -103,6 +106,7 @@ def create_client(
         logout_urls=validate_logout_urls(logout_urls),
         connections=validate_connections(connections),
         initiate_login_uri=validate_initiate_login_uri(initiate_login_uri),
+        cross_origin_loc=validate_cross_origin_loc(cross_origin_loc),
     )
     secret = None
     if client_type in ("regular", "m2m"):
@@ -145,6 +149,8 @@ def update_client(client: Client, *, by: str | None = None, **changes: Any) -> C
         if not client.is_management:
             raise InvalidClient("Only a management (m2m) client has Management API scopes.")
         validated["scopes"] = validate_scopes(changes["scopes"])
+    if "cross_origin_loc" in changes:
+        validated["cross_origin_loc"] = validate_cross_origin_loc(changes["cross_origin_loc"])
     try:
         validated.update(validate_branding(changes))
     except InvalidBranding as error:
@@ -182,6 +188,7 @@ def delete_client(client: Client) -> None:
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.ticket_id.in_(tickets)).values(ticket_id=None)
     )
+    db.session.execute(delete(VerifiedSignIn).where(VerifiedSignIn.client_pk == client.id))
     db.session.execute(delete(LoginTicket).where(LoginTicket.client_pk == client.id))
     db.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
     db.session.execute(delete(AuthorizationCode).where(AuthorizationCode.client_id == client_id))
@@ -347,6 +354,16 @@ def validate_initiate_login_uri(uri: str | None) -> str | None:
     if uri is None or uri == "":
         return None
     _web_url(uri, "Initiate-login URL")
+    return uri
+
+
+def validate_cross_origin_loc(uri: str | None) -> str | None:
+    """The app's cross-origin verification page (Auth0's "Cross-Origin Verification
+    Fallback URL"): https, or http on loopback; used only while its origin is one of the
+    app's web origins. "" or None means none."""
+    if uri is None or uri == "":
+        return None
+    _web_url(uri, "Cross-origin verification URL")
     return uri
 
 

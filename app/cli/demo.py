@@ -17,3 +17,4 @@ def demo_setup_command() -> None:
     verb = "Registered" if created else "Refreshed"
     click.echo(f"{verb} the demo client {client.name!r} ({client.client_id}).")
     click.echo(f"  callback: {', '.join(client.redirect_uris)}")
+    click.echo(f"  auth0.js embedded: /demo/auth0js (its app: {demo.DEMO_AUTH0JS_CLIENT_ID})")

@@ -26,12 +26,6 @@ from .params import OTP_GRANT_TYPE
 from .server import issuer
 
 REALMS = ("email", "sms")
-WRONG = {
-    "email": "Wrong email or verification code.",
-    "sms": "Wrong phone number or verification code.",
-}
-EXPIRED = "The verification code has expired. Please try to login again."
-ATTEMPTS = "You have reached the maximum number of attempts. Please try to login again."
 HOOK_FAILED = "A check that runs after sign-in failed. Please try to login again."
 STEP_UP = "This sign-in needs a second code on another channel: use the hosted login page."
 
@@ -123,13 +117,8 @@ class PasswordlessOtpGrant(grants.BaseGrant, grants.TokenEndpointMixin):
 
 
 def _auth0_error(failure: tickets.LoginError, realm: str) -> OtpError:
-    if isinstance(failure, tickets.TicketExpired):
-        return OtpError("invalid_grant", EXPIRED)
-    if isinstance(failure, tickets.TooManyAttempts):
-        return OtpError("invalid_grant", ATTEMPTS)
-    if isinstance(failure, tickets.SignInRefused):
-        return OtpError("unauthorized", "user is blocked")
-    return OtpError("invalid_grant", WRONG[realm])  # wrong, used, or no code for this app
+    refused = api_tickets.otp_refusal(failure, realm)
+    return OtpError(refused.error, refused.description, refused.status)
 
 
 def _id_token(token: dict, sign_in: tickets.SignIn, client_id: str, scope: str) -> str:

@@ -7,6 +7,8 @@ from flask import Flask
 from . import (
     account,
     console,
+    auth0_js,
+    auth0_page,
     delivery,
     demo,
     dev,
@@ -16,6 +18,7 @@ from . import (
     links,
     locale,
     login,
+    login_tickets,
     logos,
     management_settings,
     passwordless_api,
@@ -34,6 +37,7 @@ def init_app(app: Flask) -> None:
     locale.init_app(app)
     theme_setup.init_app(app)
     security.init_app(app)
+    auth0_page.init_app(app)
     errors.init_app(app)
     for blueprint in (
         oidc_views.bp,
@@ -42,6 +46,8 @@ def init_app(app: Flask) -> None:
         links.bp,
         endings.bp,
         passwordless_api.bp,
+        auth0_js.bp,
+        login_tickets.bp,
         logos.bp,
         delivery.bp,
         console.bp,

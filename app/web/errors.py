@@ -41,6 +41,8 @@ MANAGEMENT_API = "/api/v2/"
 
 
 def wants_json() -> bool:
+    if request.path == "/passwordless/verify_redirect":  # a page the browser navigates to
+        return False
     if request.path.startswith(
         ("/oauth/", "/userinfo", "/passwordless/", "/.well-known/", MANAGEMENT_API)
     ):

@@ -16,7 +16,7 @@ from app.oidc.json_body import body_parameter
 from app.oidc.params import OTP_GRANT_TYPE
 
 from ..extensions import csrf, db
-from . import post_login, sso
+from . import login_tickets, post_login, sso
 from .errors import error_page, oauth_error
 from .forms import ActionForm
 from .login import show_login_step
@@ -52,6 +52,8 @@ def authorize():
             ),
         )
     params = oidc.authorize_params(request.args)
+    if "login_ticket" in request.args:  # auth0.js's cross-origin authentication
+        return login_tickets.finish(params)
     try:
         session_row = sso.current()
         end_user = sessions.sign_in_for(session_row, params)
