@@ -109,6 +109,8 @@ def _echo_secret(secret: str) -> None:
     "--scopes",
     default="",
     help='Management API scopes of an m2m client, space-separated: "read:users update:users".',
+)
+@click.option(
     "--cross-origin-loc",
     help="The app's cross-origin verification page (auth0.js crossOriginVerification), "
     "at one of its web origins; for embedded sign-in without third-party cookies.",

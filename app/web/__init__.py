@@ -6,9 +6,9 @@ from flask import Flask
 
 from . import (
     account,
-    console,
     auth0_js,
     auth0_page,
+    console,
     delivery,
     demo,
     dev,
