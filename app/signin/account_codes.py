@@ -22,7 +22,7 @@ from app.accounts.connections import get_connection
 from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
-from app.models import Connection, LoginTicket, User, utcnow
+from app.models import Client, Connection, LoginTicket, User, utcnow
 from app.signin import binding, lockout, phones, sms_guard, throttle, tickets
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import Requester, TicketNotFound, TicketUsed
@@ -52,8 +52,10 @@ def send(
     binding_value: str,
     requester: Requester = Requester(),
     language: str = "en",
+    client: Client | None = None,
 ) -> LoginTicket:
-    """Open a ticket for the account page and queue its code. An address whose owner is
+    """Open a ticket for the account page and queue its code (its message names `client`,
+    the app that linked to the page, when there is one). An address whose owner is
     blocked or locked out gets no message, with the same answer (as a sign-in)."""
     connection = get_connection(connection_name)
     binding_hash = binding.hash_of(binding_value)
@@ -76,7 +78,8 @@ def send(
     ticket.deliver, ticket.country = not refused, country
     code = generate_code(connection.code_length)
     ticket.code_hash = hash_code(ticket.id, code)
-    message = compose.code_message(connection, recipient, code, None, language)
+    action = "delete" if purpose == DELETE else "add"
+    message = compose.account_code_message(connection, recipient, code, client, language, action)
     if not refused:
         sender = compose.sender_for(connection)
         outbox.enqueue(connection_name, recipient, message, ticket_id=ticket.id, sender=sender)

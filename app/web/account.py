@@ -194,6 +194,7 @@ def _send_code(visit: Visit, purpose: str, connection: str, recipient: str):
         binding_value=cookie,
         requester=_requester(),
         language=locale.current_language(),
+        client=visit.client,
     )
     target = url_for("account.code_step", ticket_id=ticket.id, **visit.query)
     return binding_cookie.set_on(redirect(target, 303), cookie)
