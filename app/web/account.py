@@ -89,15 +89,7 @@ def _signed_out(visit: Visit, status: int = 200):
 
 
 def _overview(visit: Visit, error: str | None = None, status: int = 200):
-    identities = [
-        {
-            "provider": i.connection,
-            "user_id": i.subject or "",
-            "shown": screens.shown(i.connection, i.value),
-        }
-        for i in visit.user.identities
-        if i.verified
-    ]
+    identities = screens.rows(visit.user.identities)
     screen = screens.overview(
         signed_in_as=screens.shown(visit.row.connection, visit.row.recipient),
         identities=identities,

@@ -41,6 +41,19 @@ def shown(connection: str, value: str) -> str:
     return value
 
 
+def rows(identities: list) -> list[dict[str, str]]:
+    """A user's verified identities as the account page lists them."""
+    return [
+        {
+            "provider": i.connection,
+            "user_id": i.subject or "",
+            "shown": shown(i.connection, i.value),
+        }
+        for i in identities
+        if i.verified
+    ]
+
+
 def overview(
     *,
     signed_in_as: str,
