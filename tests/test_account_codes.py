@@ -151,7 +151,7 @@ def test_deleting_the_account_takes_a_code(app):
 
 
 @pytest.mark.parametrize("language", overrides.LANGUAGES)
-@pytest.mark.parametrize("action", ["add", "delete"])
+@pytest.mark.parametrize("action", ["add", "delete", "confirm"])
 def test_the_account_code_email_says_what_the_code_does_in_every_language(app, language, action):
     data = overrides.sample_variables(language) | {"account_action": action}
     email = render_email("email_account_code", None, language=language, **data)
