@@ -81,6 +81,7 @@ def sub_of(
     tokens = shop.exchange(http, query_of(done.headers["Location"])["code"]).get_json()
     keys = KeySet.import_key_set(http.get("/.well-known/jwks.json").get_json())
     claims = jwt.decode(tokens["id_token"], keys).claims
+    assert "identities" not in claims  # /userinfo only: they change after sign-in
     return claims["sub"], tokens["access_token"]
 
 
