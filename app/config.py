@@ -105,6 +105,9 @@ DEFAULTS: dict[str, object] = {
     # SSO session
     "SSO_IDLE_TIMEOUT": 3 * 24 * 3600,
     "SSO_ABSOLUTE_TIMEOUT": 7 * 24 * 3600,
+    # The account page changes an account only within this many seconds of a sign-in
+    # (or of a code that confirms it is still the same person).
+    "ACCOUNT_FRESH_SECONDS": 600,
     "HSTS_MAX_AGE": 365 * 24 * 3600,
     # Magic links: how long a sign-in handed to another device waits for the
     # app's initiate-login flow to come back to /authorize
@@ -141,6 +144,7 @@ _INT_KEYS = (
     "TRUSTED_PROXIES",
     "SSO_IDLE_TIMEOUT",
     "SSO_ABSOLUTE_TIMEOUT",
+    "ACCOUNT_FRESH_SECONDS",
     "HSTS_MAX_AGE",
     "REFRESH_TOKEN_IDLE",
     "REFRESH_TOKEN_ABSOLUTE",

@@ -6,12 +6,16 @@ missing CSRF get clear pages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from freezegun import freeze_time
 from helpers import (
     LoginPage,
     RelyingApp,
     csrf_token,
     form_posting_to,
+    messages_to,
     newest_code,
     query_of,
     read_forms,
@@ -24,7 +28,7 @@ from joserfc.jwk import KeySet
 
 from app.accounts import users
 from app.extensions import db
-from app.models import Event, User
+from app.models import Event, User, utcnow
 
 PAT = "pat@example.com"
 WORK = "pat@work.example"
@@ -77,6 +81,7 @@ def sub_of(
     tokens = shop.exchange(http, query_of(done.headers["Location"])["code"]).get_json()
     keys = KeySet.import_key_set(http.get("/.well-known/jwks.json").get_json())
     claims = jwt.decode(tokens["id_token"], keys).claims
+    assert "identities" not in claims  # /userinfo only: they change after sign-in
     return claims["sub"], tokens["access_token"]
 
 
@@ -285,3 +290,27 @@ def test_another_persons_code_page_is_not_found(app, pat):
     location = pat.add_email(WORK)
     stranger = AccountPage(app, email="sam@example.com")
     assert stranger.open(location.replace(pat.query, "")).status_code == 404
+
+
+def test_a_sign_in_too_old_asks_for_a_code_before_any_change(app, pat):
+    later = utcnow() + timedelta(seconds=app.config["ACCOUNT_FRESH_SECONDS"] + 60)
+    with freeze_time(later):
+        pat.open("/account/add/email")
+        assert "Confirm it's you" in visible_text(pat.page)
+        refused = pat.post("/account/add/email", email=WORK)  # posted anyway: nothing sent
+        assert refused.status_code == 200 and "Confirm it's you" in visible_text(pat.page)
+        assert messages_to(app, WORK) == []
+
+        sent = pat.post(form_posting_to(pat.page, "/account/confirm").action)
+        assert sent.status_code == 303
+        pat.open(sent.headers["Location"])
+        assert "Enter it to confirm it's you." in visible_text(pat.page)
+        assert "confirm it's you" in messages_to(app, PAT)[-1].subject
+        done = pat.enter_code(newest_code(app, PAT))
+        assert done.status_code == 303 and "notice=confirmed" in done.headers["Location"]
+
+        pat.add_email(WORK)  # now the change goes on
+        assert pat.enter_code(newest_code(app, WORK)).status_code == 303
+    with app.app_context():
+        assert users.find_by_identity("email", WORK).sub == pat.sub
+        assert db.session.query(Event).filter_by(type="session.confirmed").count() == 1

@@ -12,6 +12,8 @@ from helpers import messages_to, newest_code, wrong_code_for
 
 from app.accounts import users
 from app.extensions import db
+from app.messages import overrides
+from app.messages.rendering import render_email
 from app.models import LoginTicket, User, utcnow
 from app.signin import account_codes, tickets
 from app.signin.outcomes import Requester
@@ -146,3 +148,37 @@ def test_deleting_the_account_takes_a_code(app):
         account_codes.verify_delete(ticket_id, newest_code(app, PAT), BROWSER, user, ASKER)
     with app.app_context():
         assert db.session.get(User, pat) is None
+
+
+@pytest.mark.parametrize("language", overrides.LANGUAGES)
+@pytest.mark.parametrize("action", ["add", "delete", "confirm"])
+def test_the_account_code_email_says_what_the_code_does_in_every_language(app, language, action):
+    data = overrides.sample_variables(language) | {"account_action": action}
+    email = render_email("email_account_code", None, language=language, **data)
+    sign_in = render_email("email_code", None, language=language, **data)
+    assert (
+        data["code"] in email.subject and data["code"] in email.text and data["code"] in email.html
+    )
+    assert f'<html lang="{language}">' in email.html
+    assert email.subject != sign_in.subject and email.text != sign_in.text
+    other = "delete" if action == "add" else "add"
+    assert (
+        email.text
+        != render_email(
+            "email_account_code", None, language=language, **(data | {"account_action": other})
+        ).text
+    )
+    with app.app_context():
+        for part in ("subject", "text", "html"):
+            source = overrides.source_in_force("email", "email_account_code", part, language)
+            overrides.check_source(source.source, part)
+
+
+def test_the_code_to_add_an_address_is_not_a_sign_in_message(app):
+    pat = _user(app, PAT)
+    _send(app, pat, WORK)
+    _send(app, pat, PAT, account_codes.DELETE)
+    (added,) = messages_to(app, WORK)
+    assert "to add this address to your Latchkey account" in added.subject
+    assert "sign in" not in added.text
+    assert "to delete your Latchkey account" in messages_to(app, PAT)[-1].subject

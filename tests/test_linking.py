@@ -196,3 +196,14 @@ def test_delete_removes_the_user_identities_sessions_and_tokens(app):
     assert deleted.user_id == user_id and deleted.detail["reason"] == "deleted"
     with app.app_context():
         assert users.find_by_identity("email", PAT) is None  # it would sign up afresh
+
+
+def test_the_email_claim_stays_the_primarys_own_address_after_a_merge(app):
+    older, primary_id = _user(app, value=WORK), _user(app)  # the secondary is older
+    with app.app_context():
+        primary = db.session.get(User, primary_id)
+        linking.merge(primary, db.session.get(User, older))
+    with app.app_context():
+        primary = db.session.get(User, primary_id)
+        assert [i.value for i in primary.identities] == [WORK, PAT]  # oldest first
+        assert primary.identity_for("email").value == PAT

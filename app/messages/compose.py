@@ -28,14 +28,9 @@ def code_message(
     link: str | None = None,
 ) -> RenderedEmail | str:
     """The message that carries a code (and, by email, maybe a magic link), per connection."""
-    common = {
-        "code": code,
-        "send": connection.send if link else "code",
-        "application": application(client),
-        "connection": {"name": connection.name},
-        "request_language": language,
-        "expires_in_minutes": max(1, connection.ttl_seconds // 60),
-    }
+    common = _code_variables(
+        connection, code, client, language, connection.send if link else "code"
+    )
     if connection.name == "sms":
         issuer_host = urlsplit(current_app.config["ISSUER"]).netloc
         return render_sms(
@@ -55,6 +50,42 @@ def code_message(
         link=link,
         **common,
     )
+
+
+def account_code_message(
+    connection: Connection,
+    recipient: str,
+    code: str,
+    client: Client | None,
+    language: str,
+    action: str,
+) -> RenderedEmail | str:
+    """The code the account page sends (app/signin/account_codes.py): by email its own
+    message, `email_account_code`, which says what the code does (`account_action`: "add"
+    an address, "delete" the account); by SMS the sign-in's text, which names no action."""
+    if connection.name == "sms":
+        return code_message(connection, recipient, code, client, language)
+    return render_email(
+        "email_account_code",
+        connection,
+        language=language,
+        user={"email": recipient},
+        account_action=action,
+        **_code_variables(connection, code, client, language, "code"),
+    )
+
+
+def _code_variables(
+    connection: Connection, code: str, client: Client | None, language: str, send: str
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "send": send,
+        "application": application(client),
+        "connection": {"name": connection.name},
+        "request_language": language,
+        "expires_in_minutes": max(1, connection.ttl_seconds // 60),
+    }
 
 
 def sender_for(connection: Connection) -> str | None:

@@ -45,6 +45,7 @@ VARIABLES = {
     "issuer_host": None,
     "locked_until": None,
     "lock_minutes": None,
+    "account_action": None,
     "application": ("name", "clientID", "logo_url", "primary_color", "primary_text_color"),
     "connection": ("name",),
     "user": ("email", "phone_number"),
@@ -231,6 +232,7 @@ def sample_variables(language: str, client: Any = None) -> dict[str, Any]:
         "issuer_host": "latchkey.example",
         "locked_until": "2026-11-30 14:05 UTC",
         "lock_minutes": 15,
+        "account_action": "add",
         "application": {
             **colours.email_application(client),
             "name": getattr(client, "name", None) or "Acme Notes",

@@ -108,7 +108,12 @@ class User(db.Model):
     )
 
     def identity_for(self, connection: str) -> Identity | None:
-        return next((i for i in self.identities if i.connection == connection), None)
+        """The user's address (or number) for a connection, for claims and notices: the
+        one the user was made with when it is of that connection (so a merge or a
+        linked address does not change the `email` claim), else the oldest."""
+        found = [i for i in self.identities if i.connection == connection]
+        own = next((i for i in found if i.subject == self.sub), None)
+        return own or (found[0] if found else None)
 
     # Authlib asks the resource owner for this.
     def get_user_id(self) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import update
 
 from app.accounts import events, linking, users
@@ -22,13 +23,15 @@ from app.accounts.connections import get_connection
 from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
-from app.models import Connection, LoginTicket, User, utcnow
+from app.models import BrowserSession, Client, Connection, LoginTicket, User, utcnow
 from app.signin import binding, lockout, phones, sms_guard, throttle, tickets
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import Requester, TicketNotFound, TicketUsed
 
 ADD = "account.add"
 DELETE = "account.delete"
+CONFIRM = "account.confirm"  # "it is still me": the session counts as a fresh sign-in
+ACTIONS = {ADD: "add", DELETE: "delete", CONFIRM: "confirm"}  # email_account_code's
 # How long after its code was verified a merge may still be confirmed.
 MERGE_WINDOW = timedelta(minutes=10)
 
@@ -52,8 +55,10 @@ def send(
     binding_value: str,
     requester: Requester = Requester(),
     language: str = "en",
+    client: Client | None = None,
 ) -> LoginTicket:
-    """Open a ticket for the account page and queue its code. An address whose owner is
+    """Open a ticket for the account page and queue its code (its message names `client`,
+    the app that linked to the page, when there is one). An address whose owner is
     blocked or locked out gets no message, with the same answer (as a sign-in)."""
     connection = get_connection(connection_name)
     binding_hash = binding.hash_of(binding_value)
@@ -76,7 +81,8 @@ def send(
     ticket.deliver, ticket.country = not refused, country
     code = generate_code(connection.code_length)
     ticket.code_hash = hash_code(ticket.id, code)
-    message = compose.code_message(connection, recipient, code, None, language)
+    action = ACTIONS[purpose]
+    message = compose.account_code_message(connection, recipient, code, client, language, action)
     if not refused:
         sender = compose.sender_for(connection)
         outbox.enqueue(connection_name, recipient, message, ticket_id=ticket.id, sender=sender)
@@ -187,6 +193,29 @@ def verify_delete(
     """Check the code that confirms deleting the account; when right, delete it."""
     _check_code(ticket_id, code, binding_value, user, requester, DELETE)
     linking.delete(user)
+
+
+def is_fresh(row: BrowserSession) -> bool:
+    """Whether a session signed in (or confirmed it) recently enough to change the
+    account: within ACCOUNT_FRESH_SECONDS. A session borrowed later cannot add an
+    address (and so take the account over) without a code sent to the person."""
+    limit = timedelta(seconds=current_app.config["ACCOUNT_FRESH_SECONDS"])
+    return utcnow() - row.auth_time <= limit
+
+
+def verify_confirm(
+    ticket_id: str,
+    code: str,
+    binding_value: str | None,
+    row: BrowserSession,
+    requester: Requester,
+) -> None:
+    """Check the code that confirms the signed-in person is still there; when right the
+    session counts as signed in now (its auth_time, which OIDC's max_age also reads)."""
+    _check_code(ticket_id, code, binding_value, row.user, requester, CONFIRM)
+    row.auth_time = utcnow()
+    events.record("session.confirmed", user_id=row.user_id)
+    db.session.commit()
 
 
 def _check_code(

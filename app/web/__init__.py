@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import (
     account,
+    account_confirm,  # noqa: F401 (its routes join account.bp)
     auth0_js,
     auth0_page,
     console,

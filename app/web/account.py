@@ -39,6 +39,7 @@ NOTICES = {
     "merged": _l("The other account is now part of this one."),
     "removed": _l("Removed from your account."),
     "resent": _l("We sent the code again."),
+    "confirmed": _l("Thanks. You can change your account now."),
 }
 
 
@@ -52,7 +53,8 @@ class Visit(NamedTuple):
     query: dict[str, str]
 
 
-def _visit() -> Visit:
+def current_visit() -> Visit:
+    """Who is here, for which app, from the request's SSO cookie and query."""
     client_id = request.args.get("client_id", "")[:64]
     client = clients.find_client(client_id) if client_id else None
     query, back_url = {}, None
@@ -70,7 +72,7 @@ def _visit() -> Visit:
     return Visit(row.user if row else None, row, client, back_url, query)
 
 
-def _render(screen: screens.Screen, visit: Visit, status: int = 200):
+def render(screen: screens.Screen, visit: Visit, status: int = 200):
     g.theme = (visit.client.theme if visit.client else None) or current_app.config["DEFAULT_THEME"]
     g.no_store = True
     html = render_template(
@@ -83,21 +85,25 @@ def _requester() -> tickets.Requester:
     return tickets.Requester(ip=request.remote_addr, user_agent=request.user_agent.string)
 
 
-def _signed_out(visit: Visit, status: int = 200):
+def signed_out(visit: Visit, status: int = 200):
     screen = screens.message(kind="signed_out", query=visit.query, back_url=visit.back_url)
-    return _render(screen, visit, status)
+    return render(screen, visit, status)
 
 
-def _overview(visit: Visit, error: str | None = None, status: int = 200):
-    identities = [
-        {
-            "provider": i.connection,
-            "user_id": i.subject or "",
-            "shown": screens.shown(i.connection, i.value),
-        }
-        for i in visit.user.identities
-        if i.verified
-    ]
+def refusal(visit: Visit, status: int = 403):
+    """The page instead of a change: no session here, or a sign-in too old to change the
+    account (then "Confirm it's you"); None when the change may go on."""
+    if visit.user is None:
+        return signed_out(visit, status)
+    if not account_codes.is_fresh(visit.row):
+        connection, recipient = own_recipient(visit)
+        screen = screens.confirm(recipient=screens.shown(connection, recipient), query=visit.query)
+        return render(screen, visit)
+    return None
+
+
+def overview_page(visit: Visit, error: str | None = None, status: int = 200):
+    identities = screens.rows(visit.user.identities)
     screen = screens.overview(
         signed_in_as=screens.shown(visit.row.connection, visit.row.recipient),
         identities=identities,
@@ -106,7 +112,7 @@ def _overview(visit: Visit, error: str | None = None, status: int = 200):
         error=error,
         notice=NOTICES.get(request.args.get("notice", "")),
     )
-    return _render(screen, visit, status)
+    return render(screen, visit, status)
 
 
 def _home(visit: Visit, notice: str | None = None):
@@ -115,20 +121,20 @@ def _home(visit: Visit, notice: str | None = None):
 
 @bp.get("")
 def index():
-    visit = _visit()
-    return _overview(visit) if visit.user else _signed_out(visit)
+    visit = current_visit()
+    return overview_page(visit) if visit.user else signed_out(visit)
 
 
 @bp.get("/add/email")
 def add_email_page():
-    visit = _visit()
-    return _add_page(visit, "email") if visit.user else _signed_out(visit)
+    visit = current_visit()
+    return refusal(visit, 200) or _add_page(visit, "email")
 
 
 @bp.get("/add/sms")
 def add_sms_page():
-    visit = _visit()
-    return _add_page(visit, "sms") if visit.user else _signed_out(visit)
+    visit = current_visit()
+    return refusal(visit, 200) or _add_page(visit, "sms")
 
 
 def _add_page(
@@ -145,42 +151,42 @@ def _add_page(
             "country": picked or phones.default_country(connection.default_country, allowed, tags),
         }
     screen = screens.add(channel=channel, query=visit.query, typed=typed, error=error, **extra)
-    return _render(screen, visit, 400 if error else 200)
+    return render(screen, visit, 400 if error else 200)
 
 
 @bp.post("/add/email")
 @limits.per_request("START_RATE_LIMIT")
 def add_email():
     form = AddEmailForm()  # reads the body first: an oversized one is a 413
-    visit = _visit()
-    if visit.user is None:
-        return _signed_out(visit, 403)
+    visit = current_visit()
+    if (refused := refusal(visit)) is not None:
+        return refused
     typed = (form.email.data or "")[:320]
     try:
         email = normalize_email(typed)
     except InvalidAddress as error:
         return _add_page(visit, "email", str(error), typed)
-    return _send_code(visit, account_codes.ADD, "email", email)
+    return send_code(visit, account_codes.ADD, "email", email)
 
 
 @bp.post("/add/sms")
 @limits.per_request("START_RATE_LIMIT")
 def add_sms():
     form = AddPhoneForm()
-    visit = _visit()
-    if visit.user is None:
-        return _signed_out(visit, 403)
+    visit = current_visit()
+    if (refused := refusal(visit)) is not None:
+        return refused
     typed, country = (form.phone_number.data or "")[:64], (form.country.data or "")[:8].upper()
     try:
         phone = phones.parse_phone(
             typed, country, mobile_only=current_app.config["SMS_MOBILE_ONLY"]
         )
-        return _send_code(visit, account_codes.ADD, "sms", phone.e164)
+        return send_code(visit, account_codes.ADD, "sms", phone.e164)
     except (phones.InvalidPhone, sms_guard.SmsRefused) as error:
         return _add_page(visit, "sms", str(error), typed, country)
 
 
-def _send_code(visit: Visit, purpose: str, connection: str, recipient: str):
+def send_code(visit: Visit, purpose: str, connection: str, recipient: str):
     """Open an account ticket for this browser and show its code page."""
     owns = any(i.connection == connection and i.value == recipient for i in visit.user.identities)
     if purpose == account_codes.ADD and owns:
@@ -194,6 +200,7 @@ def _send_code(visit: Visit, purpose: str, connection: str, recipient: str):
         binding_value=cookie,
         requester=_requester(),
         language=locale.current_language(),
+        client=visit.client,
     )
     target = url_for("account.code_step", ticket_id=ticket.id, **visit.query)
     return binding_cookie.set_on(redirect(target, 303), cookie)
@@ -210,20 +217,20 @@ def _code_page(visit: Visit, ticket, error: str | None = None, status: int = 200
         error=error,
         notice=NOTICES.get(request.args.get("notice", "")) if not error else None,
     )
-    return _render(screen, visit, status)
+    return render(screen, visit, status)
 
 
 def _ended(visit: Visit, failure: tickets.LoginError):
     status = 404 if isinstance(failure, tickets.TicketNotFound) else 400
     screen = screens.message(kind=failure.reason, query=visit.query, status=status)
-    return _render(screen, visit, status)
+    return render(screen, visit, status)
 
 
 @bp.get("/code/<ticket_id>")
 def code_step(ticket_id: str):
-    visit = _visit()
+    visit = current_visit()
     if visit.user is None:
-        return _signed_out(visit)
+        return signed_out(visit)
     try:
         ticket = account_codes.load(ticket_id[:64], binding_cookie.read(), visit.user)
         tickets.check_alive(ticket)
@@ -236,15 +243,18 @@ def code_step(ticket_id: str):
 @limits.per_request("VERIFY_RATE_LIMIT")
 def verify(ticket_id: str):
     code, cookie = (CodeForm().code.data or "")[:64], binding_cookie.read()
-    visit = _visit()
+    visit = current_visit()
     if visit.user is None:
-        return _signed_out(visit, 403)
+        return signed_out(visit, 403)
     try:
         ticket = account_codes.load(ticket_id[:64], cookie, visit.user)
+        if ticket.purpose == account_codes.CONFIRM:
+            account_codes.verify_confirm(ticket.id, code, cookie, visit.row, _requester())
+            return _home(visit, "confirmed")
         if ticket.purpose == account_codes.DELETE:
             account_codes.verify_delete(ticket.id, code, cookie, visit.user, _requester())
             screen = screens.message(kind="deleted", query=visit.query, back_url=visit.back_url)
-            return sso.clear_cookie(current_app.make_response(_render(screen, visit)))
+            return sso.clear_cookie(current_app.make_response(render(screen, visit)))
         verified = account_codes.verify_add(ticket.id, code, cookie, visit.user, _requester())
     except tickets.WrongCode as wrong:
         return _code_page(visit, ticket, screens.wrong_code(wrong.tries_left), 400)
@@ -259,16 +269,16 @@ def verify(ticket_id: str):
         others=others,
         query=visit.query,
     )
-    return _render(screen, visit)
+    return render(screen, visit)
 
 
 @bp.post("/resend/<ticket_id>")
 @limits.per_request("START_RATE_LIMIT")
 def resend(ticket_id: str):
     check_posted_action()
-    visit = _visit()
+    visit = current_visit()
     if visit.user is None:
-        return _signed_out(visit, 403)
+        return signed_out(visit, 403)
     try:
         ticket = account_codes.resend(
             ticket_id[:64], binding_cookie.read(), visit.user, _requester()
@@ -286,61 +296,37 @@ def resend(ticket_id: str):
 @limits.per_request("VERIFY_RATE_LIMIT")
 def merge(ticket_id: str):
     check_posted_action()
-    visit = _visit()
-    if visit.user is None:
-        return _signed_out(visit, 403)
+    visit = current_visit()
+    if (refused := refusal(visit)) is not None:
+        return refused
     try:
         account_codes.merge_after_code(ticket_id[:64], binding_cookie.read(), visit.user)
     except tickets.LoginError as failure:
         return _ended(visit, failure)
     except linking.CannotMerge:
-        return _overview(visit, _("These accounts cannot be merged."), 409)
+        return overview_page(visit, _("These accounts cannot be merged."), 409)
     return _home(visit, "merged")
 
 
 @bp.post("/remove")
 def remove():
     form = RemoveForm()
-    visit = _visit()
-    if visit.user is None:
-        return _signed_out(visit, 403)
+    visit = current_visit()
+    if (refused := refusal(visit)) is not None:
+        return refused
     provider, user_id = (form.provider.data or "")[:16], (form.identity.data or "")[:64]
     try:
         linking.unlink(visit.user, provider, user_id)
     except linking.LastIdentity:
-        return _overview(visit, _("You can't remove the last way to sign in."), 409)
+        return overview_page(visit, _("You can't remove the last way to sign in."), 409)
     except linking.IdentityNotFound:
-        return _overview(visit, _("That is not on your account."), 404)
+        return overview_page(visit, _("That is not on your account."), 404)
     return _home(visit, "removed")
 
 
-@bp.get("/delete")
-def delete():
-    visit = _visit()
-    if visit.user is None:
-        return _signed_out(visit)
-    connection, recipient = _delete_code_recipient(visit)
-    screen = screens.delete(recipient=screens.shown(connection, recipient), query=visit.query)
-    return _render(screen, visit)
-
-
-@bp.post("/delete")
-@limits.per_request("START_RATE_LIMIT")
-def send_delete_code():
-    check_posted_action()
-    visit = _visit()
-    if visit.user is None:
-        return _signed_out(visit, 403)
-    connection, recipient = _delete_code_recipient(visit)
-    try:
-        return _send_code(visit, account_codes.DELETE, connection, recipient)
-    except sms_guard.SmsRefused as refused:
-        return _overview(visit, str(refused), refused.status)
-
-
-def _delete_code_recipient(visit: Visit) -> tuple[str, str]:
-    """Where the code that confirms deleting goes: the address this session signed in
-    with, while it is still the person's, else their first one."""
+def own_recipient(visit: Visit) -> tuple[str, str]:
+    """Where a code that confirms it is the person goes (deleting, confirming): the
+    address this session signed in with, while it is still theirs, else their first one."""
     row = visit.row
     if any(
         i.connection == row.connection and i.value == row.recipient for i in visit.user.identities

@@ -41,6 +41,19 @@ def shown(connection: str, value: str) -> str:
     return value
 
 
+def rows(identities: list) -> list[dict[str, str]]:
+    """A user's verified identities as the account page lists them."""
+    return [
+        {
+            "provider": i.connection,
+            "user_id": i.subject or "",
+            "shown": shown(i.connection, i.value),
+        }
+        for i in identities
+        if i.verified
+    ]
+
+
 def overview(
     *,
     signed_in_as: str,
@@ -109,7 +122,7 @@ def code(
         "form": CodeForm(formdata=None),
         "resend_form": ActionForm(formdata=None),
         "ticket_id": ticket_id,
-        "deleting": purpose == "account.delete",
+        "action": purpose.rpartition(".")[2],  # add | delete | confirm
         "channel": channel,
         "recipient": recipient,
         "code_length": code_length,
@@ -137,6 +150,13 @@ def delete(*, recipient: str, query: dict[str, str]) -> Screen:
     """ "Delete your account?": a code goes to `recipient` to confirm."""
     context = {"form": ActionForm(formdata=None), "recipient": recipient, "query": query}
     return Screen("account/delete.html", context)
+
+
+def confirm(*, recipient: str, query: dict[str, str]) -> Screen:
+    """ "Confirm it's you": the sign-in is too old to change the account; a code goes to
+    `recipient` (the person's own address)."""
+    context = {"form": ActionForm(formdata=None), "recipient": recipient, "query": query}
+    return Screen("account/confirm.html", context)
 
 
 def message(
@@ -200,6 +220,7 @@ def samples() -> dict[str, tuple[str, dict[str, Any]]]:
             query=query,
         ),
         "account-delete": delete(recipient="alice@example.com", query=query),
+        "account-confirm": confirm(recipient="alice@example.com", query=query),
         "account-deleted": message(kind="deleted", query=query, back_url=back),
         "account-signed-out": message(kind="signed_out", query=query, back_url=back),
     }
