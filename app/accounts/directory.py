@@ -15,7 +15,7 @@ from sqlalchemy import exists, or_, select
 from app.extensions import db
 from app.models import BrowserSession, Client, Event, Identity, User
 
-from . import events, sessions, users
+from . import blocking, events, sessions
 
 PAGE_SIZE = 25
 MAX_QUERY = 320
@@ -119,15 +119,13 @@ def set_blocked_by(user: User, blocked: bool, admin: User) -> None:
     themselves: that would end the console session doing it, with no way back in."""
     if blocked and user.id == admin.id:
         raise CannotBlockSelf()
-    action = "blocked" if blocked else "unblocked"
-    events.record(f"admin.user_{action}", user_id=user.id, by=admin.sub, via="console")
-    users.set_blocked(user, blocked)
+    blocking.set_blocked(user, blocked, by=f"admin:{admin.sub}")
 
 
 def sign_out_everywhere_by(user: User, admin: User) -> int:
     """An operator ends every browser session, refresh and access token of a user from
     the console (as `flask users sign-out`); returns the browser sessions ended."""
-    events.record("admin.user_signed_out", user_id=user.id, by=admin.sub, via="console")
+    events.record("admin.user_signed_out", user_id=user.id, by=f"admin:{admin.sub}")
     ended = sessions.end_all_for(user, reason="admin")
     db.session.commit()
     return ended
