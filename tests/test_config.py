@@ -60,8 +60,9 @@ def test_the_command_line_says_what_is_missing_in_one_line(tmp_path):
     ]
 
 
-def test_issuer_trailing_slash_is_dropped(make_app):
-    assert make_app(ISSUER="https://id.example/").config["ISSUER"] == "https://id.example"
+def test_issuer_is_kept_as_written_trailing_slash_included(make_app):
+    assert make_app(ISSUER="https://id.example/").config["ISSUER"] == "https://id.example/"
+    assert make_app(ISSUER="https://id.example").config["ISSUER"] == "https://id.example"
 
 
 def test_unknown_email_provider_is_refused(make_app):

@@ -8,6 +8,7 @@ import hmac
 from flask import current_app
 
 from app.accounts.connections import get_connection
+from app.config import base_url
 from app.extensions import db
 from app.models import Client, sha256_hex
 
@@ -31,7 +32,7 @@ def ensure_demo_client() -> tuple[Client, bool]:
     An sms connection with no allowed countries is limited to DEMO_COUNTRY, so a
     demo server is never an open SMS relay; an operator's own list is kept.
     """
-    base = current_app.config["ISSUER"]
+    base = base_url(current_app.config)
     client = db.session.query(Client).filter_by(client_id=DEMO_CLIENT_ID).first()
     created = client is None
     if created:

@@ -13,6 +13,7 @@ from flask import current_app
 from app.accounts import events, signals
 
 from ..extensions import db
+from . import response_modes
 from .bearer import BearerResourceProtector
 from .clients import (
     OAuthClient,
@@ -33,6 +34,7 @@ from .logout import needs_confirmation as logout_needs_confirmation
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
 from .refresh import RefreshTokenGrant, revoke_for_user
+from .response_modes import PageAnswer, set_renderer
 from .revocation import TokenRevocation
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
 from .strict import RefuseUnsupportedRequests
@@ -41,6 +43,7 @@ from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, 
 # What the web layer and the domain use.
 __all__ = [
     "OAuthClient",
+    "PageAnswer",
     "authorize_params",
     "answer_authorize",
     "complete_authorization",
@@ -56,6 +59,7 @@ __all__ = [
     "query_client",
     "redirect_uri_matches",
     "server",
+    "set_renderer",
     "build_server",
     "stored_request_problem",
     "user_claims",
@@ -113,7 +117,7 @@ def error_redirect(error: OAuth2Error):
         return None
     response = server().handle_error_response(None, error)
     response.headers["Location"] = with_issuer(response.headers["Location"])
-    return response
+    return response_modes.as_page(response, getattr(error, "delivery", None))
 
 
 def answer_authorize(end_user):

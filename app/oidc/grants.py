@@ -14,7 +14,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode, UserInfo
 from flask import current_app
 
-from app.oidc import code_use, keys, refresh
+from app.oidc import code_use, keys, refresh, response_modes
 
 from ..extensions import db
 from ..models import AuthorizationCode, User, sha256_hex, utcnow
@@ -54,6 +54,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             raise InvalidRequestError("Missing 'redirect_uri' in request.")
         if not client.check_redirect_uri(redirect_uri):
             raise InvalidRequestError("The 'redirect_uri' is not registered for this client.")
+        response_modes.check_web_message(client, request.payload.data, redirect_uri)
         return redirect_uri
 
     def save_authorization_code(self, code, request):

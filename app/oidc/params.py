@@ -5,7 +5,8 @@ OTP_GRANT_TYPE = "http://auth0.com/oauth/grant-type/passwordless/otp"  # Auth0's
 # still signs in; the scope is left out of what is granted.
 SCOPES_SUPPORTED = ["openid", "email", "phone", "offline_access"]
 # How the authorization response reaches the app; each new mode is added here.
-RESPONSE_MODES_SUPPORTED = ("query",)
+# form_post and web_message are pages (see response_modes).
+RESPONSE_MODES_SUPPORTED = ("query", "form_post", "web_message")
 AUTHORIZE_PARAMS = (
     "response_type",
     "client_id",

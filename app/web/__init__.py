@@ -18,6 +18,7 @@ from . import (
     passwordless_api,
     preview,
     request_ids,
+    response_pages,
     security,
     theme_setup,
 )
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     theme_setup.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    response_pages.init_app(app)
     for blueprint in (
         oidc_views.bp,
         health.bp,

@@ -12,6 +12,11 @@ from .. import oidc
 CORS_PATHS = ("/oauth/token", "/oauth/revoke", "/userinfo", "/passwordless/start")
 
 
+# A page may be framed only when its view sets g.frame_ancestors to one origin (the
+# web_message response page, framed by the app that asked for it).
+NOT_FRAMED = "'none'"
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -33,9 +38,10 @@ def init_app(app: Flask) -> None:
             f"style-src 'self' 'nonce-{nonce}'; "
             "img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'; form-action 'self' https: http:; "
-            "frame-ancestors 'none'",
+            f"frame-ancestors {g.get('frame_ancestors') or NOT_FRAMED}",
         )
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not g.get("frame_ancestors"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if current_app.config["SECURE_TRANSPORT"] and current_app.config["HSTS_MAX_AGE"]:
