@@ -120,10 +120,10 @@ def live_server(tmp_path, signing_key) -> Iterator[Callable[..., LiveServer]]:
     """A factory: `live_server(**config)` starts a server; all stop at teardown."""
     started: list[LiveServer] = []
 
-    def start(tls: tuple | None = None, **config: object) -> LiveServer:
+    def start(tls: tuple | None = None, issuer_path: str = "", **config: object) -> LiveServer:
         folder = tmp_path / f"live{len(started)}"
         folder.mkdir()
-        server = start_live_server(folder, tls, **config)
+        server = start_live_server(folder, tls, issuer_path, **config)
         install_signing_key(server.app, signing_key)
         started.append(server)
         return server
