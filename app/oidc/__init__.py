@@ -30,6 +30,7 @@ from .grants import (
     S256CodeChallenge,
     user_claims,
 )
+from .logout import LogoutRefused, auth0_return_to
 from .logout import needs_confirmation as logout_needs_confirmation
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
@@ -42,10 +43,12 @@ from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, 
 
 # What the web layer and the domain use.
 __all__ = [
+    "LogoutRefused",
     "OAuthClient",
     "PageAnswer",
     "authorize_params",
     "answer_authorize",
+    "auth0_return_to",
     "complete_authorization",
     "discovery_document",
     "client_id_of_request",
