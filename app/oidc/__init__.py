@@ -27,6 +27,7 @@ from .grants import (
     AuthorizationCodeGrant,
     LatchkeyIssuer,
     LatchkeyOpenIDCode,
+    LatchkeyOpenIDToken,
     S256CodeChallenge,
     user_claims,
 )
@@ -80,7 +81,7 @@ def build_server(app) -> LatchkeyAuthorizationServer:
         [S256CodeChallenge(required=True), LatchkeyOpenIDCode(), RefuseUnsupportedRequests()],
     )
     authorization.register_grant(PasswordlessOtpGrant)
-    authorization.register_grant(RefreshTokenGrant)
+    authorization.register_grant(RefreshTokenGrant, [LatchkeyOpenIDToken()])
     authorization.register_extension(LatchkeyIssuer())
     resource_protector = BearerResourceProtector()
     resource_protector.register_token_validator(AccessTokenValidator())
