@@ -203,7 +203,9 @@ def _fill_development_defaults(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
     if not app.config.get("ISSUER"):
-        app.config["ISSUER"] = "http://127.0.0.1:5000"
+        # With the trailing slash Auth0's issuers have (the SPA demo's auth0-spa-js
+        # accepts no other `iss`).
+        app.config["ISSUER"] = "http://127.0.0.1:5000/"
     if not app.config.get("KEY_ENCRYPTION_KEYS"):
         app.config["KEY_ENCRYPTION_KEYS"] = at_rest.derived_key(app.config["SECRET_KEY"])
     if not app.config.get("EMAIL_PROVIDER"):

@@ -9,21 +9,25 @@ refuses an ID token whose `iss` is not `<domain>/`."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from spa_server import SpaServer
+from spa_server import DIST, SpaServer
 from sqlalchemy import select
 
 from app.accounts.clients import create_client
+from app.accounts.demo import ensure_demo_spa_client
 from app.delivery import dispatcher
 from app.extensions import db
 from app.models import AccessToken, RefreshToken, sha256_hex
 
 EMAIL = "june@example.com"
 TIMEOUT = 10
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture
@@ -158,3 +162,65 @@ def test_auth0_spa_js_signs_in_gets_tokens_silently_and_logs_out(page, latchkey,
         }"""
     )
     assert after == "login_required"
+
+
+# The SPA demo of `make run` (/demo/spa/), on the copy of auth0-spa-js in static/vendor/.
+
+VENDORED = Path(__file__).resolve().parent.parent / "static/vendor/auth0-spa-js"
+
+
+@pytest.mark.parametrize(
+    "name", ["auth0-spa-js.production.js", "auth0-spa-js.worker.production.js", "LICENSE"]
+)
+def test_the_vendored_auth0_spa_js_is_the_pinned_npm_release(name):
+    """static/vendor/ holds the files of the version package.json pins, unchanged."""
+    package = DIST.parent
+    pinned = json.loads((package.parent.parent.parent / "package.json").read_text())
+    installed = json.loads((package / "package.json").read_text())["version"]
+    assert pinned["devDependencies"]["@auth0/auth0-spa-js"] == installed
+    source = package / name if name == "LICENSE" else DIST / name
+    assert (VENDORED / name).read_bytes() == source.read_bytes()
+
+
+@pytest.fixture
+def demo(live_server):
+    server = live_server(issuer_path="/", DEMO=True)
+    with server.app.app_context():
+        ensure_demo_spa_client()
+    return server
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_spa_demo_signs_in_renews_its_token_and_signs_out(browser, demo, viewport):
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        page.goto(f"{demo.url}/demo/spa/")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Email address").fill(EMAIL)
+        page.get_by_role("button", name="Continue").click()
+        outbox = context.new_page()
+        outbox.goto(f"{demo.url}/dev/outbox")
+        code = re.search(r"\b(\d{6}) is your code\b", outbox.locator("body").inner_text())
+        outbox.close()
+        page.get_by_label("Code").fill(code.group(1))
+        page.get_by_role("button", name="Continue").click()
+
+        page.get_by_role("heading", name=f"Signed in as {EMAIL}").wait_for()
+        assert page.url == f"{demo.url}/demo/spa/"  # the code and state left the address
+        claims = page.locator("#spa-claims").inner_text()
+        assert demo.issuer in claims and "email_verified" in claims
+        page.get_by_role("button", name="Get a new access token").click()
+        page.get_by_text("A new access token arrived at").wait_for()
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"spa-demo-{viewport[0]}.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign in").wait_for()
+        assert page.url == f"{demo.url}/demo/spa/"
+    finally:
+        context.close()
+    assert problems == []

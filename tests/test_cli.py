@@ -492,10 +492,14 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert first.exit_code == 0, first.output
     assert "Registered the demo client" in first.output
     assert "https://latchkey.test/demo/callback" in first.output
+    assert "Registered the demo client 'Planner' (demo-spa)" in first.output
+    assert "https://latchkey.test/demo/spa/" in first.output
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
     with app.app_context():
-        assert len(db.session.execute(select(Client)).all()) == 1
+        assert len(db.session.execute(select(Client)).all()) == 2
+        spa = db.session.scalars(select(Client).filter_by(client_id="demo-spa")).one()
+        assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
 
 
 # clients … --initiate-login-uri
