@@ -224,3 +224,27 @@ def test_the_spa_demo_signs_in_renews_its_token_and_signs_out(browser, demo, vie
     finally:
         context.close()
     assert problems == []
+
+
+def test_login_with_popup_gets_the_answer_by_web_message(page, latchkey, spa, smtp_server):
+    """loginWithPopup: the hosted page in a popup, whose last page posts the code to
+    window.opener (response_mode=web_message), which auth0-spa-js reads, then closes."""
+    page.goto(spa.url + "/")
+    with page.expect_popup() as opened:
+        page.evaluate(
+            """() => {
+                window.spa = new auth0.Auth0Client(spaOptions());
+                window.popupDone = spa.loginWithPopup()
+                    .then(() => 'ok', (e) => e.error || e.message);
+            }"""
+        )
+    popup = opened.value
+    popup.wait_for_url(latchkey.url + "/authorize?*")
+    assert "response_mode=web_message" in popup.url
+    sign_in_on_the_hosted_page(popup, latchkey, smtp_server)
+
+    assert page.evaluate("() => window.popupDone") == "ok"
+    if not popup.is_closed():  # auth0-spa-js closes it once the message is read
+        popup.wait_for_event("close")
+    user = page.evaluate("() => spa.getUser()")
+    assert user["email"] == EMAIL
