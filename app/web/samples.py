@@ -106,9 +106,7 @@ def screens() -> dict[str, tuple[str, dict]]:
     pages["email-signup-disabled"] = screen.email(
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
-    return (
-        pages | delivery_screens() | error_screens() | link_screens() | response_mode_screens()
-    )
+    return pages | delivery_screens() | error_screens() | link_screens() | response_mode_screens()
 
 
 def delivery_screens() -> dict[str, tuple[str, dict]]:
