@@ -42,6 +42,7 @@ BASE_CONFIG = {
 # test is marked `database`, and `make test` runs those again on PostgreSQL (-m database).
 NOT_DATABASE_MODULES = {
     "test_accessibility",
+    "test_auth0_spa",
     "test_browser",
     "test_browser_links",
     "test_browser_sms",
