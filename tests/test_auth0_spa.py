@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from helpers import pkce_pair
 from spa_server import DIST, SpaServer
 from sqlalchemy import select
 
@@ -248,3 +249,65 @@ def test_login_with_popup_gets_the_answer_by_web_message(page, latchkey, spa, sm
         popup.wait_for_event("close")
     user = page.evaluate("() => spa.getUser()")
     assert user["email"] == EMAIL
+
+
+def test_a_site_that_is_not_the_apps_origin_gets_no_answer(page, latchkey, spa, smtp_server):
+    """A signed-in person visits another site, which asks /authorize for the SPA's
+    answer by web_message: in an iframe the browser refuses to show the page
+    (frame-ancestors), in a popup the page posts only to the SPA's origin."""
+    page.goto(spa.url + "/")
+    page.evaluate("() => { new auth0.Auth0Client(spaOptions()).loginWithRedirect(); }")
+    page.wait_for_url(latchkey.url + "/authorize?*")
+    sign_in_on_the_hosted_page(page, latchkey, smtp_server)
+    page.wait_for_url(spa.url + "/callback?*")
+    _, challenge = pkce_pair()  # the other site's own PKCE pair
+    silent = (
+        latchkey.url
+        + "/authorize?"
+        + urlencode(
+            {
+                "client_id": spa.settings["clientId"],
+                "redirect_uri": spa.settings["redirect_uri"],
+                "response_type": "code",
+                "response_mode": "web_message",
+                "prompt": "none",
+                "scope": "openid email",
+                "state": "s",
+                "nonce": "n",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+    )
+
+    with SpaServer() as other:
+        page.goto(other.url + "/")
+        with page.expect_console_message(lambda m: "frame-ancestors" in m.text):
+            page.evaluate(
+                """(url) => {
+                    const frame = document.createElement('iframe');
+                    frame.src = url;
+                    document.body.appendChild(frame);
+                }""",
+                silent,
+            )
+
+        with page.expect_popup() as opened:
+            page.evaluate(
+                """(url) => {
+                    window.received = new Promise((resolve) => {
+                        const got = [];
+                        window.addEventListener('message', (event) => {
+                            if (event.data === 'last') resolve(got); else got.push(event.data);
+                        });
+                    });
+                    window.open(url, 'answer');
+                }""",
+                silent,
+            )
+        popup = opened.value
+        popup.wait_for_load_state("load")
+        assert "Returning to Planner" in popup.locator("main").inner_text()
+        # Messages from one window arrive in order: this one comes after any the page sent.
+        popup.evaluate("() => window.opener.postMessage('last', '*')")
+        assert page.evaluate("() => window.received") == []
