@@ -65,6 +65,29 @@ def test_issuer_is_kept_as_written_trailing_slash_included(make_app):
     assert make_app(ISSUER="https://id.example").config["ISSUER"] == "https://id.example"
 
 
+def test_the_development_issuer_ends_with_a_slash_as_auth0_spa_js_needs(monkeypatch, tmp_path):
+    monkeypatch.delenv("FLASK_ISSUER", raising=False)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
+            "DEMO": True,
+        }
+    )
+
+    assert app.config["ISSUER"] == "http://127.0.0.1:5000/"
+    spa_demo = app.test_client().get("/demo/spa/").get_data(as_text=True)
+    assert 'data-domain="http://127.0.0.1:5000"' in spa_demo
+    assert "accepts only an issuer" not in spa_demo
+
+
+def test_the_spa_demo_says_when_the_issuer_lacks_the_slash(make_app):
+    page = make_app(ISSUER="https://id.example", DEMO=True).test_client().get("/demo/spa/")
+
+    assert "start the server with FLASK_ISSUER=https://id.example/" in page.get_data(as_text=True)
+
+
 def test_unknown_email_provider_is_refused(make_app):
     with pytest.raises(ConfigError, match="FLASK_EMAIL_PROVIDER"):
         make_app(EMAIL_PROVIDER="pigeon")
