@@ -10,6 +10,7 @@ refuses an ID token whose `iss` is not `<domain>/`."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -29,6 +30,7 @@ from app.models import AccessToken, RefreshToken, sha256_hex
 EMAIL = "june@example.com"
 TIMEOUT = 10
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs/screenshots"
 
 
 @pytest.fixture
@@ -183,6 +185,17 @@ def test_the_vendored_auth0_spa_js_is_the_pinned_npm_release(name):
     assert (VENDORED / name).read_bytes() == source.read_bytes()
 
 
+def shoot(page, state: str, viewport: tuple[int, int]) -> None:
+    """A picture of the SPA demo in test-artifacts/ (and in docs/screenshots/ with
+    UPDATE_SCREENSHOTS=1; not compared, as it shows times and random values)."""
+    size = "phone" if viewport[0] < 500 else "desktop"
+    name = f"demo-spa-{state}-{size}.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
 @pytest.fixture
 def demo(live_server):
     server = live_server(issuer_path="/", DEMO=True)
@@ -200,6 +213,9 @@ def test_the_spa_demo_signs_in_renews_its_token_and_signs_out(browser, demo, vie
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
         page.goto(f"{demo.url}/demo/spa/")
+        page.get_by_role("button", name="Sign in").wait_for()
+        assert page.get_by_role("button", name="Sign out").is_hidden()
+        shoot(page, "signed-out", viewport)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_label("Email address").fill(EMAIL)
         page.get_by_role("button", name="Continue").click()
@@ -217,11 +233,12 @@ def test_the_spa_demo_signs_in_renews_its_token_and_signs_out(browser, demo, vie
         page.get_by_role("button", name="Get a new access token").click()
         page.get_by_text("A new access token arrived at").wait_for()
 
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"spa-demo-{viewport[0]}.png"), full_page=True)
+        shoot(page, "signed-in", viewport)
         page.get_by_role("button", name="Sign out").click()
         page.get_by_role("button", name="Sign in").wait_for()
         assert page.url == f"{demo.url}/demo/spa/"
+        assert page.get_by_role("button", name="Sign out").is_hidden()
+        assert page.get_by_text("Checking whether you are signed in").is_hidden()
     finally:
         context.close()
     assert problems == []
