@@ -92,9 +92,10 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
     def create_authorization_response(self, request=None, grant_user=None, grant=None):
         """As Authlib's, delivered in the request's response_mode (see response_modes)."""
         response = super().create_authorization_response(request, grant_user, grant)
-        client = self.query_client(grant.request.payload.client_id)
+        asked = grant.request if grant is not None else self.create_oauth2_request(request)
+        client = self.query_client(asked.payload.client_id)
         return response_modes.as_page(
-            response, response_modes.delivery_for(client, grant.request.payload.data)
+            response, response_modes.delivery_for(client, asked.payload.data)
         )
 
     def authenticate_client(self, request, methods, endpoint="token"):
