@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from live_server import release
 
 from app import create_app
 from app.config import ConfigError
@@ -72,12 +73,16 @@ def test_the_development_issuer_ends_with_a_slash_as_auth0_spa_js_needs(monkeypa
             "TESTING": True,
             "SECRET_KEY": "s",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
+            "DISPATCHER_THREAD": False,
             "DEMO": True,
         }
     )
+    try:
+        spa_demo = app.test_client().get("/demo/spa/").get_data(as_text=True)
+    finally:
+        release(app)
 
     assert app.config["ISSUER"] == "http://127.0.0.1:5000/"
-    spa_demo = app.test_client().get("/demo/spa/").get_data(as_text=True)
     assert 'data-domain="http://127.0.0.1:5000"' in spa_demo
     assert "accepts only an issuer" not in spa_demo
 
