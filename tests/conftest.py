@@ -42,6 +42,7 @@ BASE_CONFIG = {
 # test is marked `database`, and `make test` runs those again on PostgreSQL (-m database).
 NOT_DATABASE_MODULES = {
     "test_accessibility",
+    "test_auth0_spa",
     "test_browser",
     "test_browser_console",
     "test_browser_account",
@@ -122,10 +123,10 @@ def live_server(tmp_path, signing_key) -> Iterator[Callable[..., LiveServer]]:
     """A factory: `live_server(**config)` starts a server; all stop at teardown."""
     started: list[LiveServer] = []
 
-    def start(tls: tuple | None = None, **config: object) -> LiveServer:
+    def start(tls: tuple | None = None, issuer_path: str = "", **config: object) -> LiveServer:
         folder = tmp_path / f"live{len(started)}"
         folder.mkdir()
-        server = start_live_server(folder, tls, **config)
+        server = start_live_server(folder, tls, issuer_path, **config)
         install_signing_key(server.app, signing_key)
         started.append(server)
         return server

@@ -2,8 +2,9 @@
 
 Use the `live_server` fixture (registered in conftest.py): it returns a
 function that starts the app with werkzeug's server on 127.0.0.1 and a free port,
-in a daemon thread, with ISSUER set to that server's own http:// base URL. Every
-server started this way is stopped at teardown.
+in a daemon thread, with ISSUER set to that server's own http:// base URL (plus
+`issuer_path`, such as "/" for an issuer written with a trailing slash, as Auth0's
+are). Every server started this way is stopped at teardown.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ def release(app: Flask) -> None:
 
 @dataclass
 class LiveServer:
-    """A running app: its base URL (the issuer) and the Flask app, for its database."""
+    """A running app: its base URL, its issuer (the base URL unless started with an
+    issuer_path) and the Flask app, for its database."""
 
     url: str
     app: Flask
     server: BaseWSGIServer
     thread: threading.Thread
+    issuer: str
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -59,7 +62,9 @@ class _LateApp:
         return self.app(environ, start_response)
 
 
-def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> LiveServer:
+def start_live_server(
+    tmp_path, tls: tuple | None = None, issuer_path: str = "", **config: object
+) -> LiveServer:
     """Build the app on a fresh database (see databases.py) and serve it on 127.0.0.1;
     over HTTPS when `tls` names a (certificate, key) pair of files."""
     late = _LateApp()
@@ -68,7 +73,7 @@ def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> L
     settings: dict[str, object] = {
         "TESTING": True,
         "SECRET_KEY": "live-server-secret-key-not-for-production",
-        "ISSUER": url,
+        "ISSUER": url + issuer_path,
         "SQLALCHEMY_DATABASE_URI": databases.uri_for(tmp_path, "live.sqlite", own=True),
         "EMAIL_PROVIDER": "dev",
         "DEV_OUTBOX": True,
@@ -86,4 +91,4 @@ def start_live_server(tmp_path, tls: tuple | None = None, **config: object) -> L
     late.app = app
     thread = threading.Thread(target=server.serve_forever, name=f"live-{url}", daemon=True)
     thread.start()
-    return LiveServer(url=url, app=app, server=server, thread=thread)
+    return LiveServer(url=url, app=app, server=server, thread=thread, issuer=url + issuer_path)

@@ -81,6 +81,7 @@ async function finish(config) {
 
   return {
     sub: claims.sub,
+    iss: claims.iss,
     nonce: claims.nonce,
     email: claims.email,
     scope: tokens.scope,

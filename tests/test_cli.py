@@ -493,15 +493,19 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert first.exit_code == 0, first.output
     assert "Registered the demo client" in first.output
     assert "https://latchkey.test/demo/callback" in first.output
+    assert "Registered the demo client 'Planner' (demo-spa)" in first.output
+    assert "https://latchkey.test/demo/spa/" in first.output
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
     assert "auth0.js embedded: /demo/auth0js (its app: demo-auth0js)" in second.output
     with app.app_context():
         ids = sorted(c.client_id for c in db.session.scalars(select(Client)))
-        assert ids == ["demo", "demo-auth0js"]
+        assert ids == ["demo", "demo-auth0js", "demo-spa"]
         spa = db.session.scalars(select(Client).filter_by(client_id="demo-auth0js")).one()
         assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
         assert spa.redirect_uris == ["https://latchkey.test/demo/auth0js"]
+        spa = db.session.scalars(select(Client).filter_by(client_id="demo-spa")).one()
+        assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
 
 
 # clients … --initiate-login-uri

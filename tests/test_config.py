@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from live_server import release
 
 from app import create_app
 from app.config import ConfigError
@@ -60,8 +61,36 @@ def test_the_command_line_says_what_is_missing_in_one_line(tmp_path):
     ]
 
 
-def test_issuer_trailing_slash_is_dropped(make_app):
-    assert make_app(ISSUER="https://id.example/").config["ISSUER"] == "https://id.example"
+def test_issuer_is_kept_as_written_trailing_slash_included(make_app):
+    assert make_app(ISSUER="https://id.example/").config["ISSUER"] == "https://id.example/"
+    assert make_app(ISSUER="https://id.example").config["ISSUER"] == "https://id.example"
+
+
+def test_the_development_issuer_ends_with_a_slash_as_auth0_spa_js_needs(monkeypatch, tmp_path):
+    monkeypatch.delenv("FLASK_ISSUER", raising=False)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
+            "DISPATCHER_THREAD": False,
+            "DEMO": True,
+        }
+    )
+    try:
+        spa_demo = app.test_client().get("/demo/spa/").get_data(as_text=True)
+    finally:
+        release(app)
+
+    assert app.config["ISSUER"] == "http://127.0.0.1:5000/"
+    assert 'data-domain="http://127.0.0.1:5000"' in spa_demo
+    assert "accepts only an issuer" not in spa_demo
+
+
+def test_the_spa_demo_says_when_the_issuer_lacks_the_slash(make_app):
+    page = make_app(ISSUER="https://id.example", DEMO=True).test_client().get("/demo/spa/")
+
+    assert "start the server with FLASK_ISSUER=https://id.example/" in page.get_data(as_text=True)
 
 
 def test_unknown_email_provider_is_refused(make_app):

@@ -143,9 +143,7 @@ def test_each_method_alone_still_works(client, shop):
     [
         ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
         ({"request_uri": "https://app.example/request.jwt"}, "request_uri_not_supported"),
-        ({"response_mode": "form_post"}, "invalid_request"),
         ({"response_mode": "fragment"}, "invalid_request"),
-        ({"response_mode": "web_message"}, "invalid_request"),
         ({"response_mode": 'x"<y>'}, "invalid_request"),
     ],
 )
@@ -174,7 +172,7 @@ def test_discovery_says_request_objects_are_not_supported(client):
 
     assert doc["request_parameter_supported"] is False
     assert doc["request_uri_parameter_supported"] is False
-    assert doc["response_modes_supported"] == ["query"]
+    assert doc["response_modes_supported"] == ["query", "form_post", "web_message"]
 
 
 # Nonces and scopes

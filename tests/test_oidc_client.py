@@ -20,6 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from app.accounts.clients import create_client
+from app.accounts.demo import ensure_demo_client
 
 EMAIL = "robin@example.com"
 TIMEOUT = 10
@@ -285,3 +286,30 @@ def test_authlib_client_refreshes_with_rotation_and_revokes(server, browser, dis
     assert refused.value.error == "invalid_grant"
     assert session.get(discovery["userinfo_endpoint"], timeout=TIMEOUT).status_code == 401
     session.close()
+
+
+@pytest.mark.parametrize("issuer_path", ["", "/"], ids=["no-slash", "trailing-slash"])
+def test_authlib_app_signs_in_with_the_issuer_as_written(live_server, issuer_path):
+    """The demo app is Authlib's Flask client: it discovers the server from the issuer
+    without its slash, and checks the ID token's `iss` against the discovered issuer."""
+    server = live_server(issuer_path=issuer_path, DEMO=True)
+    with server.app.app_context():
+        ensure_demo_client()
+    person = Browser(server.url)
+    try:
+        started = person.http.get(server.url + "/demo/login", allow_redirects=False)
+        assert started.status_code == 302
+        assert started.headers["Location"].startswith(server.url + "/authorize?")
+        callback_url = person.sign_in(started.headers["Location"], EMAIL, server.app)
+        assert callback_url.startswith(server.url + "/demo/callback?")
+        assert query_of(callback_url)["iss"] == server.issuer
+
+        back = person.http.get(callback_url, allow_redirects=False, timeout=TIMEOUT)
+        assert back.status_code == 302 and back.headers["Location"] == "/demo/"
+        text = visible_text(person.http.get(server.url + "/demo/", timeout=TIMEOUT).text)
+    finally:
+        person.close()
+    assert f"Signed in as {EMAIL}" in text
+    assert f"iss {server.issuer} " in text  # the iss claim, as the app saw it
+    discovery = requests.get(server.url + "/.well-known/openid-configuration", timeout=TIMEOUT)
+    assert discovery.json()["issuer"] == server.issuer

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import query_of
 from test_oidc_client import EMAIL, Browser, register
 
 TESTS = Path(__file__).parent
@@ -56,10 +57,26 @@ def server(live_server):
 
 @pytest.mark.parametrize("client_type", ["native", "regular"])
 def test_openid_client_signs_in_refreshes_and_a_replay_ends_the_family(server, client_type):
+    sign_in_refresh_and_replay(server, client_type)
+
+
+def test_openid_client_with_an_issuer_written_with_a_trailing_slash(live_server):
+    """Auth0's issuers end in "/": openid-client discovers it (at the issuer without the
+    slash + /.well-known/openid-configuration) and checks `iss` against it exactly."""
+    server = live_server(issuer_path="/")
+    assert server.issuer.endswith(":" + str(server.server.server_port) + "/")
+
+    seen = sign_in_refresh_and_replay(server, "native")
+
+    assert seen["iss"] == server.issuer
+    assert seen["callback_iss"] == server.issuer
+
+
+def sign_in_refresh_and_replay(server, client_type: str) -> dict:
     callback = "http://127.0.0.1:8765/cb" if client_type == "native" else "https://app.example/cb"
     client_id, secret = register(server, client_type, callback)
     settings = {
-        "LATCHKEY_ISSUER": server.url,
+        "LATCHKEY_ISSUER": server.issuer,
         "CLIENT_ID": client_id,
         "CLIENT_SECRET": secret or "",
         "REDIRECT_URI": callback,
@@ -91,3 +108,5 @@ def test_openid_client_signs_in_refreshes_and_a_replay_ends_the_family(server, c
     assert seen["userinfo_after_reuse"]["status"] == 401
     assert seen["userinfo_after_reuse"]["challenge"] == "invalid_token"
     assert seen["revocation"] == "accepted"
+    assert query_of(callback_url)["iss"] == server.issuer
+    return {**seen, "callback_iss": query_of(callback_url)["iss"]}

@@ -10,9 +10,10 @@ from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from test_oidc_client import EMAIL, Browser, register, run_flow
 
 
-@pytest.fixture
-def server(live_server):
-    return live_server()
+@pytest.fixture(params=["", "/"], ids=["no-slash", "trailing-slash"])
+def server(request, live_server):
+    """Latchkey with its issuer written without and with a trailing slash."""
+    return live_server(issuer_path=request.param)
 
 
 def test_pyoidc_discovers_and_reads_userinfo_with_its_default_form_body(server):
@@ -22,14 +23,15 @@ def test_pyoidc_discovers_and_reads_userinfo_with_its_default_form_body(server):
         client_id, secret, scope="openid email", redirect_uri=callback, code_challenge_method="S256"
     )
     browser = Browser(server.url)
-    discovery = Client().provider_config(server.url).to_dict()
+    discovery = Client().provider_config(server.issuer).to_dict()
+    assert discovery["issuer"] == server.issuer
     try:
         _, token, _ = run_flow(discovery, browser, server.app, app_session, callback)
     finally:
         browser.close()
         app_session.close()
     rp = Client(client_id=client_id, client_authn_method=CLIENT_AUTHN_METHOD)
-    rp.provider_config(server.url)
+    rp.provider_config(server.issuer)
 
     info = rp.do_user_info_request(access_token=token["access_token"])  # POST, form body
 

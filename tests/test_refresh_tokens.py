@@ -6,10 +6,12 @@ hands out a new one, and a stolen token used twice ends every token of that sign
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from freezegun import freeze_time
 from helpers import RelyingApp, signed_in_code, userinfo
-from test_tokens import assert_oauth_error
+from test_tokens import assert_oauth_error, verified
 
 from app.accounts import sessions, users
 from app.extensions import db
@@ -65,6 +67,30 @@ def test_offline_access_gives_a_refresh_token(client, shop):
     assert body["refresh_token"]
     assert body["refresh_token"] != body["access_token"]
     assert set(body["scope"].split()) == {"openid", "email", "offline_access"}
+
+
+def test_a_refresh_answers_with_a_new_id_token_for_the_same_person(client, spa):
+    """OIDC Core §12.2, and auth0-spa-js refuses a refresh response without an ID token."""
+    first = tokens_for(client, spa)
+    original = verified(client, first["id_token"]).claims
+
+    with freeze_time(timedelta(seconds=90)):
+        body = refresh(client, spa, first["refresh_token"]).get_json()
+    claims = verified(client, body["id_token"]).claims
+
+    for same in ("iss", "sub", "aud", "email", "email_verified"):
+        assert claims[same] == original[same]
+    assert claims["iat"] >= original["iat"] + 90
+    assert "nonce" not in claims and "auth_time" not in claims, sorted(claims)
+    assert claims["at_hash"] and claims["at_hash"] != original["at_hash"]
+
+
+def test_a_refresh_without_openid_has_no_id_token(client, spa):
+    body = tokens_for(client, spa, scope="openid email offline_access")
+    narrowed = refresh(client, spa, body["refresh_token"], scope="email offline_access")
+
+    assert narrowed.status_code == 200, narrowed.get_json()
+    assert "id_token" not in narrowed.get_json()
 
 
 def test_without_offline_access_there_is_no_refresh_token(client, shop):

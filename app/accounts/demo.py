@@ -1,4 +1,5 @@
-"""The demo relying app's registration: a regular client with a derived secret."""
+"""The demo relying apps' registrations: a regular client with a derived secret, and a
+single-page app (public, PKCE) built on auth0-spa-js."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from app.accounts.clients import validate_origin
 from app.accounts.connections import get_connection
+from app.config import base_url
 from app.extensions import db
 from app.models import Client, sha256_hex
 
@@ -16,6 +19,9 @@ DEMO_CLIENT_ID = "demo"
 # The demo's "auth0.js embedded" page (/demo/auth0js): a single-page app (public, PKCE)
 # whose own page signs in with auth0.js across origins.
 DEMO_AUTH0JS_CLIENT_ID = "demo-auth0js"
+DEMO_SPA_CLIENT_ID = "demo-spa"
+# The SPA demo's own name (templates/demo/spa.html).
+DEMO_SPA_NAME = "Planner"
 # The name the demo app gives itself on its own page (templates/demo/index.html).
 DEMO_NAME = "Notebook"
 # `make run` sends demo SMS codes (to the dev outbox) to this country only.
@@ -35,7 +41,7 @@ def ensure_demo_client() -> tuple[Client, bool]:
     An sms connection with no allowed countries is limited to DEMO_COUNTRY, so a
     demo server is never an open SMS relay; an operator's own list is kept.
     """
-    base = current_app.config["ISSUER"]
+    base = base_url(current_app.config)
     client = db.session.query(Client).filter_by(client_id=DEMO_CLIENT_ID).first()
     created = client is None
     if created:
@@ -68,3 +74,23 @@ def _ensure_auth0js_client(base: str) -> None:
     client.connections = ["email", "sms"]
     client.redirect_uris = [f"{base}/demo/auth0js"]
     client.web_origins = [f"{parts.scheme}://{parts.netloc}".lower()]
+
+
+def ensure_demo_spa_client() -> tuple[Client, bool]:
+    """Create or refresh the SPA demo (/demo/spa/, same origin as this server): its page
+    is its callback and its logout URL, its origin a web origin (token calls, silent
+    sign-in with web_message)."""
+    base = base_url(current_app.config)
+    page = f"{base}/demo/spa/"
+    parts = urlsplit(base)
+    client = db.session.query(Client).filter_by(client_id=DEMO_SPA_CLIENT_ID).first()
+    created = client is None
+    if created:
+        client = Client(client_id=DEMO_SPA_CLIENT_ID, client_type="spa", connections=["email"])
+        db.session.add(client)
+    client.name = DEMO_SPA_NAME
+    client.redirect_uris = [page]
+    client.logout_urls = [page]
+    client.web_origins = [validate_origin(f"{parts.scheme}://{parts.netloc}")]
+    db.session.commit()
+    return client, created

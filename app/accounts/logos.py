@@ -17,6 +17,7 @@ import requests
 from flask import current_app
 
 from app.accounts import events
+from app.config import base_url
 from app.extensions import db
 from app.models import Client, Logo
 
@@ -91,7 +92,7 @@ def find(sha256: str) -> Logo | None:
 def public_url(client: object) -> str | None:
     """The absolute URL of the client's kept logo (for emails), or None."""
     path = public_path(client)
-    return current_app.config["ISSUER"] + path if path else None
+    return base_url(current_app.config) + path if path else None
 
 
 def public_path(client: object) -> str | None:

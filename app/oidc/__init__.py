@@ -14,6 +14,7 @@ from flask import current_app
 from app.accounts import events, signals
 
 from ..extensions import db
+from . import response_modes
 from .bearer import BearerResourceProtector
 from .clients import (
     OAuthClient,
@@ -28,14 +29,17 @@ from .grants import (
     AuthorizationCodeGrant,
     LatchkeyIssuer,
     LatchkeyOpenIDCode,
+    LatchkeyOpenIDToken,
     S256CodeChallenge,
     user_claims,
 )
+from .logout import LogoutRefused, auth0_return_to
 from .logout import needs_confirmation as logout_needs_confirmation
 from .management import ManagementTokenGrant
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
 from .refresh import RefreshTokenGrant, revoke_for_user
+from .response_modes import PageAnswer, set_renderer
 from .revocation import TokenRevocation
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
 from .strict import RefuseUnsupportedRequests, printable
@@ -43,10 +47,13 @@ from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, 
 
 # What the web layer and the domain use.
 __all__ = [
+    "LogoutRefused",
     "OAuthClient",
+    "PageAnswer",
     "authorize_params",
     "access_denied",
     "answer_authorize",
+    "auth0_return_to",
     "complete_authorization",
     "discovery_document",
     "client_id_of_request",
@@ -61,6 +68,7 @@ __all__ = [
     "refusal",
     "redirect_uri_matches",
     "server",
+    "set_renderer",
     "build_server",
     "challenge_for",
     "redeem_code",
@@ -80,7 +88,7 @@ def build_server(app) -> LatchkeyAuthorizationServer:
         [S256CodeChallenge(required=True), LatchkeyOpenIDCode(), RefuseUnsupportedRequests()],
     )
     authorization.register_grant(PasswordlessOtpGrant)
-    authorization.register_grant(RefreshTokenGrant)
+    authorization.register_grant(RefreshTokenGrant, [LatchkeyOpenIDToken()])
     authorization.register_grant(ManagementTokenGrant)
     authorization.register_extension(LatchkeyIssuer())
     resource_protector = BearerResourceProtector()
@@ -121,7 +129,7 @@ def error_redirect(error: OAuth2Error):
         return None
     response = server().handle_error_response(None, error)
     response.headers["Location"] = with_issuer(response.headers["Location"])
-    return response
+    return response_modes.as_page(response, getattr(error, "delivery", None))
 
 
 def access_denied(params: dict, description: str):

@@ -6,13 +6,13 @@ from typing import Any
 
 from ..i18n import LANGUAGES
 from .params import GRANT_TYPES_SUPPORTED, RESPONSE_MODES_SUPPORTED, SCOPES_SUPPORTED
-from .server import issuer
+from .server import base_url, issuer
 
 
 def discovery_document() -> dict[str, Any]:
-    base = issuer()
+    base = base_url()
     return {
-        "issuer": base,
+        "issuer": issuer(),
         "authorization_endpoint": f"{base}/authorize",
         "token_endpoint": f"{base}/oauth/token",
         "userinfo_endpoint": f"{base}/userinfo",

@@ -11,10 +11,10 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
-from authlib.oidc.core import OpenIDCode, UserInfo
+from authlib.oidc.core import OpenIDCode, OpenIDToken, UserInfo
 from flask import current_app
 
-from app.oidc import code_use, keys, refresh
+from app.oidc import code_use, keys, refresh, response_modes
 
 from ..extensions import db
 from ..models import AuthorizationCode, User, sha256_hex, utcnow
@@ -54,6 +54,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             raise InvalidRequestError("Missing 'redirect_uri' in request.")
         if not client.check_redirect_uri(redirect_uri):
             raise InvalidRequestError("The 'redirect_uri' is not registered for this client.")
+        response_modes.check_web_message(client, request.payload.data, redirect_uri)
         return redirect_uri
 
     def save_authorization_code(self, code, request):
@@ -118,11 +119,8 @@ def user_claims(user: User, scope: str) -> UserInfo:
     return info
 
 
-class LatchkeyOpenIDCode(OpenIDCode):
-    def exists_nonce(self, nonce, request):
-        """A client may send a nonce again: replay protection is the relying party's
-        check of the ID token's nonce (OIDC Core §15.5.2), not the server's."""
-        return False
+class LatchkeyIdTokens:
+    """How this server signs ID tokens (RS256, the current key) and what they say."""
 
     def resolve_client_private_key(self, client):
         return keys.private_jwk(keys.current())
@@ -149,6 +147,25 @@ class LatchkeyOpenIDCode(OpenIDCode):
         """Authlib's (nonce, auth_time, amr) and the post-login hooks' namespaced claims."""
         claims = dict(authorization_code.claims or {})
         claims.update(super().get_authorization_code_claims(authorization_code))
+        return claims
+
+
+class LatchkeyOpenIDCode(LatchkeyIdTokens, OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        """A client may send a nonce again: replay protection is the relying party's
+        check of the ID token's nonce (OIDC Core §15.5.2), not the server's."""
+        return False
+
+
+class LatchkeyOpenIDToken(LatchkeyIdTokens, OpenIDToken):
+    """An ID token in a refresh response when the scope has openid, as Auth0 sends and
+    auth0-spa-js requires (OIDC Core §12.2): the same iss, sub and aud, a new iat and
+    the user's claims as they are now; no nonce, and no auth_time (a refresh token does
+    not keep when its sign-in happened)."""
+
+    def get_compatible_claims(self, request):
+        claims = super().get_compatible_claims(request)
+        claims.pop("auth_time", None)  # Authlib's default, "now", would claim a new sign-in
         return claims
 
 

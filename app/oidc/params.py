@@ -7,7 +7,8 @@ GRANT_TYPES_SUPPORTED = ("authorization_code", "refresh_token", OTP_GRANT_TYPE, 
 # still signs in; the scope is left out of what is granted.
 SCOPES_SUPPORTED = ["openid", "email", "phone", "offline_access"]
 # How the authorization response reaches the app; each new mode is added here.
-RESPONSE_MODES_SUPPORTED = ("query",)
+# form_post and web_message are pages (see response_modes).
+RESPONSE_MODES_SUPPORTED = ("query", "form_post", "web_message")
 AUTHORIZE_PARAMS = (
     "response_type",
     "client_id",

@@ -15,19 +15,26 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app
 from flask import request as flask_request
 
-from . import strict
+from .. import config
+from . import response_modes, strict
 from .json_body import JsonBodyPayload, json_parameters
 
 
 def issuer() -> str:
+    """The issuer exactly as the operator wrote it (a trailing slash included)."""
     return current_app.config["ISSUER"]
+
+
+def base_url() -> str:
+    """What this server's URLs start with: the issuer without a trailing slash."""
+    return config.base_url(current_app.config)
 
 
 class IssuerURLRequest(OAuth2Request):
     """The current Flask request, addressed by the issuer URL (a proxy may speak http)."""
 
     def __init__(self):
-        uri = issuer() + flask_request.full_path.rstrip("?")
+        uri = base_url() + flask_request.full_path.rstrip("?")
         super().__init__(flask_request.method, uri, headers=flask_request.headers)
         self.json_parameters = json_parameters(flask_request)
         if self.json_parameters is None:
@@ -54,7 +61,7 @@ class StoredAuthorizeRequest(OAuth2Request):
     """An authorize request kept on a login ticket, replayed once the user signed in."""
 
     def __init__(self, params: dict[str, Any]):
-        super().__init__("GET", issuer() + "/authorize", headers={})
+        super().__init__("GET", base_url() + "/authorize", headers={})
         self.payload = BasicOAuth2Payload({k: v for k, v in params.items() if v is not None})
 
     @property
@@ -71,6 +78,25 @@ class LatchkeyAuthorizationServer(AuthorizationServer):
         if isinstance(request, OAuth2Request):
             return request
         return IssuerURLRequest()
+
+    def get_consent_grant(self, request=None, end_user=None):
+        """As Authlib's; an error keeps how its request wanted the answer (response_mode)."""
+        request = self.create_oauth2_request(request)
+        try:
+            return super().get_consent_grant(request=request, end_user=end_user)
+        except OAuth2Error as error:
+            client = self.query_client(request.payload.client_id)
+            error.delivery = response_modes.delivery_for(client, request.payload.data)
+            raise
+
+    def create_authorization_response(self, request=None, grant_user=None, grant=None):
+        """As Authlib's, delivered in the request's response_mode (see response_modes)."""
+        response = super().create_authorization_response(request, grant_user, grant)
+        asked = grant.request if grant is not None else self.create_oauth2_request(request)
+        client = self.query_client(asked.payload.client_id)
+        return response_modes.as_page(
+            response, response_modes.delivery_for(client, asked.payload.data)
+        )
 
     def authenticate_client(self, request, methods, endpoint="token"):
         """As Authlib's, but an undecodable Basic header is a bad client, not a crash."""

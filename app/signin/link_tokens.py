@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.config import base_url
+
 AUTHORIZE_REQUEST_SALT = "latchkey.authorize-request"
 MAGIC_LINK_SALT = "latchkey.magic-link"
 MAGIC_LINK_PATH = "/login/link/"
@@ -56,7 +58,7 @@ def load_authorize_request(token: str | None) -> dict[str, Any]:
 def magic_link_for(ticket_id: str, nonce: str) -> str:
     """The full link for an email: the configured issuer, never the request's Host."""
     token = _serializer(MAGIC_LINK_SALT).dumps({"t": ticket_id, "n": nonce})
-    return current_app.config["ISSUER"] + MAGIC_LINK_PATH + token
+    return base_url(current_app.config) + MAGIC_LINK_PATH + token
 
 
 def load_magic_link(token: str | None, max_age: int | None = None) -> MagicLink:

@@ -12,6 +12,7 @@ from . import (
     console,
     delivery,
     demo,
+    demo_spa,
     dev,
     endings,
     errors,
@@ -25,6 +26,7 @@ from . import (
     passwordless_api,
     preview,
     request_ids,
+    response_pages,
     security,
     theme_setup,
 )
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     auth0_page.init_app(app)
     errors.init_app(app)
+    response_pages.init_app(app)
     for blueprint in (
         oidc_views.bp,
         health.bp,
@@ -60,5 +63,6 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:
         app.register_blueprint(demo.bp)
+        app.register_blueprint(demo_spa.bp)
     if app.debug or app.config["PREVIEW_PASSWORD"]:
         app.register_blueprint(preview.bp)

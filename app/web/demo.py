@@ -9,6 +9,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from app.accounts.demo import DEMO_AUTH0JS_CLIENT_ID, DEMO_CLIENT_ID, demo_secret
+from app.config import base_url
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
@@ -25,7 +26,7 @@ def register_client(state):
         "latchkey",
         client_id=DEMO_CLIENT_ID,
         client_secret=secret,
-        server_metadata_url=f"{app.config['ISSUER']}/.well-known/openid-configuration",
+        server_metadata_url=f"{base_url(app.config)}/.well-known/openid-configuration",
         client_kwargs={"scope": "openid email phone", "code_challenge_method": "S256"},
     )
 
@@ -53,7 +54,7 @@ def login():
     hint = request.args.get("login_hint", "")[:320]
     if hint and request.args.get("iss") == current_app.config["ISSUER"]:
         extra["login_hint"] = hint
-    callback = current_app.config["ISSUER"] + url_for("demo.callback")
+    callback = base_url(current_app.config) + url_for("demo.callback")
     return _client().authorize_redirect(callback, **extra)
 
 
@@ -79,7 +80,7 @@ def logout():
     query = urlencode(
         {
             "id_token_hint": id_token,
-            "post_logout_redirect_uri": current_app.config["ISSUER"] + url_for("demo.index"),
+            "post_logout_redirect_uri": base_url(current_app.config) + url_for("demo.index"),
         }
     )
     return redirect(f"{metadata['end_session_endpoint']}?{query}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -114,10 +115,45 @@ def logout():
     session_sub = signed_in.user.sub if signed_in else None
     if oidc.logout_needs_confirmation(end_session, session_sub) and not _confirmed():
         return _confirm_logout()
-    response = oidc.server().create_endpoint_response("end_session", end_session)
+    return _sign_out(oidc.server().create_endpoint_response("end_session", end_session))
+
+
+@bp.get("/v2/logout")
+def auth0_logout():
+    """Auth0's logout (auth0-spa-js, auth0.js, Lock): `client_id`, `returnTo` (one of
+    that app's registered logout URLs, exactly), `federated` (ignored: there is no
+    upstream provider to sign out of)."""
+    g.no_store = True
+    try:
+        return_to = oidc.auth0_return_to(
+            request.args.get("client_id"), request.args.get("returnTo")
+        )
+    except oidc.LogoutRefused as refused:
+        return error_page(
+            400, _("This sign-out link is not valid"), str(LOGOUT_REFUSED[refused.reason])
+        )
+    return _sign_out(redirect(return_to, 302) if return_to else None)
+
+
+LOGOUT_REFUSED = {
+    "no_client": _l(
+        "The app asked to send you back after signing out but did not say which app it is "
+        "(client_id). Tell the app's developer."
+    ),
+    "unknown_client": _l("The app that sent you here is not registered. Tell the app's developer."),
+    "unregistered": _l(
+        "The app asked to send you back to an address it has not registered for signing out "
+        "(returnTo). Tell the app's developer."
+    ),
+}
+
+
+def _sign_out(response):
+    """End this browser's session and clear its cookie; `response` is where to go next,
+    or None for a "You are signed out" page."""
     sessions.end(sso.cookie_value())
     if response is None:
-        page = render_template("error.html", title=_("You are signed out"), message="", status=200)
+        page = render_template("error.html", title=_("You are signed out"), message="", status=None)
         response = current_app.make_response(page)
     return sso.clear_cookie(response)
 

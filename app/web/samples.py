@@ -108,7 +108,7 @@ def screens() -> dict[str, tuple[str, dict]]:
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
     pages |= delivery_screens() | error_screens() | link_screens() | hook_screens()
-    return pages | account_screens.samples()
+    return pages | account_screens.samples() | response_mode_screens()
 
 
 def hook_screens() -> dict[str, tuple[str, dict]]:
@@ -177,6 +177,24 @@ def error_screens() -> dict[str, tuple[str, dict]]:
         },
     )
     return pages
+
+
+def response_mode_screens() -> dict[str, tuple[str, dict]]:
+    """The pages of response_mode=form_post and web_message (app/web/response_pages.py);
+    in the preview neither posts anything."""
+    params = [("code", "sample"), ("state", "sample"), ("iss", "https://latchkey.example/")]
+    answer = {
+        "action": "https://app.example/callback",
+        "fields": params,
+        "is_error": False,
+        "target_origin": "https://app.example",
+        "message": {"type": "authorization_response", "response": dict(params)},
+    }
+    return {
+        "form-post": ("oidc/form_post.html", answer),
+        "web-message": ("oidc/web_message.html", answer),
+        "web-message-unregistered": ("oidc/web_message.html", answer | {"target_origin": None}),
+    }
 
 
 def link_screens() -> dict[str, tuple[str, dict]]:

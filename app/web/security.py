@@ -20,6 +20,11 @@ CORS_PATHS = (
 CREDENTIALED_PATHS = ("/co/authenticate",)
 
 
+# A page may be framed only when its view sets g.frame_ancestors to one origin (the
+# web_message response page, framed by the app that asked for it).
+NOT_FRAMED = "'none'"
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -38,7 +43,7 @@ def content_security_policy(frame_src: str | None = None) -> str:
         "img-src 'self' data:; "
         f"{frames}"
         "object-src 'none'; base-uri 'none'; form-action 'self' https: http:; "
-        "frame-ancestors 'none'"
+        f"frame-ancestors {g.get('frame_ancestors') or NOT_FRAMED}"
     )
 
 
@@ -50,7 +55,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", content_security_policy())
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not g.get("frame_ancestors"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if current_app.config["SECURE_TRANSPORT"] and current_app.config["HSTS_MAX_AGE"]:
