@@ -1,0 +1,20 @@
+// Auth0's Lock passwordless widget for browsers, as Lock's own CDN build publishes it
+// (window.Auth0LockPasswordless), from the npm package (CommonJS) pinned in
+// package.json. Latchkey's page languages are registered here, so Lock never fetches a
+// dictionary from a CDN. Built by bundles/build-lock.mjs (`make lock-bundle`).
+var Auth0LockPasswordless = require('auth0-lock/lib/passwordless').default;
+
+var dictionaries = {
+  de: require('auth0-lock/lib/i18n/de').default,
+  es: require('auth0-lock/lib/i18n/es').default,
+  fr: require('auth0-lock/lib/i18n/fr').default,
+  it: require('auth0-lock/lib/i18n/it').default,
+  ja: require('auth0-lock/lib/i18n/ja').default,
+  nl: require('auth0-lock/lib/i18n/nl').default,
+  'pt-br': require('auth0-lock/lib/i18n/pt-br').default
+};
+
+window.Auth0LockPasswordless = Auth0LockPasswordless;
+Object.keys(dictionaries).forEach(function (language) {
+  window.Auth0.registerLanguageDictionary(language, dictionaries[language]);
+});
