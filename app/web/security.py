@@ -9,7 +9,15 @@ from flask import Flask, current_app, g, request
 from .. import oidc
 
 # Endpoints a browser app calls across origins; never /authorize (a page).
-CORS_PATHS = ("/oauth/token", "/oauth/revoke", "/userinfo", "/passwordless/start")
+CORS_PATHS = (
+    "/oauth/token",
+    "/oauth/revoke",
+    "/userinfo",
+    "/passwordless/start",
+    "/user/geoloc/country",
+)
+# Of those, the ones whose requests name no client: any app's registered origin may call.
+ANY_CLIENT_PATHS = ("/user/geoloc/country",)
 
 
 def csp_nonce() -> str:
@@ -58,7 +66,8 @@ def _allow_registered_origin(response) -> None:
     response.vary.add("Origin")
     if not origin:
         return
-    client_id = None if request.method == "OPTIONS" else oidc.client_id_of_request(request)
+    any_client = request.method == "OPTIONS" or request.path in ANY_CLIENT_PATHS
+    client_id = None if any_client else oidc.client_id_of_request(request)
     if not oidc.is_registered_origin(origin, client_id):
         return
     response.headers["Access-Control-Allow-Origin"] = origin

@@ -1,0 +1,45 @@
+"""What Auth0's Lock widget fetches before it draws, wherever it is embedded: the app's
+settings (`GET /client/<client_id>.js`, JSONP) and a guess of the visitor's country for
+the phone number field (`GET /user/geoloc/country`). Thin: app/accounts/lock_settings.py
+and app/signin/phones.py decide."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from app.accounts import lock_settings
+from app.accounts.connections import get_connection
+from app.signin import phones
+
+bp = Blueprint("lock", __name__)
+
+JAVASCRIPT = "application/javascript; charset=utf-8"
+
+
+@bp.get("/client/<client_id>.js")
+def client_settings(client_id: str):
+    """`Auth0.setClient({...})` for a registered app; an unknown one gets a 404 whose body
+    says so (Lock then reports that the settings could not be loaded)."""
+    g.no_store = True
+    settings = lock_settings.client_settings(client_id, current_app.config["ISSUER"])
+    if settings is None:
+        body = "/* Latchkey: no app is registered with this client_id. */\n"
+        return Response(body, status=404, content_type=JAVASCRIPT)
+    return Response(lock_settings.jsonp("setClient", settings), content_type=JAVASCRIPT)
+
+
+@bp.get("/user/geoloc/country")
+def country():
+    """`{"countryCode": "US"}`: the country the proxy's header names (FLASK_GEOLOC_COUNTRY_HEADER),
+    else the hosted phone page's first choice; never a network lookup."""
+    g.no_store = True
+    header = current_app.config["GEOLOC_COUNTRY_HEADER"]
+    connection = get_connection("sms")
+    tags = [tag for tag, _ in request.accept_languages]
+    guessed = phones.guessed_country(
+        request.headers.get(header, "")[:8] if header else None,
+        connection.default_country,
+        list(connection.allowed_countries or []),
+        tags,
+    )
+    return jsonify(countryCode=guessed)
