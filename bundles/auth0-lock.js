@@ -1,11 +1,16 @@
 // Auth0's Lock passwordless widget for browsers, as Lock's own CDN build publishes it
-// (window.Auth0LockPasswordless), from the npm package (CommonJS) pinned in
+// (window.Auth0LockPasswordless, and
+// window.Auth0Lock), from the npm package (CommonJS) pinned in
 // package.json. Latchkey's page languages are registered here, so Lock never fetches a
 // dictionary from a CDN. Built by bundles/build-lock.mjs (`make lock-bundle`).
+// Lock's modules require each other in a cycle: load them in the order of Lock's own
+// browser build (lib/browser.js), index first, or the passwordless class extends nothing.
+var Auth0Lock = require('auth0-lock/lib/index').default;
 var Auth0LockPasswordless = require('auth0-lock/lib/passwordless').default;
 
 var dictionaries = {
   de: require('auth0-lock/lib/i18n/de').default,
+  en: require('auth0-lock/lib/i18n/en').default,
   es: require('auth0-lock/lib/i18n/es').default,
   fr: require('auth0-lock/lib/i18n/fr').default,
   it: require('auth0-lock/lib/i18n/it').default,
@@ -14,6 +19,7 @@ var dictionaries = {
   'pt-br': require('auth0-lock/lib/i18n/pt-br').default
 };
 
+window.Auth0Lock = Auth0Lock;
 window.Auth0LockPasswordless = Auth0LockPasswordless;
 Object.keys(dictionaries).forEach(function (language) {
   window.Auth0.registerLanguageDictionary(language, dictionaries[language]);

@@ -13,7 +13,25 @@ const outfile = process.argv[2] || join(root, 'static', 'vendor', 'auth0-lock.mi
 const pinned = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages;
 const version = (name) => pinned[`node_modules/${name}`].version;
 
+// Lock requires auth0-js's UMD Cordova plugin by path. auth0-js is "type": "module", so
+// esbuild would read that file as an ES module, in which `module.exports` is nothing:
+// loaded outside the file namespace, it is read as the CommonJS it is.
+const umdFiles = {
+  name: 'umd-files',
+  setup(build) {
+    build.onResolve({ filter: /^auth0-js\/dist\/cordova-auth0-plugin\.min\.js$/ }, () => ({
+      path: join(root, 'node_modules', 'auth0-js', 'dist', 'cordova-auth0-plugin.min.js'),
+      namespace: 'umd',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'umd' }, (args) => ({
+      contents: readFileSync(args.path, 'utf8'),
+      loader: 'js',
+    }));
+  },
+};
+
 await esbuild.build({
+  plugins: [umdFiles],
   absWorkingDir: root,
   entryPoints: ['bundles/auth0-lock.js'],
   outfile,
@@ -22,6 +40,9 @@ await esbuild.build({
   format: 'iife',
   target: ['es2017'],
   platform: 'browser',
+  // auth0-js is "type": "module": its ES build, not its UMD file (which esbuild would
+  // read as a module and which would then export nothing to Lock's require()).
+  mainFields: ['browser', 'module', 'main'],
   define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
   legalComments: 'eof',
   charset: 'utf8',

@@ -119,3 +119,15 @@ def test_lock_embedded_in_a_registered_origin_may_read_the_country(client, regis
     assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
     other = client.get("/user/geoloc/country", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+@pytest.mark.parametrize("path", ["/passwordless/challenge", "/usernamepassword/challenge"])
+def test_lock_is_told_no_captcha_is_asked(client, registered, path):
+    response = client.post(path, json={"state": "anything"}, headers={"Origin": ORIGIN})
+    assert response.status_code == 200
+    assert response.get_json() == {"required": False}
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    preflight = client.options(path, headers={"Origin": ORIGIN})
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+    other = client.post(path, json={}, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers

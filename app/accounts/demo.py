@@ -12,6 +12,9 @@ from app.extensions import db
 from app.models import Client, sha256_hex
 
 DEMO_CLIENT_ID = "demo"
+# The demo page with Lock embedded (/demo/lock/): a single-page app, as Auth0 asks of
+# embedded passwordless (a browser keeps no secret), on the server's own origin.
+DEMO_LOCK_CLIENT_ID = "demo-lock"
 # The name the demo app gives itself on its own page (templates/demo/index.html).
 DEMO_NAME = "Notebook"
 # `make run` sends demo SMS codes (to the dev outbox) to this country only.
@@ -50,3 +53,20 @@ def ensure_demo_client() -> tuple[Client, bool]:
     client.initiate_login_uri = f"{base}/demo/login"
     db.session.commit()
     return client, created
+
+
+def ensure_lock_demo_client() -> Client:
+    """Create or refresh the embedded-Lock demo's client: a SPA whose web origin and
+    callback are this server's own (/demo/lock/), with email and sms."""
+    base = current_app.config["ISSUER"]
+    client = db.session.query(Client).filter_by(client_id=DEMO_LOCK_CLIENT_ID).first()
+    if client is None:
+        client = Client(client_id=DEMO_LOCK_CLIENT_ID, client_type="spa")
+        db.session.add(client)
+    client.name = DEMO_NAME
+    client.connections = ["email", "sms"]
+    client.redirect_uris = [f"{base}/demo/lock/callback"]
+    client.web_origins = [base.lower()]
+    client.logout_urls = [f"{base}/demo/"]
+    db.session.commit()
+    return client

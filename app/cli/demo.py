@@ -17,3 +17,7 @@ def demo_setup_command() -> None:
     verb = "Registered" if created else "Refreshed"
     click.echo(f"{verb} the demo client {client.name!r} ({client.client_id}).")
     click.echo(f"  callback: {', '.join(client.redirect_uris)}")
+    lock = demo.ensure_lock_demo_client()
+    click.echo(
+        f"  embedded Lock: {lock.redirect_uris[0].removesuffix('callback')} ({lock.client_id})"
+    )

@@ -7,6 +7,7 @@ from flask import Flask
 from . import (
     delivery,
     demo,
+    demo_lock,
     dev,
     endings,
     errors,
@@ -49,5 +50,6 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:
         app.register_blueprint(demo.bp)
+        app.register_blueprint(demo_lock.bp)
     if app.debug or app.config["PREVIEW_PASSWORD"]:
         app.register_blueprint(preview.bp)

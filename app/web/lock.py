@@ -1,7 +1,8 @@
 """What Auth0's Lock widget fetches before it draws, wherever it is embedded: the app's
-settings (`GET /client/<client_id>.js`, JSONP) and a guess of the visitor's country for
-the phone number field (`GET /user/geoloc/country`). Thin: app/accounts/lock_settings.py
-and app/signin/phones.py decide."""
+settings (`GET /client/<client_id>.js`, JSONP), a guess of the visitor's country for
+the phone number field (`GET /user/geoloc/country`) and whether a captcha is asked
+(`POST /passwordless/challenge`, `/usernamepassword/challenge`: never). Thin:
+app/accounts/lock_settings.py and app/signin/phones.py decide."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from app.accounts import lock_settings
 from app.accounts.connections import get_connection
 from app.signin import phones
+
+from ..extensions import csrf
 
 bp = Blueprint("lock", __name__)
 
@@ -43,3 +46,13 @@ def country():
         tags,
     )
     return jsonify(countryCode=guessed)
+
+
+@bp.post("/passwordless/challenge")
+@bp.post("/usernamepassword/challenge")
+@csrf.exempt
+def challenge():
+    """Auth0's "is a captcha required?" before a start: no (Latchkey's per-IP and
+    per-address limits and the SMS-fraud defences hold instead)."""
+    g.no_store = True
+    return jsonify(required=False)

@@ -15,9 +15,15 @@ CORS_PATHS = (
     "/userinfo",
     "/passwordless/start",
     "/user/geoloc/country",
+    "/passwordless/challenge",
+    "/usernamepassword/challenge",
 )
 # Of those, the ones whose requests name no client: any app's registered origin may call.
-ANY_CLIENT_PATHS = ("/user/geoloc/country",)
+ANY_CLIENT_PATHS = (
+    "/user/geoloc/country",
+    "/passwordless/challenge",
+    "/usernamepassword/challenge",
+)
 
 
 def csp_nonce() -> str:
