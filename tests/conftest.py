@@ -44,6 +44,7 @@ NOT_DATABASE_MODULES = {
     "test_accessibility",
     "test_browser",
     "test_browser_links",
+    "test_browser_lock",
     "test_browser_sms",
     "test_config",
     "test_cors_hsts",
