@@ -17,6 +17,9 @@ SECRET_PARAMS = (
     "token",
     "client_secret",
     "otp",
+    "verification_code",
+    "login_ticket",
+    "co_verifier",
 )
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"]*")
 # A magic link carries its token in the path: /login/link/<token>[/here|/renew…]

@@ -57,6 +57,7 @@ def test_create_prints_one_json_object(runner, app):
         "logout_urls",
         "connections",
         "initiate_login_uri",
+        "cross_origin_loc",
         "logo_url",
         "primary_color",
         "background_color",
@@ -545,6 +546,28 @@ def test_bad_initiate_login_uris_are_refused(runner, app, uri, says):
     )
     with app.app_context():
         assert db.session.scalars(select(Client)).all() == []
+
+
+# clients … --cross-origin-loc
+
+
+def test_cross_origin_loc_is_set_changed_and_cleared(runner, app):
+    data = create_shop(runner, "--cross-origin-loc", "https://shop.example.com/co.html")
+    assert data["cross_origin_loc"] == "https://shop.example.com/co.html"
+    client_id = data["client_id"]
+
+    changed = runner.invoke(
+        args=["clients", "update", client_id, "--cross-origin-loc", "http://127.0.0.1:8000/co"]
+    )
+    cleared = runner.invoke(
+        args=["clients", "update", client_id, "--cross-origin-loc", "", "--json"]
+    )
+    bad = runner.invoke(args=["clients", "update", client_id, "--cross-origin-loc", "ftp://x/y"])
+
+    assert changed.exit_code == 0, changed.output
+    assert "http://127.0.0.1:8000/co" in changed.output
+    assert json.loads(cleared.output)["cross_origin_loc"] is None
+    refused(bad, "must start with https://")
 
 
 def test_parallel_first_uses_of_a_connection_do_not_collide(app):

@@ -46,6 +46,7 @@ _UPDATABLE = (
     "logout_urls",
     "connections",
     "initiate_login_uri",
+    "cross_origin_loc",
     *BRANDING_FIELDS,
 )
 
@@ -80,6 +81,7 @@ def create_client(
     logout_urls: Iterable[str] = (),
     connections: Iterable[str] = ("email",),
     initiate_login_uri: str | None = None,
+    cross_origin_loc: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; return it and its plaintext secret (None for public clients).
 
@@ -95,6 +97,7 @@ def create_client(
         logout_urls=validate_logout_urls(logout_urls),
         connections=validate_connections(connections),
         initiate_login_uri=validate_initiate_login_uri(initiate_login_uri),
+        cross_origin_loc=validate_cross_origin_loc(cross_origin_loc),
     )
     secret = None
     if client_type == "regular":
@@ -132,6 +135,8 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated["connections"] = validate_connections(changes["connections"])
     if "initiate_login_uri" in changes:
         validated["initiate_login_uri"] = validate_initiate_login_uri(changes["initiate_login_uri"])
+    if "cross_origin_loc" in changes:
+        validated["cross_origin_loc"] = validate_cross_origin_loc(changes["cross_origin_loc"])
     try:
         validated.update(validate_branding(changes))
     except InvalidBranding as error:
@@ -315,6 +320,16 @@ def validate_initiate_login_uri(uri: str | None) -> str | None:
     if uri is None or uri == "":
         return None
     _web_url(uri, "Initiate-login URL")
+    return uri
+
+
+def validate_cross_origin_loc(uri: str | None) -> str | None:
+    """The app's cross-origin verification page (Auth0's "Cross-Origin Verification
+    Fallback URL"): https, or http on loopback; used only while its origin is one of the
+    app's web origins. "" or None means none."""
+    if uri is None or uri == "":
+        return None
+    _web_url(uri, "Cross-origin verification URL")
     return uri
 
 

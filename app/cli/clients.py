@@ -28,6 +28,7 @@ def client_as_dict(client: Client) -> dict[str, Any]:
         "logout_urls": list(client.logout_urls or []),
         "connections": list(client.connections or []),
         "initiate_login_uri": client.initiate_login_uri,
+        "cross_origin_loc": client.cross_origin_loc,
         "logo_url": client.logo_url,
         "primary_color": client.primary_color,
         "background_color": client.background_color,
@@ -61,6 +62,7 @@ def _echo_client(client: Client) -> None:
             click.echo(f"  {'':<13} {value}")
     click.echo(f"  connections:  {', '.join(data['connections'])}")
     click.echo(f"  initiate URL: {data['initiate_login_uri'] or '-'}")
+    click.echo(f"  co verify:    {data['cross_origin_loc'] or '-'}")
     for label, key in (
         ("logo URL", "logo_url"),
         ("primary", "primary_color"),
@@ -98,6 +100,11 @@ def _echo_secret(secret: str) -> None:
     help="Where a magic link opened on another device sends the browser (OIDC "
     "initiate_login_uri); lets that device sign in.",
 )
+@click.option(
+    "--cross-origin-loc",
+    help="The app's cross-origin verification page (auth0.js crossOriginVerification), "
+    "at one of its web origins; for embedded sign-in without third-party cookies.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the new client as one JSON object.")
 def create_client_command(
     name: str,
@@ -107,6 +114,7 @@ def create_client_command(
     client_type: str,
     connections: str,
     initiate_login_uri: str | None,
+    cross_origin_loc: str | None,
     as_json: bool,
 ) -> None:
     """Register a relying app. A regular app's secret is shown once."""
@@ -119,6 +127,7 @@ def create_client_command(
             logout_urls=logout_urls,
             connections=split_connections(connections) or [],
             initiate_login_uri=initiate_login_uri,
+            cross_origin_loc=cross_origin_loc,
         )
     except client_rules.InvalidClient as error:
         raise fail_on(error) from None
@@ -176,6 +185,11 @@ def show_client_command(client_id: str, as_json: bool) -> None:
 )
 @click.option("--clear-initiate-login-uri", is_flag=True, help="Remove the initiate-login URL.")
 @click.option(
+    "--cross-origin-loc",
+    help="The app's cross-origin verification page (auth0.js crossOriginVerification), "
+    "at one of its web origins ('' removes it).",
+)
+@click.option(
     "--logo-url",
     help="https URL of the logo, fetched once and served by Latchkey ('' removes it).",
 )
@@ -196,6 +210,7 @@ def update_client_command(
     connections: str | None,
     initiate_login_uri: str | None,
     clear_initiate_login_uri: bool,
+    cross_origin_loc: str | None,
     logo_url: str | None,
     primary_color: str | None,
     background_color: str | None,
@@ -218,6 +233,7 @@ def update_client_command(
         logout_urls=[] if clear_logout_urls else logout_urls,
         connections=split_connections(connections),
         initiate_login_uri="" if clear_initiate_login_uri else initiate_login_uri,
+        cross_origin_loc=cross_origin_loc,
         logo_url=logo_url,
         primary_color=primary_color,
         background_color=background_color,

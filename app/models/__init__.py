@@ -11,7 +11,7 @@ from .base import (
     sha256_hex,
     utcnow,
 )
-from .signin import LoginTicket, OutboxMessage
+from .signin import LoginTicket, OutboxMessage, VerifiedSignIn
 from .tokens import AccessToken, AuthorizationCode, RefreshToken, SigningKey
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "SEND_MODES",
     "SigningKey",
     "User",
+    "VerifiedSignIn",
     "random_id",
     "sha256_hex",
     "utcnow",

@@ -37,6 +37,10 @@ class Client(db.Model):
     # device sends the browser so that the app starts a fresh flow there.
     initiate_login_uri: Mapped[str | None] = mapped_column(String(2000))
     default_language: Mapped[str | None] = mapped_column(String(16))
+    # Auth0's "Cross-Origin Verification Fallback URL": a page of the app's (at one of its
+    # web origins) that runs auth0.js's crossOriginVerification() when a browser did not
+    # keep the co_verifier cookie of an embedded sign-in.
+    cross_origin_loc: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

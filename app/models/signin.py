@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import Client
+from .accounts import Client, User
 from .base import random_id, utcnow
 
 
@@ -44,6 +44,38 @@ class LoginTicket(db.Model):
     country: Mapped[str | None] = mapped_column(String(2), index=True)  # sms: ISO country
 
     client: Mapped[Client | None] = relationship()
+
+
+class VerifiedSignIn(db.Model):
+    """A code checked by one call, waiting for the browser's next request to finish the
+    authorize request: auth0.js's `/passwordless/verify` then `/passwordless/verify_redirect`
+    (hosted page), or `/co/authenticate` then `/authorize?login_ticket=…` (embedded).
+
+    Single use, short-lived, and bound to a secret the browser holds, stored hashed: the
+    browser-binding cookie (hosted) or the co_verifier (embedded). An embedded one is
+    found by its login_ticket, also stored hashed; `co_id` is public.
+    """
+
+    __tablename__ = "verified_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # hosted | embedded
+    login_ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verifier_hash: Mapped[str] = mapped_column(String(64), index=True)
+    co_id: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str | None] = mapped_column(String(300))  # who called /co/authenticate
+    client_pk: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("login_tickets.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    auth_time: Mapped[int] = mapped_column()
+    amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    client: Mapped[Client] = relationship()
+    ticket: Mapped[LoginTicket] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class OutboxMessage(db.Model):

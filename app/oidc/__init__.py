@@ -54,6 +54,7 @@ __all__ = [
     "logout_needs_confirmation",
     "oversized_param",
     "query_client",
+    "refusal",
     "redirect_uri_matches",
     "server",
     "build_server",
@@ -140,6 +141,17 @@ def complete_authorization(sign_in, params: dict | None = None):
     )
     grant = server().get_consent_grant(request=stored, end_user=sign_in)
     return server().create_authorization_response(request=stored, grant_user=sign_in, grant=grant)
+
+
+def refusal(grant, error: str, description: str) -> OAuth2Error:
+    """An error for a validated authorize request, sent back to its callback (with its
+    state), e.g. a refused login ticket (Auth0's access_denied)."""
+    return OAuth2Error(
+        description=description,
+        error=error,
+        state=grant.request.payload.state,
+        redirect_uri=grant.redirect_uri,
+    )
 
 
 def stored_request_problem(params: dict) -> str | None:

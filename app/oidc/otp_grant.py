@@ -24,12 +24,6 @@ from .params import OTP_GRANT_TYPE
 from .server import issuer
 
 REALMS = ("email", "sms")
-WRONG = {
-    "email": "Wrong email or verification code.",
-    "sms": "Wrong phone number or verification code.",
-}
-EXPIRED = "The verification code has expired. Please try to login again."
-ATTEMPTS = "You have reached the maximum number of attempts. Please try to login again."
 
 
 class OtpError(OAuth2Error):
@@ -95,13 +89,8 @@ class PasswordlessOtpGrant(grants.BaseGrant, grants.TokenEndpointMixin):
 
 
 def _auth0_error(failure: tickets.LoginError, realm: str) -> OtpError:
-    if isinstance(failure, tickets.TicketExpired):
-        return OtpError("invalid_grant", EXPIRED)
-    if isinstance(failure, tickets.TooManyAttempts):
-        return OtpError("invalid_grant", ATTEMPTS)
-    if isinstance(failure, tickets.SignInRefused):
-        return OtpError("unauthorized", "user is blocked")
-    return OtpError("invalid_grant", WRONG[realm])  # wrong, used, or no code for this app
+    refused = api_tickets.otp_refusal(failure, realm)
+    return OtpError(refused.error, refused.description, refused.status)
 
 
 def _id_token(token: dict, sign_in: tickets.SignIn, client_id: str, scope: str) -> str:

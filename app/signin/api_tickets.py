@@ -166,15 +166,23 @@ def _authorize_params(client: Client, auth_params: Any) -> dict[str, str]:
     return params
 
 
-def start(request: StartRequest, requester: tickets.Requester, language: str) -> LoginTicket:
-    """Open an API ticket and queue its message; raise ApiError when it may not go."""
+def start(
+    request: StartRequest,
+    requester: tickets.Requester,
+    language: str,
+    browser_binding: str | None = None,
+) -> LoginTicket:
+    """Open an API ticket and queue its message; raise ApiError when it may not go.
+    With `browser_binding` (auth0.js on the hosted page) the ticket is that browser's,
+    as the hosted page's own are: its links follow the same-browser rules."""
+    bound_to = browser_binding or binding.app_binding(request.client)
     try:
         return tickets.open_ticket(
             request.connection,
             request.recipient,
             client=request.client,
             authorize_params=request.authorize_params,
-            binding_hash=binding.hash_of(binding.app_binding(request.client)),
+            binding_hash=binding.hash_of(bound_to),
             requester=requester,
             language=language,
             send=request.send,
@@ -233,6 +241,13 @@ def link_sign_in(token: str, requester: tickets.Requester) -> tickets.SignIn:
 
 # --- The OTP grant ---------------------------------------------------------------------
 
+WRONG_OTP = {
+    "email": "Wrong email or verification code.",
+    "sms": "Wrong phone number or verification code.",
+}
+EXPIRED_OTP = "The verification code has expired. Please try to login again."
+OTP_ATTEMPTS = "You have reached the maximum number of attempts. Please try to login again."
+
 
 class NoApiTicket(tickets.LoginError):
     """No live code was sent to this address for this app (told like a wrong code)."""
@@ -241,12 +256,19 @@ class NoApiTicket(tickets.LoginError):
 
 
 def verify_otp(
-    client: Client, realm: str, username: str, otp: str, requester: tickets.Requester
+    client: Client,
+    realm: str,
+    username: str,
+    otp: str,
+    requester: tickets.Requester,
+    browser_binding: str | None = None,
 ) -> tickets.SignIn:
     """Check a code typed into an app: the newest API ticket this app opened for this
-    address. Raises the tickets' LoginErrors (WrongCode, TicketExpired, …), NoApiTicket,
-    or throttle.Throttled."""
-    recipient = _username(realm, username)
+    address (or, with `browser_binding`, the newest that browser opened through
+    auth0.js on the hosted page). Raises the tickets' LoginErrors (WrongCode,
+    TicketExpired, …), NoApiTicket, or throttle.Throttled."""
+    bound_to = browser_binding or binding.app_binding(client)
+    recipient = _username(realm, username) if realm in CONNECTIONS else None
     ticket = None
     if recipient is not None:
         ticket = db.session.scalars(
@@ -255,14 +277,14 @@ def verify_otp(
                 LoginTicket.connection == realm,
                 LoginTicket.recipient == recipient,
                 LoginTicket.client_pk == client.id,
-                LoginTicket.binding_hash == binding.hash_of(binding.app_binding(client)),
+                LoginTicket.binding_hash == binding.hash_of(bound_to),
             )
             .order_by(LoginTicket.created_at.desc())
             .limit(1)
         ).first()
     if ticket is None:
         raise NoApiTicket()
-    return tickets.verify_code(ticket.id, otp, binding.app_binding(client), requester)
+    return tickets.verify_code(ticket.id, otp, bound_to, requester)
 
 
 def _username(realm: str, username: str) -> str | None:
@@ -273,3 +295,15 @@ def _username(realm: str, username: str) -> str | None:
         return phones.parse_phone(username[:64], None, mobile_only=mobile_only).e164
     except (InvalidAddress, phones.InvalidPhone):
         return None
+
+
+def otp_refusal(failure: tickets.LoginError, realm: str) -> ApiError:
+    """A refused code in Auth0's words (403, as Auth0 answers a wrong code)."""
+    if isinstance(failure, tickets.TicketExpired):
+        return ApiError("invalid_grant", EXPIRED_OTP, 403)
+    if isinstance(failure, tickets.TooManyAttempts):
+        return ApiError("invalid_grant", OTP_ATTEMPTS, 403)
+    if isinstance(failure, tickets.SignInRefused):
+        return ApiError("unauthorized", "user is blocked", 403)
+    # wrong, used, or no code for this app
+    return ApiError("invalid_grant", WRONG_OTP.get(realm, WRONG_OTP["email"]), 403)

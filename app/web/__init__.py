@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    auth0_js,
     delivery,
     demo,
     demo_lock,
@@ -16,6 +17,7 @@ from . import (
     locale,
     lock,
     login,
+    login_tickets,
     logos,
     passwordless_api,
     preview,
@@ -42,6 +44,8 @@ def init_app(app: Flask) -> None:
         lock.bp,
         endings.bp,
         passwordless_api.bp,
+        auth0_js.bp,
+        login_tickets.bp,
         logos.bp,
         delivery.bp,
     ):

@@ -37,6 +37,8 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
+    if request.path == "/passwordless/verify_redirect":  # a page the browser navigates to
+        return False
     if request.path.startswith(("/oauth/", "/userinfo", "/passwordless/", "/.well-known/")):
         return True
     return request.accept_mimetypes.best == "application/json"

@@ -16,7 +16,7 @@ from app.oidc.json_body import body_parameter
 from app.oidc.params import OTP_GRANT_TYPE
 
 from ..extensions import csrf, db
-from . import sso
+from . import login_tickets, sso
 from .errors import error_page, oauth_error
 from .forms import ActionForm
 from .login import show_login_step
@@ -52,6 +52,8 @@ def authorize():
             ),
         )
     params = oidc.authorize_params(request.args)
+    if "login_ticket" in request.args:  # auth0.js's cross-origin authentication
+        return login_tickets.finish(params)
     try:
         end_user = sessions.sign_in_for(sso.current(), params)
         grant, answer = oidc.answer_authorize(end_user)

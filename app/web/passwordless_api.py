@@ -7,16 +7,17 @@ shapes. CORS (registered web origins only, preflight too) is app/web/security.py
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
 from app import i18n, limits, oidc
 from app.oidc.json_body import json_object
-from app.signin import api_tickets, tickets
+from app.signin import api_tickets, binding, tickets
 
 from ..extensions import csrf
-from . import locale
+from . import auth0_js, binding_cookie, locale
 
 bp = Blueprint("passwordless_api", __name__)
 
@@ -28,12 +29,23 @@ NESTED = "authParams["
 @limits.per_request("START_RATE_LIMIT")
 def start():
     g.no_store = True
+    browser = None
     try:
-        asked = api_tickets.read_start(_body(), oidc.stored_request_problem)
-        ticket = api_tickets.start(asked, _requester(), locale.current_language())
+        body = _body()
+        hosted = auth0_js.hosted_authorize_request(body)
+        if hosted is None:
+            asked = api_tickets.read_start(body, oidc.stored_request_problem)
+        else:  # the hosted page: its own authorize request, this browser's ticket
+            browser = binding_cookie.read() or binding.new_value()
+            asked = api_tickets.read_start(
+                {**body, "authParams": {}}, lambda _params: oidc.stored_request_problem(hosted)
+            )
+            asked = replace(asked, authorize_params=hosted)
+        ticket = api_tickets.start(asked, _requester(), locale.current_language(), browser)
     except api_tickets.ApiError as error:
         return _error(error)
-    return jsonify(api_tickets.start_answer(ticket, _request_language()))
+    response = jsonify(api_tickets.start_answer(ticket, _request_language()))
+    return binding_cookie.set_on(response, browser) if browser else response
 
 
 def _body() -> dict[str, Any]:

@@ -14,10 +14,13 @@ CORS_PATHS = (
     "/oauth/revoke",
     "/userinfo",
     "/passwordless/start",
+    "/co/authenticate",
     "/user/geoloc/country",
     "/passwordless/challenge",
     "/usernamepassword/challenge",
 )
+# auth0.js sends cookies with these (XMLHttpRequest withCredentials): the co_verifier.
+CREDENTIALED_PATHS = ("/co/authenticate",)
 # Of those, the ones whose requests name no client: any app's registered origin may call.
 ANY_CLIENT_PATHS = (
     "/user/geoloc/country",
@@ -32,6 +35,22 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def content_security_policy(frame_src: str | None = None) -> str:
+    """The pages' CSP; `frame_src` lets one page frame one other origin (the app's
+    cross-origin verification page)."""
+    nonce = csp_nonce()
+    frames = f"frame-src {frame_src}; " if frame_src else ""
+    return (
+        "default-src 'self'; "
+        f"script-src 'nonce-{nonce}' 'strict-dynamic'; "
+        f"style-src 'self' 'nonce-{nonce}'; "
+        "img-src 'self' data:; "
+        f"{frames}"
+        "object-src 'none'; base-uri 'none'; form-action 'self' https: http:; "
+        "frame-ancestors 'none'"
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def nonce_context():
@@ -39,16 +58,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        nonce = csp_nonce()
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'nonce-{nonce}' 'strict-dynamic'; "
-            f"style-src 'self' 'nonce-{nonce}'; "
-            "img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; form-action 'self' https: http:; "
-            "frame-ancestors 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -84,3 +94,5 @@ def _allow_registered_origin(response) -> None:
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Expose-Headers"] = "WWW-Authenticate"
     response.headers["Access-Control-Max-Age"] = "600"
+    if request.path in CREDENTIALED_PATHS:
+        response.headers["Access-Control-Allow-Credentials"] = "true"

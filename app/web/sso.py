@@ -51,12 +51,13 @@ def clear_cookie(response: Response) -> Response:
     return response
 
 
-def complete(sign_in: SignIn, requester: Requester) -> Response:
+def complete(sign_in: SignIn, requester: Requester, params: dict | None = None) -> Response:
     """A verified sign-in in this browser: a new SSO session (ending the old one), then
-    back to the app with the authorization response."""
+    back to the app with the authorization response (to the ticket's authorize request,
+    or to `params`, an already validated one)."""
     value = sessions.begin(sign_in, cookie_value(), requester)
     try:
-        response = oidc.complete_authorization(sign_in)
+        response = oidc.complete_authorization(sign_in, params)
     except OAuth2Error as error:
         response = oauth_error(error)
     return set_cookie(current_app.make_response(response), value)
