@@ -45,6 +45,7 @@ NOT_DATABASE_MODULES = {
     "test_browser",
     "test_browser_links",
     "test_browser_lock",
+    "test_browser_lock_classic",
     "test_browser_sms",
     "test_config",
     "test_cors_hsts",

@@ -24,6 +24,7 @@ from . import (
     request_ids,
     security,
     theme_setup,
+    universal_login,
 )
 from . import oidc as oidc_views
 
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     request_ids.init_app(app)
     locale.init_app(app)
     theme_setup.init_app(app)
+    universal_login.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (
