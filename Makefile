@@ -67,7 +67,7 @@ test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 # Rewrite docs/screenshots/ (every screen, both themes, phone and desktop, and the main
 # screens in Japanese) after a change that moves pixels; look at them, then commit.
 screenshots: $(STAMP) $(COMPILED) $(NODE_STAMP)
-	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_screenshots.py -q
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_screenshots.py tests/test_lock_screenshots.py -q
 
 # Locust and the PostgreSQL driver, for the load benchmark.
 $(BENCH_STAMP): pyproject.toml $(STAMP)

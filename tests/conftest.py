@@ -56,6 +56,7 @@ NOT_DATABASE_MODULES = {
     "test_migrations",
     "test_pages_render",
     "test_screenshots",
+    "test_lock_screenshots",
     "test_processes",
     "test_themes",
     "test_user_agents",
