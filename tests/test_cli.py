@@ -495,8 +495,14 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert "https://latchkey.test/demo/callback" in first.output
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
-    with app.app_context():
-        assert len(db.session.execute(select(Client)).all()) == 1
+    assert "embedded Lock: https://latchkey.test/demo/lock/ (demo-lock)" in second.output
+    with app.app_context():  # the demo app and the embedded-Lock demo's SPA, once each
+        clients = db.session.execute(select(Client).order_by(Client.id)).scalars().all()
+        assert [(c.client_id, c.client_type) for c in clients] == [
+            ("demo", "regular"),
+            ("demo-lock", "spa"),
+        ]
+        assert clients[1].web_origins == ["https://latchkey.test"]
 
 
 # clients … --initiate-login-uri

@@ -136,6 +136,7 @@ class Seeded:
         return {
             "ticket_id": self.ticket_id,
             "token": self.token,
+            "client_id": self.client_id,
             "message_id": str(self.message_id),
             "template": "code",
             "language": "en",
@@ -252,7 +253,8 @@ def assert_handled(response, path: str, unhandled) -> None:
     elif response.mimetype == "text/html" and response.status_code >= 400:
         assert "<!doctype html>" in body and 'class="lk-' in body, f"not our page: {body[:300]}"
     elif response.status_code >= 400:
-        assert response.mimetype in ("application/json", "text/plain"), response.mimetype
+        scripts = ("application/javascript",) if path.startswith("/client/") else ()
+        assert response.mimetype in ("application/json", "text/plain", *scripts), response.mimetype
 
 
 def _path(rule: str, fill) -> str:

@@ -55,4 +55,5 @@ def challenge():
     """Auth0's "is a captcha required?" before a start: no (Latchkey's per-IP and
     per-address limits and the SMS-fraud defences hold instead)."""
     g.no_store = True
+    request.get_data(cache=False)  # unread, but reading refuses an oversized body (413)
     return jsonify(required=False)
