@@ -107,6 +107,40 @@ def test_axe_finds_no_serious_violations(browser, preview_server, theme, size):
     assert found == {}
 
 
+# The auth0js-custom theme's own screen: its first step, then (as its script shows it)
+# the code step with an error.
+SHOW_CODE_STEP = """() => {
+  document.getElementById("lk-a0-start").hidden = true;
+  document.getElementById("lk-a0-verify").hidden = false;
+  document.getElementById("lk-a0-recipient").textContent = "pat@example.com";
+  const band = document.getElementById("lk-error");
+  band.textContent = document.getElementById("lk-a0").dataset.msgWrongCode;
+  band.hidden = false;
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+def test_axe_finds_no_serious_violations_on_the_auth0js_custom_page(browser, preview_server, size):
+    source = axe_source()
+    context, page = new_page(browser, SIZES[size])
+    found = {}
+    try:
+        for lang, client in (("en", "default"), ("de", "branded")):
+            for screen in ("email", "phone"):
+                for step in ("start", "code"):
+                    page.goto(screen_url(preview_server, "auth0js-custom", screen, lang, client))
+                    page.wait_for_load_state("load")
+                    if step == "code":
+                        page.evaluate(SHOW_CODE_STEP)
+                    page.add_script_tag(content=source)
+                    violations = page.evaluate(AXE_RUN)
+                    if violations:
+                        found[f"{screen} {step} {lang} {client}"] = violations
+    finally:
+        context.close()
+    assert found == {}
+
+
 @pytest.mark.parametrize(
     "viewport, scale",
     [((320, 640), 1), ((640, 400), 2)],

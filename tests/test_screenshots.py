@@ -46,14 +46,19 @@ def screen_names(preview_server) -> list[str]:
         return list(screens())
 
 
-def shoot(browser, server, theme: str, size: str, names: list[str], lang: str) -> dict:
-    """{file name: PNG bytes} for each screen, in one browser context."""
+def preview_context(browser, size: str):
+    """A browser context for the preview pages at one of SIZES."""
     width, height = SIZES[size]
-    context = browser.new_context(
+    return browser.new_context(
         viewport={"width": width, "height": height},
         http_credentials={"username": "screens", "password": PASSWORD},
         reduced_motion="reduce",
     )
+
+
+def shoot(browser, server, theme: str, size: str, names: list[str], lang: str) -> dict:
+    """{file name: PNG bytes} for each screen, in one browser context."""
+    context = preview_context(browser, size)
     page = context.new_page()
     taken = {}
     try:
@@ -91,6 +96,11 @@ def difference(committed: Path, fresh: Path) -> str | None:
 def test_screens_look_as_committed(browser, preview_server, screen_names, theme, size):
     taken = shoot(browser, preview_server, theme, size, screen_names, "en")
     taken |= shoot(browser, preview_server, theme, size, list(JAPANESE), "ja")
+    assert_as_committed(taken)
+
+
+def assert_as_committed(taken: dict) -> None:
+    """Compare fresh PNGs with docs/screenshots/ (or rewrite them under UPDATE)."""
     if UPDATE:
         COMMITTED.mkdir(parents=True, exist_ok=True)
         for file_name, png in taken.items():
@@ -113,3 +123,36 @@ def test_screens_look_as_committed(browser, preview_server, screen_names, theme,
         "If the change is meant, run `make screenshots`, look at every changed PNG, "
         "and commit them with the change."
     )
+
+
+# The auth0js-custom theme replaces only the first screen, with a custom UI on auth0.js
+# whose steps its script shows in turn; the code step is shown here as the script shows it.
+SHOW_CODE_STEP = """(error) => {
+  document.getElementById("lk-a0-start").hidden = true;
+  document.getElementById("lk-a0-verify").hidden = false;
+  document.getElementById("lk-a0-recipient").textContent = "pat@example.com";
+  const band = document.getElementById("lk-error");
+  band.textContent = error ? document.getElementById("lk-a0").dataset.msgWrongCode : "";
+  band.hidden = !error;
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_auth0js_custom_screens_look_as_committed(browser, preview_server, size):
+    context = preview_context(browser, size)
+    page = context.new_page()
+    taken = {}
+    try:
+        for name, step in [("email", None), ("phone", None), ("email", "code"), ("email", "wrong")]:
+            url = f"{preview_server.url}/preview/themes/auth0js-custom/{name}?client=default"
+            page.goto(url)
+            page.wait_for_load_state("load")
+            if step:
+                page.evaluate(SHOW_CODE_STEP, step == "wrong")
+            shown = {None: name, "code": "code", "wrong": "code-wrong"}[step]
+            taken[f"auth0js-custom-{shown}-{size}.png"] = page.screenshot(
+                full_page=True, animations="disabled", caret="hide"
+            )
+    finally:
+        context.close()
+    assert_as_committed(taken)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -15,6 +16,9 @@ DEMO_CLIENT_ID = "demo"
 # The demo page with Lock embedded (/demo/lock/): a single-page app, as Auth0 asks of
 # embedded passwordless (a browser keeps no secret), on the server's own origin.
 DEMO_LOCK_CLIENT_ID = "demo-lock"
+# The demo's "auth0.js embedded" page (/demo/auth0js): a single-page app (public, PKCE)
+# whose own page signs in with auth0.js across origins.
+DEMO_AUTH0JS_CLIENT_ID = "demo-auth0js"
 # The name the demo app gives itself on its own page (templates/demo/index.html).
 DEMO_NAME = "Notebook"
 # `make run` sends demo SMS codes (to the dev outbox) to this country only.
@@ -51,8 +55,22 @@ def ensure_demo_client() -> tuple[Client, bool]:
         sms.allowed_countries = [DEMO_COUNTRY]
         sms.default_country = sms.default_country or DEMO_COUNTRY
     client.initiate_login_uri = f"{base}/demo/login"
+    _ensure_auth0js_client(base)
     db.session.commit()
     return client, created
+
+
+def _ensure_auth0js_client(base: str) -> None:
+    """The /demo/auth0js page's app: an spa whose web origin is this server's."""
+    client = db.session.query(Client).filter_by(client_id=DEMO_AUTH0JS_CLIENT_ID).first()
+    if client is None:
+        client = Client(client_id=DEMO_AUTH0JS_CLIENT_ID, client_type="spa")
+        db.session.add(client)
+    parts = urlsplit(base)
+    client.name = f"{DEMO_NAME} (auth0.js)"
+    client.connections = ["email", "sms"]
+    client.redirect_uris = [f"{base}/demo/auth0js"]
+    client.web_origins = [f"{parts.scheme}://{parts.netloc}".lower()]
 
 
 def ensure_lock_demo_client() -> Client:

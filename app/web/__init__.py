@@ -6,6 +6,7 @@ from flask import Flask
 
 from . import (
     auth0_js,
+    auth0_page,
     delivery,
     demo,
     demo_lock,
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     theme_setup.init_app(app)
     universal_login.init_app(app)
     security.init_app(app)
+    auth0_page.init_app(app)
     errors.init_app(app)
     for blueprint in (
         oidc_views.bp,

@@ -196,15 +196,14 @@ def co_authenticate():
     try:
         body = _json_body()
         client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
-        if not origin or not (is_same_origin() or oidc.is_registered_origin(origin, client_id)):
+        if not origin or not oidc.is_registered_origin(origin, client_id):
             shown = origin[:100] or "(none)"
             return auth0_error("access_denied", f"Origin {shown} is not allowed.", 403)
         if body.get("credential_type") != OTP_GRANT_TYPE:
             message = f"Only credential_type {OTP_GRANT_TYPE} is supported"
             return auth0_error("unsupported_credential_type", message, 400)
         realm = _text(body, "realm", 16)
-        browser = binding_cookie.read() if is_same_origin() else None
-        client, sign_in = _check_code(body, realm, _text(body, "username"), browser)
+        client, sign_in = _check_code(body, realm, _text(body, "username"), None)
     except api_tickets.ApiError as error:
         return _refused(error)
     answer = verified.issue_login_ticket(sign_in, client, origin)

@@ -8,7 +8,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from app.accounts.demo import DEMO_CLIENT_ID, demo_secret
+from app.accounts.demo import DEMO_AUTH0JS_CLIENT_ID, DEMO_CLIENT_ID, demo_secret
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
@@ -83,3 +83,16 @@ def logout():
         }
     )
     return redirect(f"{metadata['end_session_endpoint']}?{query}")
+
+
+@bp.get("/auth0js")
+def auth0js():
+    """An app's own sign-in form on auth0.js (embedded login, cross-origin
+    authentication); also its callback, where its script trades the code (PKCE)."""
+    issuer = current_app.config["ISSUER"]
+    return render_template(
+        "demo/auth0js.html",
+        domain=request.host_url.rstrip("/"),
+        client_id=DEMO_AUTH0JS_CLIENT_ID,
+        callback=issuer + url_for("demo.auth0js"),
+    )
