@@ -496,13 +496,14 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
     assert "embedded Lock: https://latchkey.test/demo/lock/ (demo-lock)" in second.output
-    with app.app_context():  # the demo app and the embedded-Lock demo's SPA, once each
+    with app.app_context():  # the demo app and the embedded demos' SPAs, once each
         clients = db.session.execute(select(Client).order_by(Client.id)).scalars().all()
         assert [(c.client_id, c.client_type) for c in clients] == [
             ("demo", "regular"),
+            ("demo-auth0js", "spa"),
             ("demo-lock", "spa"),
         ]
-        assert clients[1].web_origins == ["https://latchkey.test"]
+        assert clients[2].web_origins == ["https://latchkey.test"]
 
 
 # clients … --initiate-login-uri

@@ -1,11 +1,12 @@
-"""The `config` object Auth0's Universal Login injects into a classic hosted page, for
-Latchkey's hosted pages built on Auth0's own front ends (theme `lock-classic`).
+"""The `config` of the lock-classic theme's page: Universal Login's config object
+(app/web/auth0_page.py, shared with the auth0js-custom theme) plus what Universal
+Login's classic "Lock (Passwordless)" template reads besides: where Lock loads the
+app's settings and its languages from, the logo, the colour, the title, and the
+screen's connection, its first country and what was typed.
 
-A theme's template reads it as Auth0's classic templates read theirs (`config.clientID`,
-`config.auth0Domain`, `config.internalOptions`, `config.extraParams`, …), from a JSON
-block instead of a base64 string. `internalOptions` carries what lets the page's calls
-act for this authorize request: `state` (the request, signed) and `_csrf`; Lock hands
-both to `/passwordless/start` and back to the verify steps (app/web/auth0_js.py).
+`internalOptions` carries what lets the page's calls act for this authorize request:
+`state` (the request, signed) and `_csrf`; Lock hands them to `/passwordless/start`
+and back to the verify steps (app/web/auth0_js.py).
 """
 
 from __future__ import annotations
@@ -14,12 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_wtf.csrf import generate_csrf
 
-from app.accounts.connections import get_connection
-from app.signin import link_tokens
-
-from . import locale, logos
+from . import auth0_page, locale, logos
 
 # Lock's dictionary names for Latchkey's page languages (bundles/auth0-lock.js).
 LOCK_LANGUAGES = {"pt-BR": "pt-br"}
@@ -32,44 +29,25 @@ def init_app(app) -> None:
 def universal_login_config(
     client: Any, authz: str, connection: str, typed: str = "", country: str | None = None
 ) -> dict[str, Any]:
-    """Auth0's `config` for the first screen of a sign-in (`connection` email or sms)."""
+    """Lock's `config` for the first screen of a sign-in (`connection` email or sms)."""
     issuer = current_app.config["ISSUER"]
-    parts = urlsplit(issuer)
-    try:
-        params = link_tokens.load_authorize_request(authz)
-    except (link_tokens.BadToken, link_tokens.ExpiredToken):
-        params = {}  # the theme preview's sample screens
-    send = get_connection("email").send if connection == "email" else "code"
+    config = auth0_page.config_object(client, authz)
     language = locale.current_language()
-    return {
-        "clientID": client.client_id,
+    config["extraParams"] |= {"connection": connection}
+    if typed:
+        config["extraParams"]["login_hint"] = typed
+    return config | {
         # auth0.js takes a bare host as https://host (and then knows it is on the hosted
-        # page); an http issuer (make run) is given whole.
-        "auth0Domain": parts.netloc if parts.scheme == "https" else issuer,
-        "auth0Tenant": parts.hostname,
-        "clientConfigurationBaseUrl": issuer,
-        "languageBaseUrl": f"{issuer}/static/vendor",
-        "callbackURL": params.get("redirect_uri", ""),
-        "callbackOnLocationHash": False,
-        "authorizationServer": {"url": issuer, "issuer": issuer},
-        "internalOptions": {
-            "state": authz,
-            "_csrf": generate_csrf(),
-            "response_type": "code",
-            "scope": params.get("scope", "openid"),
-        },
-        "extraParams": {
-            "connection": connection,
-            "login_hint": typed or params.get("login_hint", ""),
-            "ui_locales": params.get("ui_locales", ""),
-            "prompt": params.get("prompt", ""),
-        },
-        "prompt": params.get("prompt", ""),
+        # page); over plain http (make run) Lock is given the whole origin instead.
+        "auth0Domain": config["auth0Domain"]
+        if urlsplit(issuer).scheme == "https"
+        else config["authorizationServer"]["url"],
+        "clientConfigurationBaseUrl": config["authorizationServer"]["url"],
+        "languageBaseUrl": config["authorizationServer"]["url"] + "/static/vendor",
         "language": LOCK_LANGUAGES.get(language, language),
         "icon": logos.logo_src(client) or f"{issuer}/static/favicon.svg",
         "colors": {"primary": client.primary_color or "#635dff"},
         "dict": {"signin": {"title": client.name}},
-        # Latchkey's own: how the connection sends, and the phone screen's first country.
-        "passwordlessMethod": "link" if send == "link" else "code",
+        "passwordlessMethod": config["passwordless"].get(connection, "code"),
         "defaultLocation": country,
     }
