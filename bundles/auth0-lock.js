@@ -24,3 +24,14 @@ window.Auth0LockPasswordless = Auth0LockPasswordless;
 Object.keys(dictionaries).forEach(function (language) {
   window.Auth0.registerLanguageDictionary(language, dictionaries[language]);
 });
+
+// Latchkey's one addition, for a hosted page served over plain http (development):
+// auth0.js makes a bare `domain` https://domain, and knows it is on the hosted page
+// only when `domain` is the page's host. LatchkeyLock.useOrigin(lock, origin) points
+// the auth0.js client of a Lock built with the page's host at the page's own origin.
+var webApi = require('auth0-lock/lib/core/web_api').default;
+window.LatchkeyLock = {
+  useOrigin: function (lock, origin) {
+    webApi.clients[lock.id].client.baseOptions.rootUrl = origin;
+  }
+};

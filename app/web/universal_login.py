@@ -12,7 +12,6 @@ and back to the verify steps (app/web/auth0_js.py).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -37,11 +36,8 @@ def universal_login_config(
     if typed:
         config["extraParams"]["login_hint"] = typed
     return config | {
-        # auth0.js takes a bare host as https://host (and then knows it is on the hosted
-        # page); over plain http (make run) Lock is given the whole origin instead.
-        "auth0Domain": config["auth0Domain"]
-        if urlsplit(issuer).scheme == "https"
-        else config["authorizationServer"]["url"],
+        # auth0Domain stays the page's host (auth0.js then knows it is on the hosted
+        # page); over plain http the template points auth0.js at the page's origin.
         "clientConfigurationBaseUrl": config["authorizationServer"]["url"],
         "languageBaseUrl": config["authorizationServer"]["url"] + "/static/vendor",
         "language": LOCK_LANGUAGES.get(language, language),
