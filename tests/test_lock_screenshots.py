@@ -1,13 +1,15 @@
 """Visual regression of the screens drawn by Auth0's Lock widget (JavaScript on, as
 they need it): the `lock-classic` theme's first screens and the demo app's embedded
 Lock, at phone and desktop sizes, compared with docs/screenshots/ like every other
-screen (tests/test_screenshots.py; `make screenshots` rewrites them)."""
+screen (tests/test_screenshots.py; `make screenshots` rewrites them); and axe-core
+finds no serious or critical violation on them (tests/test_accessibility.py's rules)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 import pytest
+from test_accessibility import AXE_RUN, axe_source
 from test_screenshots import ARTIFACTS, COMMITTED, SIZES, UPDATE, difference
 
 from app.accounts.clients import create_client, update_client
@@ -72,3 +74,24 @@ def test_lock_screens_look_as_committed(browser, lock_pages, size):
     finally:
         context.close()
     assert not problems, f"Lock screens differ from docs/screenshots/: {problems}"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_axe_finds_no_serious_violations_on_locks_screens(browser, lock_pages, size):
+    server, pages = lock_pages
+    source = axe_source()
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    page = context.new_page()
+    found = {}
+    try:
+        for name, path in pages.items():
+            page.goto(server.url + path)
+            page.locator(".auth0-lock-input-block input").first.wait_for()
+            page.wait_for_timeout(1500)  # Lock fades its widget in
+            page.add_script_tag(content=source)
+            if violations := page.evaluate(AXE_RUN):
+                found[name] = violations
+    finally:
+        context.close()
+    assert found == {}
