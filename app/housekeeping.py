@@ -29,6 +29,7 @@ from .models import (
     LoginTicket,
     OutboxMessage,
     RefreshToken,
+    VerifiedSignIn,
 )
 
 FINISHED = ("sent", "failed")
@@ -75,6 +76,8 @@ def purge_expired(now: datetime) -> dict[str, int]:
         func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
         < now - config["RETAIN_MESSAGES_DAYS"] * days,
     )
+    # auth0.js's verified sign-ins live two minutes; past that they are dead weight
+    counts["verified_sign_ins"] = _delete(VerifiedSignIn, VerifiedSignIn.expires_at < now)
     counts["tickets"] = _delete_tickets(tickets_before)
     counts["access_tokens"] = _delete(AccessToken, AccessToken.expires_at < ended_before)
     counts["refresh_tokens"] = _delete(

@@ -31,6 +31,8 @@
       post(event.data.response && event.data.response.verifier);
     }
   });
+  // Load the app's page only now that its "ready" cannot be missed.
+  frame.src = frame.getAttribute("data-src");
   // An app page that never answers: go on without a verifier (the app hears why).
-  window.setTimeout(function () { post(""); }, 15000);
+  window.setTimeout(function () { post(""); }, 30000);
 })();

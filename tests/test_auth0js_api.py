@@ -20,14 +20,17 @@ from helpers import (
     csrf_token,
     form_posting_to,
     hidden_field,
+    messages_to,
     newest_code,
     query_of,
+    visible_text,
     wrong_code_for,
 )
 
-from app.accounts.clients import find_client, update_client
+from app import housekeeping
+from app.accounts.clients import delete_client, find_client, update_client
 from app.extensions import db
-from app.models import Event, LoginTicket, VerifiedSignIn
+from app.models import Event, LoginTicket, VerifiedSignIn, utcnow
 from app.signin import api_tickets
 
 EMAIL = "pat@example.com"
@@ -192,7 +195,7 @@ def test_the_fallback_page_hands_the_verifier_over_and_finishes(app, client, spa
 
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'src="https://shop.example/co-verify.html#origin=http%3A%2F%2Flocalhost"' in html
+    assert 'data-src="https://shop.example/co-verify.html#origin=http%3A%2F%2Flocalhost"' in html
     assert f'data-co-id="{ticket["co_id"]}"' in html
     assert "frame-src https://shop.example;" in page.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
@@ -331,6 +334,25 @@ def test_authorize_with_a_garbage_login_ticket_goes_back_with_access_denied(clie
     assert query_of(refused.headers["Location"])["error"] == "access_denied"
 
 
+def test_housekeeping_forgets_login_tickets_past_their_two_minutes(app, client, spa):
+    embedded_ticket(app, client, spa)
+
+    with app.app_context():
+        now = housekeeping.purge_expired(utcnow())["verified_sign_ins"]
+        later = housekeeping.purge_expired(utcnow() + timedelta(minutes=3))["verified_sign_ins"]
+        left = db.session.query(VerifiedSignIn).count()
+
+    assert (now, later, left) == (0, 1, 0)
+
+
+def test_deleting_an_app_deletes_its_login_tickets(app, client, spa):
+    embedded_ticket(app, client, spa)
+
+    with app.app_context():
+        delete_client(find_client(spa.client_id))
+        assert db.session.query(VerifiedSignIn).count() == 0
+
+
 # --- Hosted page ---------------------------------------------------------------------------
 
 
@@ -405,6 +427,25 @@ def test_hosted_start_binds_the_ticket_to_this_browser(app, client, spa):
         assert ticket.link_nonce_hash is not None
         assert ticket.authorize_params["state"] == spa.state
         assert ticket.authorize_params["code_challenge"] == spa.challenge
+
+
+def test_a_link_from_the_hosted_page_keeps_the_same_browser_rules(app, client, spa):
+    hosted_start(client, spa, send="link")
+    link = messages_to(app, EMAIL)[-1].link.removeprefix("https://latchkey.test")
+
+    elsewhere = app.test_client().get(link)
+    scanned = app.test_client().get(link, follow_redirects=True)
+    here = client.get(link)
+    html = here.get_data(as_text=True)
+    form = form_posting_to(html, "/login/link/")
+    done = client.post(form.action, data=form.fields)
+
+    assert elsewhere.status_code == 200
+    assert "opened in another browser" in visible_text(elsewhere.get_data(as_text=True))
+    assert not scanned.history  # nothing led toward the app
+    assert "Continue signing in to" in visible_text(html)
+    assert done.status_code == 302 and done.headers["Location"].startswith(spa.callback)
+    assert query_of(done.headers["Location"])["state"] == spa.state
 
 
 def test_a_start_from_another_origin_is_an_app_call_not_a_browsers(app, client, spa):

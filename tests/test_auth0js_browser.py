@@ -92,14 +92,19 @@ def id_token_for(server, relying_app: RelyingApp, callback_url: str) -> dict:
     return claims
 
 
+def ask_for_a_code(page, server) -> None:
+    """On the auth0js-custom page: type the address, press Continue, see the code step."""
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code").wait_for()
+
+
 def test_hosted_custom_ui_signs_in_by_email_code(server, shop, context):
     shop_app = register(server, shop, theme="auth0js-custom")
     page = context.new_page()
     page.goto(server.url + "/authorize?" + urlencode(shop_app.authorize_params()))
 
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code").wait_for()
+    ask_for_a_code(page, server)
     page.get_by_label("Code").fill("000000" if newest_code(server) != "000000" else "111111")
     page.get_by_role("button", name="Continue").click()
     error = page.locator("#lk-error")
@@ -115,6 +120,21 @@ def test_hosted_custom_ui_signs_in_by_email_code(server, shop, context):
     with server.app.app_context():
         ticket = db.session.query(LoginTicket).one()
         assert ticket.consumed_at is not None
+
+
+def test_hosted_custom_ui_works_over_plain_http_in_development(live_server, shop, context):
+    """`make run` serves http: the theme's script points auth0.js at the page's origin."""
+    dev = live_server()
+    shop_app = register(dev, shop, theme="auth0js-custom")
+    page = context.new_page()
+    page.goto(dev.url + "/authorize?" + urlencode(shop_app.authorize_params()))
+
+    ask_for_a_code(page, dev)
+    page.get_by_label("Code").fill(newest_code(dev))
+    page.get_by_role("button", name="Continue").click()
+
+    page.wait_for_url(re.compile(re.escape(shop.url) + r"/callback\?"))
+    assert "code" in query_of(page.url)
 
 
 def embedded_page_url(server, origin: str, relying_app: RelyingApp) -> str:

@@ -495,15 +495,17 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert "https://latchkey.test/demo/callback" in first.output
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
-    assert "embedded Lock: https://latchkey.test/demo/lock/ (demo-lock)" in second.output
-    with app.app_context():  # the demo app and the embedded demos' SPAs, once each
-        clients = db.session.execute(select(Client).order_by(Client.id)).scalars().all()
-        assert [(c.client_id, c.client_type) for c in clients] == [
-            ("demo", "regular"),
-            ("demo-auth0js", "spa"),
-            ("demo-lock", "spa"),
-        ]
-        assert clients[2].web_origins == ["https://latchkey.test"]
+    assert "auth0.js embedded: /demo/auth0js (its app: demo-auth0js)" in second.output
+    assert "embedded Lock: /demo/lock/ (its app: demo-lock)" in second.output
+    with app.app_context():
+        ids = sorted(c.client_id for c in db.session.scalars(select(Client)))
+        assert ids == ["demo", "demo-auth0js", "demo-lock"]
+        spa = db.session.scalars(select(Client).filter_by(client_id="demo-auth0js")).one()
+        assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
+        assert spa.redirect_uris == ["https://latchkey.test/demo/auth0js"]
+        lock = db.session.scalars(select(Client).filter_by(client_id="demo-lock")).one()
+        assert lock.client_type == "spa" and lock.web_origins == ["https://latchkey.test"]
+        assert lock.redirect_uris == ["https://latchkey.test/demo/lock/callback"]
 
 
 # clients … --initiate-login-uri

@@ -27,6 +27,7 @@ from app.models import (
     Client,
     LoginTicket,
     OutboxMessage,
+    VerifiedSignIn,
     random_id,
     sha256_hex,
 )
@@ -171,6 +172,7 @@ def delete_client(client: Client) -> None:
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.ticket_id.in_(tickets)).values(ticket_id=None)
     )
+    db.session.execute(delete(VerifiedSignIn).where(VerifiedSignIn.client_pk == client.id))
     db.session.execute(delete(LoginTicket).where(LoginTicket.client_pk == client.id))
     db.session.execute(delete(AccessToken).where(AccessToken.client_id == client_id))
     db.session.execute(delete(AuthorizationCode).where(AuthorizationCode.client_id == client_id))

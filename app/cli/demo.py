@@ -17,7 +17,6 @@ def demo_setup_command() -> None:
     verb = "Registered" if created else "Refreshed"
     click.echo(f"{verb} the demo client {client.name!r} ({client.client_id}).")
     click.echo(f"  callback: {', '.join(client.redirect_uris)}")
+    click.echo(f"  auth0.js embedded: /demo/auth0js (its app: {demo.DEMO_AUTH0JS_CLIENT_ID})")
     lock = demo.ensure_lock_demo_client()
-    click.echo(
-        f"  embedded Lock: {lock.redirect_uris[0].removesuffix('callback')} ({lock.client_id})"
-    )
+    click.echo(f"  embedded Lock: /demo/lock/ (its app: {lock.client_id})")

@@ -27,20 +27,16 @@ from app.accounts import events
 from app.extensions import db
 from app.models import Client, VerifiedSignIn, sha256_hex, utcnow
 from app.signin import binding
+from app.signin.api_tickets import ApiError
 from app.signin.outcomes import Requester, SignIn
 
 LIFETIME = 120  # seconds: enough for a redirect, too short to carry elsewhere
 HOSTED, EMBEDDED = "hosted", "embedded"
 
 
-class NotVerified(Exception):
+class NotVerified(ApiError):
     """No kept sign-in answers this request: unknown, used, expired, another app's, or
     the browser did not prove it is the one that verified. `error` is Auth0's code."""
-
-    def __init__(self, error: str, description: str):
-        super().__init__(error, description)
-        self.error = error
-        self.description = description
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,8 @@ def _check_code(body: dict[str, Any], realm: str, username: str, browser: str | 
     return client, sign_in
 
 
-def _refused(error: api_tickets.ApiError):
+def api_error(error: api_tickets.ApiError):
+    """An ApiError as Auth0's JSON answer (with Retry-After when it says when)."""
     return auth0_error(error.error, error.description, error.status, error.retry_after)
 
 
@@ -162,7 +163,7 @@ def passwordless_verify():
         field = "email" if realm == "email" else "phone_number"
         client, sign_in = _check_code(body, realm, _text(body, field), cookie)
     except api_tickets.ApiError as error:
-        return _refused(error)
+        return api_error(error)
     verified.keep_for_browser(sign_in, client, cookie)
     return jsonify({})
 
@@ -205,7 +206,7 @@ def co_authenticate():
         realm = _text(body, "realm", 16)
         client, sign_in = _check_code(body, realm, _text(body, "username"), None)
     except api_tickets.ApiError as error:
-        return _refused(error)
+        return api_error(error)
     answer = verified.issue_login_ticket(sign_in, client, origin)
     response = jsonify(
         login_ticket=answer.login_ticket, co_verifier=answer.co_verifier, co_id=answer.co_id

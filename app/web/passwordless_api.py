@@ -45,7 +45,7 @@ def start():
             asked = replace(asked, authorize_params=hosted)
         ticket = api_tickets.start(asked, _requester(), locale.current_language(), browser)
     except api_tickets.ApiError as error:
-        return _error(error)
+        return auth0_js.api_error(error)
     response = jsonify(api_tickets.start_answer(ticket, _request_language()))
     return binding_cookie.set_on(response, browser) if browser else response
 
@@ -78,11 +78,3 @@ def _request_language() -> str | None:
     asked = request.headers.get("x-request-language", "")[:100]
     found = i18n.best_language(asked.split(","))
     return found.replace("_", "-") if found else None
-
-
-def _error(error: api_tickets.ApiError):
-    response = jsonify(error=error.error, error_description=error.description)
-    response.status_code = error.status
-    if error.retry_after:
-        response.headers["Retry-After"] = str(max(1, int(error.retry_after)))
-    return response
