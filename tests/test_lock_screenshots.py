@@ -47,6 +47,12 @@ def lock_pages(tmp_path_factory):
     server.stop()
 
 
+def open_lock(page, url: str) -> None:
+    page.goto(url)
+    page.locator(".auth0-lock-input-block input").first.wait_for()
+    page.wait_for_timeout(1500)  # Lock fades its widget in
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_lock_screens_look_as_committed(browser, lock_pages, size):
     server, pages = lock_pages
@@ -56,9 +62,7 @@ def test_lock_screens_look_as_committed(browser, lock_pages, size):
     problems = {}
     try:
         for name, path in pages.items():
-            page.goto(server.url + path)
-            page.locator(".auth0-lock-input-block input").first.wait_for()
-            page.wait_for_timeout(1500)  # Lock fades its widget in
+            open_lock(page, server.url + path)
             png = page.screenshot(full_page=True, animations="disabled", caret="hide")
             file_name = f"{name}-{size}.png"
             if UPDATE:
@@ -86,9 +90,7 @@ def test_axe_finds_no_serious_violations_on_locks_screens(browser, lock_pages, s
     found = {}
     try:
         for name, path in pages.items():
-            page.goto(server.url + path)
-            page.locator(".auth0-lock-input-block input").first.wait_for()
-            page.wait_for_timeout(1500)  # Lock fades its widget in
+            open_lock(page, server.url + path)
             page.add_script_tag(content=source)
             if violations := page.evaluate(AXE_RUN):
                 found[name] = violations
