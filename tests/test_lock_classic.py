@@ -117,3 +117,26 @@ def test_a_forged_csrf_token_is_refused_even_from_the_page(app, client, shop):
     }
     refused = client.post("/passwordless/start", json=body, headers={"Origin": OWN})
     assert refused.status_code == 401
+
+
+def test_a_copy_of_the_theme_serves_its_own_page(make_app, monkeypatch, tmp_path):
+    """`themes new acme --from lock-classic`, then edit acme's page: acme's shows."""
+    import shutil
+
+    from app.look import themes
+
+    for name in themes.available():
+        shutil.copytree(themes.THEMES_DIR / name, tmp_path / name)
+    themes.scaffold("acme", source="lock-classic", root=tmp_path)
+    page = tmp_path / "acme" / "templates" / "login" / "_lock.html"
+    page.write_text(page.read_text("utf-8").replace("<main", "<main data-acme", 1), "utf-8")
+    monkeypatch.setattr(themes, "THEMES_DIR", tmp_path)
+    app = make_app()
+    shop = RelyingApp.register(app, connections=("email", "sms"))
+    with app.app_context():
+        update_client(find_client(shop.client_id), theme="acme")
+    for connection in ("email", "sms"):
+        query = urlencode(shop.authorize_params(connection=connection))
+        html = app.test_client().get(f"/authorize?{query}").get_data(as_text=True)
+        assert "<main data-acme" in html
+        assert "/themes/acme/static/acme.css" in html
