@@ -34,10 +34,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from app import cli, json_logs, logs, oidc, web
     from app.accounts import sessions
+    from app.signin import hooks
 
     from .delivery import dispatcher
 
     sessions.connect_signals()
+    hooks.init_app(app)
     logs.init_app(app)
     json_logs.init_app(app)
     oidc.init_app(app)

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, object] = {
     "AUTHORIZATION_CODE_TTL": 60,
     "ACCESS_TOKEN_TTL": 3600,
     "ID_TOKEN_TTL": 3600,
+    # Management API access tokens (client_credentials of an m2m client): seconds
+    "MANAGEMENT_TOKEN_TTL": 600,
     # Refresh tokens (scope offline_access): unused this long, or this long after
     # the sign-in, they stop working (Auth0's defaults: 15 and 30 days)
     "REFRESH_TOKEN_IDLE": 15 * 24 * 3600,
@@ -109,6 +111,11 @@ DEFAULTS: dict[str, object] = {
     "HSTS_MAX_AGE": 365 * 24 * 3600,
     # Magic links: how long a sign-in handed to another device waits for the
     # app's initiate-login flow to come back to /authorize
+    # Post-login hooks (app/signin/hooks.py): dotted paths, comma-separated; seconds each
+    # may take; the header where the proxy names the request's country (e.g. CF-IPCountry)
+    "POST_LOGIN_HOOKS": "",
+    "POST_LOGIN_HOOK_TIMEOUT": 5,
+    "POST_LOGIN_COUNTRY_HEADER": None,
     # Babel
     "BABEL_DEFAULT_LOCALE": "en",
     # Logs: "json" (one object a line on stdout, with a request id) or "text";

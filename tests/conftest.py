@@ -43,6 +43,8 @@ BASE_CONFIG = {
 NOT_DATABASE_MODULES = {
     "test_accessibility",
     "test_browser",
+    "test_browser_console",
+    "test_browser_account",
     "test_browser_links",
     "test_browser_lock",
     "test_browser_lock_classic",

@@ -70,6 +70,9 @@ FIELD_NAMES = (
     "id_token_hint",
     "post_logout_redirect_uri",
     "response_mode",
+    "provider",
+    "identity",
+    "return_to",
 )
 
 

@@ -17,7 +17,7 @@ from auth0.authentication.token_verifier import AsymmetricSignatureVerifier, Tok
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from helpers import messages_to, query_of, wrong_code_for
 from test_oidc_client import Browser
-from tls import self_signed_certificate
+from tls import https_live_server
 
 from app.accounts.clients import create_client
 
@@ -27,9 +27,7 @@ PHONE = "+14155552671"
 
 @pytest.fixture
 def server(live_server, tmp_path, monkeypatch):
-    cert, key = self_signed_certificate(tmp_path)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    return live_server(tls=(str(cert), str(key)))
+    return https_live_server(live_server, tmp_path, monkeypatch)
 
 
 def register(server, client_type: str = "regular", callback: str = "https://app.example/cb"):

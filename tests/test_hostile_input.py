@@ -33,8 +33,10 @@ from hostile_values import (
 )
 from image_server import tiny_png
 from live_server import LiveServer, start_live_server
+from management import management_client, token_for
 
 from app import create_app
+from app.accounts import users
 from app.accounts.connections import update_connection
 from app.accounts.demo import ensure_demo_client
 from app.extensions import db
@@ -43,8 +45,13 @@ from app.signin import link_tokens, tickets
 
 PREVIEW_PASSWORD = "preview-password"
 PREVIEW_AUTH = "Basic " + base64.b64encode(f"ops:{PREVIEW_PASSWORD}".encode()).decode()
-SWEPT = {"DEMO": True, "DEV_OUTBOX": True, "PREVIEW_PASSWORD": PREVIEW_PASSWORD}
-JSON_PREFIXES = ("/oauth/", "/userinfo", "/.well-known/", "/passwordless/")
+SWEPT = {
+    "DEMO": True,
+    "DEV_OUTBOX": True,
+    "PREVIEW_PASSWORD": PREVIEW_PASSWORD,
+    "MANAGEMENT_TOKEN_TTL": 24 * 3600,  # the sweep's one token lasts the whole module
+}
+JSON_PREFIXES = ("/oauth/", "/userinfo", "/.well-known/", "/passwordless/", "/api/v2/")
 # Under a JSON prefix but a page the browser navigates to (auth0.js's hosted-page redirect).
 PAGES = ("/passwordless/verify_redirect",)
 EMAIL = "pat@example.com"
@@ -99,6 +106,8 @@ class Seeded:
     sso: str  # the SSO cookie of a signed-in browser
     message_id: int
     counts: dict[str, int]
+    user_sub: str = ""  # a user of its own, whom the Management API may delete
+    management_token: str = ""  # every Management API scope
 
     @property
     def app(self):
@@ -133,6 +142,9 @@ class Seeded:
 
     def real(self, variable: str) -> str:
         """A valid value for a path variable."""
+        if variable == "sub":  # the console's user pages
+            with self.app.app_context():
+                return users.find_by_identity("email", SIGNED_IN).sub
         return {
             "ticket_id": self.ticket_id,
             "token": self.token,
@@ -145,6 +157,11 @@ class Seeded:
             "screen": "email",
             "filename": "lock.css",
             "sha256": LOGO_SHA256,
+            "client_id": self.client_id,
+            "user_id": self.user_sub,
+            "connection_id": "con_email",
+            "provider": "email",
+            "identity_id": self.user_sub,  # its identity's own id (linking's subject)
         }[variable]
 
 
@@ -181,6 +198,11 @@ def _seed(server: LiveServer) -> Seeded:
     message = messages_to(app, EMAIL)[-1]
     with app.app_context():
         message_id = db.session.query(OutboxMessage).filter_by(recipient=EMAIL).first().id
+    counts = _stored_counts(app)
+    with app.app_context():  # one the Management API's DELETE may take (not counted)
+        user_sub = users.create_with_identity("email", "deletable@example.com").sub
+        db.session.commit()
+    bot_id, bot_secret = management_client(app)
     return Seeded(
         server=server,
         client_id=relying.client_id,
@@ -192,7 +214,9 @@ def _seed(server: LiveServer) -> Seeded:
         binding=asking.client.get_cookie(app.config["BINDING_COOKIE_NAME"]).value,
         sso=sso,
         message_id=message_id,
-        counts=_stored_counts(app),
+        counts=counts,
+        user_sub=user_sub,
+        management_token=token_for(app.test_client(), bot_id, bot_secret),
     )
 
 
@@ -273,6 +297,8 @@ def _send(seeded: Seeded, method: str, path: str, headers: dict | None = None, *
     headers = dict(headers or {})
     if path.startswith("/preview") and "Authorization" not in headers:
         headers["Authorization"] = PREVIEW_AUTH
+    if path.startswith("/api/v2/") and "Authorization" not in headers:
+        headers["Authorization"] = f"Bearer {seeded.management_token}"
     http = seeded.app.test_client(use_cookies=False)
     response = http.open(path, method=method, headers=headers, **kwargs)
     response.get_data()  # read (and keep) a streamed file before closing it

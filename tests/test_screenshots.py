@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import console_samples
 import pytest
 from live_server import start_live_server
 from PIL import Image, ImageChops
@@ -91,16 +92,8 @@ def difference(committed: Path, fresh: Path) -> str | None:
         return f"{count} pixels changed"
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("theme", THEMES)
-def test_screens_look_as_committed(browser, preview_server, screen_names, theme, size):
-    taken = shoot(browser, preview_server, theme, size, screen_names, "en")
-    taken |= shoot(browser, preview_server, theme, size, list(JAPANESE), "ja")
-    assert_as_committed(taken)
-
-
-def assert_as_committed(taken: dict) -> None:
-    """Compare fresh PNGs with docs/screenshots/ (or rewrite them under UPDATE)."""
+def compare(taken: dict) -> None:
+    """Each picture against its committed PNG (or, with UPDATE_SCREENSHOTS, commit it)."""
     if UPDATE:
         COMMITTED.mkdir(parents=True, exist_ok=True)
         for file_name, png in taken.items():
@@ -123,6 +116,53 @@ def assert_as_committed(taken: dict) -> None:
         "If the change is meant, run `make screenshots`, look at every changed PNG, "
         "and commit them with the change."
     )
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("theme", THEMES)
+def test_screens_look_as_committed(browser, preview_server, screen_names, theme, size):
+    taken = shoot(browser, preview_server, theme, size, screen_names, "en")
+    taken |= shoot(browser, preview_server, theme, size, list(JAPANESE), "ja")
+    compare(taken)
+
+
+# --- The operator console -----------------------------------------------------------
+
+CONSOLE_PAGES = {
+    "console-users": "/admin/users",
+    "console-user": f"/admin/users/{console_samples.PEOPLE[0][0]}",
+    "console-delivery": "/admin/delivery?q=%2B447400123456",
+}
+
+
+@pytest.fixture(scope="module")
+def console_server(tmp_path_factory):
+    server = start_live_server(tmp_path_factory.mktemp("console"))
+    console_samples.seed(server.app)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_console_looks_as_committed(browser, console_server, size):
+    width, height = SIZES[size]
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, reduced_motion="reduce"
+    )
+    page = context.new_page()
+    taken = {}
+    try:
+        console_samples.sign_in_in_browser(page, console_server)
+        console_samples.fix_times(console_server.app)
+        for name, path in CONSOLE_PAGES.items():
+            page.goto(console_server.url + path)
+            page.evaluate("document.fonts.ready")
+            taken[f"{name}-{size}.png"] = page.screenshot(
+                full_page=True, animations="disabled", caret="hide"
+            )
+    finally:
+        context.close()
+    compare(taken)
 
 
 # The auth0js-custom theme replaces only the first screen, with a custom UI on auth0.js
@@ -155,4 +195,4 @@ def test_auth0js_custom_screens_look_as_committed(browser, preview_server, size)
             )
     finally:
         context.close()
-    assert_as_committed(taken)
+    compare(taken)

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import (
     CLIENT_TYPES,
     CONNECTIONS,
+    MANAGEMENT_SCOPES,
     AccessToken,
     AuthorizationCode,
     Client,
@@ -47,6 +48,7 @@ _UPDATABLE = (
     "logout_urls",
     "connections",
     "initiate_login_uri",
+    "scopes",
     "cross_origin_loc",
     *BRANDING_FIELDS,
 )
@@ -82,18 +84,24 @@ def create_client(
     logout_urls: Iterable[str] = (),
     connections: Iterable[str] = ("email",),
     initiate_login_uri: str | None = None,
+    scopes: Iterable[str] = (),
     cross_origin_loc: str | None = None,
 ) -> tuple[Client, str | None]:
     """Register a client; return it and its plaintext secret (None for public clients).
 
-    The secret is stored only as a hash, so this is the one time it can be shown.
+    A management (m2m) client needs no callback and gets the Management API `scopes`
+    it may ask for. The secret is stored only as a hash, so this is the one time it
+    can be shown.
     """
     client_type = validate_client_type(client_type)
+    if client_type != "m2m" and scopes:
+        raise InvalidClient("Only a management (m2m) client has Management API scopes.")
     client = Client(
         client_id=new_client_id(),
         name=validate_name(name),
         client_type=client_type,
         redirect_uris=validate_callbacks(callbacks, client_type),
+        scopes=validate_scopes(scopes),
         web_origins=validate_origins(origins),
         logout_urls=validate_logout_urls(logout_urls),
         connections=validate_connections(connections),
@@ -101,7 +109,7 @@ def create_client(
         cross_origin_loc=validate_cross_origin_loc(cross_origin_loc),
     )
     secret = None
-    if client_type == "regular":
+    if client_type in ("regular", "m2m"):
         secret = secrets.token_urlsafe(32)
         client.client_secret_hash = sha256_hex(secret)
     db.session.add(client)
@@ -112,11 +120,12 @@ def create_client(
     return client, secret
 
 
-def update_client(client: Client, **changes: Any) -> Client:
+def update_client(client: Client, *, by: str | None = None, **changes: Any) -> Client:
     """Change a client's name, callbacks, origins, logout URLs, connections,
-    initiate-login URL ("" or None removes it) or branding.
+    initiate-login URL ("" or None removes it), Management API scopes (m2m) or branding.
 
     Only the given keys change; every new value is validated before anything is stored.
+    `by` names who asked, for the audit event (`m2m:<client_id>` for the Management API).
     """
     unknown = sorted(set(changes) - set(_UPDATABLE))
     if unknown:
@@ -136,6 +145,10 @@ def update_client(client: Client, **changes: Any) -> Client:
         validated["connections"] = validate_connections(changes["connections"])
     if "initiate_login_uri" in changes:
         validated["initiate_login_uri"] = validate_initiate_login_uri(changes["initiate_login_uri"])
+    if "scopes" in changes:
+        if not client.is_management:
+            raise InvalidClient("Only a management (m2m) client has Management API scopes.")
+        validated["scopes"] = validate_scopes(changes["scopes"])
     if "cross_origin_loc" in changes:
         validated["cross_origin_loc"] = validate_cross_origin_loc(changes["cross_origin_loc"])
     try:
@@ -146,14 +159,17 @@ def update_client(client: Client, **changes: Any) -> Client:
         client.logo_sha256 = None  # a new URL is fetched again (logos.cache)
     for attribute, value in validated.items():
         setattr(client, attribute, value)
-    events.record("admin.client_updated", client_id=client.client_id, changed=sorted(changes))
+    who = {"by": by} if by else {}
+    events.record(
+        "admin.client_updated", client_id=client.client_id, changed=sorted(changes), **who
+    )
     db.session.commit()
     return client
 
 
 def rotate_secret(client: Client) -> str:
-    """Give a regular client a new secret; the old one stops working at once."""
-    if client.client_type != "regular":
+    """Give a regular or management client a new secret; the old one stops working at once."""
+    if client.is_public:
         raise InvalidClient(
             f"A {client.client_type} client is public and has no secret to rotate "
             "(it uses PKCE instead)."
@@ -219,11 +235,27 @@ def validate_connections(connections: Iterable[str]) -> list[str]:
     return names
 
 
+def validate_scopes(scopes: Iterable[str]) -> list[str]:
+    """Management API scopes (space- or comma-separated), each one Latchkey knows."""
+    if isinstance(scopes, str):
+        scopes = scopes.replace(",", " ").split()
+    names = _unique(s.strip() for s in scopes if s and s.strip())
+    unknown = [s for s in names if s not in MANAGEMENT_SCOPES]
+    if unknown:
+        raise InvalidClient(
+            f"Unknown scope {unknown[0]!r}; use any of {', '.join(MANAGEMENT_SCOPES)}."
+        )
+    return names
+
+
 def validate_callbacks(callbacks: Iterable[str], client_type: str) -> list[str]:
-    """At least one callback URL, each valid for the client's type."""
+    """At least one callback URL, each valid for the client's type (a management client
+    signs nobody in and needs none)."""
     if isinstance(callbacks, str):
         callbacks = [callbacks]
     uris = _unique(callbacks)
+    if not uris and client_type == "m2m":
+        return []
     if not uris:
         raise InvalidClient("Register at least one callback URL.")
     for uri in uris:

@@ -70,8 +70,10 @@ def update_connection(
     allowed_countries: list[str] | str | None = None,
     default_country: str | None = None,
     daily_budget: int | None = None,
+    by: str | None = None,
 ) -> Connection:
-    """Change a connection's settings; None leaves a setting as it is.
+    """Change a connection's settings; None leaves a setting as it is. `by` names who
+    asked, for the audit event.
 
     Every value is checked before anything is stored, so a bad value changes nothing.
     """
@@ -103,7 +105,8 @@ def update_connection(
         changes["daily_budget"] = _in_range("Daily budget", daily_budget, DAILY_BUDGET, "messages")
     for attribute, value in changes.items():
         setattr(connection, attribute, value)
-    events.record("admin.connection_updated", connection=name, **changes)
+    who = {"by": by} if by else {}
+    events.record("admin.connection_updated", connection=name, **changes, **who)
     db.session.commit()
     return connection
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.accounts import signals
 from app.extensions import db
-from app.models import Identity, User, utcnow
+from app.models import Identity, User, random_id, utcnow
 
 
 def find_by_identity(connection: str, value: str) -> User | None:
@@ -18,9 +18,11 @@ def find_by_identity(connection: str, value: str) -> User | None:
 
 
 def create_with_identity(connection: str, value: str) -> User:
-    """A new user whose first identity is verified by the sign-in that creates it."""
-    user = User()
-    user.identities.append(Identity(connection=connection, value=value, verified=True))
+    """A new user whose first identity is verified by the sign-in that creates it; the
+    identity's own id (Auth0's identities[].user_id) is the user's sub."""
+    sub = random_id()
+    user = User(sub=sub)
+    user.identities.append(Identity(connection=connection, value=value, verified=True, subject=sub))
     db.session.add(user)
     db.session.flush()
     return user

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    admins,
     clients,
     connections,
     demo,
@@ -22,7 +23,7 @@ from . import (
     users,
 )
 
-GROUPS = (clients, connections, users, keys, events, templates, themes, demo, sms, outbox)
+GROUPS = (admins, clients, connections, users, keys, events, templates, themes, demo, sms, outbox)
 
 
 def init_app(app: Flask) -> None:

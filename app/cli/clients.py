@@ -35,7 +35,7 @@ def client_as_dict(client: Client) -> dict[str, Any]:
         "theme": client.theme,
         "default_language": client.default_language,
         "created": when(client.created_at),
-    }
+    } | ({"scopes": list(client.scopes or [])} if client.is_management else {})
 
 
 def _with_secret(client: Client, secret: str | None) -> dict[str, Any]:
@@ -61,6 +61,8 @@ def _echo_client(client: Client) -> None:
         for value in values[1:]:
             click.echo(f"  {'':<13} {value}")
     click.echo(f"  connections:  {', '.join(data['connections'])}")
+    if "scopes" in data:
+        click.echo(f"  scopes:       {' '.join(data['scopes']) or '-'}")
     click.echo(f"  initiate URL: {data['initiate_login_uri'] or '-'}")
     click.echo(f"  co verify:    {data['cross_origin_loc'] or '-'}")
     for label, key in (
@@ -85,7 +87,10 @@ def _echo_secret(secret: str) -> None:
 @group.command("create")
 @click.option("--name", required=True, help="The app's name, shown on the login page.")
 @click.option(
-    "--callback", "callbacks", multiple=True, required=True, help="A callback URL (repeatable)."
+    "--callback",
+    "callbacks",
+    multiple=True,
+    help="A callback URL (repeatable; required except for --type m2m).",
 )
 @click.option("--origin", "origins", multiple=True, help="A web origin for CORS (repeatable).")
 @click.option("--logout-url", "logout_urls", multiple=True, help="A logout URL (repeatable).")
@@ -101,6 +106,11 @@ def _echo_secret(secret: str) -> None:
     "initiate_login_uri); lets that device sign in.",
 )
 @click.option(
+    "--scopes",
+    default="",
+    help='Management API scopes of an m2m client, space-separated: "read:users update:users".',
+)
+@click.option(
     "--cross-origin-loc",
     help="The app's cross-origin verification page (auth0.js crossOriginVerification), "
     "at one of its web origins; for embedded sign-in without third-party cookies.",
@@ -114,10 +124,14 @@ def create_client_command(
     client_type: str,
     connections: str,
     initiate_login_uri: str | None,
+    scopes: str,
     cross_origin_loc: str | None,
     as_json: bool,
 ) -> None:
-    """Register a relying app. A regular app's secret is shown once."""
+    """Register a relying app, or (--type m2m) a management client of the Management API.
+    A regular or m2m client's secret is shown once."""
+    if not callbacks and client_type != "m2m":
+        raise click.UsageError("Missing option '--callback' (only an m2m client has none).")
     try:
         client, secret = client_rules.create_client(
             name,
@@ -127,6 +141,7 @@ def create_client_command(
             logout_urls=logout_urls,
             connections=split_connections(connections) or [],
             initiate_login_uri=initiate_login_uri,
+            scopes=scopes.replace(",", " ").split(),
             cross_origin_loc=cross_origin_loc,
         )
     except client_rules.InvalidClient as error:
@@ -197,7 +212,10 @@ def show_client_command(client_id: str, as_json: bool) -> None:
 @click.option("--background-color", help="Page background, #rrggbb ('' for the theme's).")
 @click.option("--theme", help="An installed theme (see `themes list`; '' for the default).")
 @click.option("--language", "default_language", help="Default page language, e.g. pt-BR.")
-@click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular apps only).")
+@click.option(
+    "--scopes", help='An m2m client\'s Management API scopes, replacing all ("" removes them).'
+)
+@click.option("--rotate-secret", is_flag=True, help="Issue a new secret (regular and m2m clients).")
 @click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
 def update_client_command(
     client_id: str,
@@ -216,6 +234,7 @@ def update_client_command(
     background_color: str | None,
     theme: str | None,
     default_language: str | None,
+    scopes: str | None,
     rotate_secret: bool,
     as_json: bool,
 ) -> None:
@@ -239,6 +258,7 @@ def update_client_command(
         background_color=background_color,
         theme=theme,
         default_language=default_language,
+        scopes=None if scopes is None else scopes.replace(",", " ").split(),
     )
     if not changes and not rotate_secret:
         raise click.UsageError("Nothing to change; see `clients update --help`.")

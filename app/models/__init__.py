@@ -2,10 +2,12 @@
 accounts, sign-in tickets and messages, and what the OpenID Connect provider issues."""
 
 from .accounts import BrowserSession, Client, Connection, Event, Identity, Logo, User
+from .admins import Admin
 from .base import (
     CLIENT_TYPES,
     CONNECTIONS,
     DEFAULT_DAILY_BUDGET,
+    MANAGEMENT_SCOPES,
     SEND_MODES,
     random_id,
     sha256_hex,
@@ -16,6 +18,7 @@ from .tokens import AccessToken, AuthorizationCode, RefreshToken, SigningKey
 
 __all__ = [
     "AccessToken",
+    "Admin",
     "AuthorizationCode",
     "BrowserSession",
     "CLIENT_TYPES",
@@ -27,6 +30,7 @@ __all__ = [
     "Identity",
     "LoginTicket",
     "Logo",
+    "MANAGEMENT_SCOPES",
     "OutboxMessage",
     "RefreshToken",
     "SEND_MODES",

@@ -37,6 +37,8 @@ class Client(db.Model):
     # device sends the browser so that the app starts a fresh flow there.
     initiate_login_uri: Mapped[str | None] = mapped_column(String(2000))
     default_language: Mapped[str | None] = mapped_column(String(16))
+    # A management (m2m) client: the Management API scopes it may ask for.
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     # Auth0's "Cross-Origin Verification Fallback URL": a page of the app's (at one of its
     # web origins) that runs auth0.js's crossOriginVerification() when a browser did not
     # keep the co_verifier cookie of an embedded sign-in.
@@ -47,6 +49,11 @@ class Client(db.Model):
     def enabled_connections(self) -> list[str]:
         """The connections people may sign in with for this app (email when none is set)."""
         return list(self.connections or ["email"])
+
+    @property
+    def is_management(self) -> bool:
+        """A machine-to-machine client of the Management API: no people sign in to it."""
+        return self.client_type == "m2m"
 
     @property
     def is_public(self) -> bool:
@@ -119,6 +126,10 @@ class Identity(db.Model):
     connection: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(320))
     verified: Mapped[bool] = mapped_column(default=False)
+    # The identity's own id, Auth0's `identities[].user_id` (app/accounts/linking.py): the
+    # sub of the user it was made with; it moves with the identity when users merge, and
+    # an unlinked identity's new user takes it back as its sub when it is free.
+    subject: Mapped[str | None] = mapped_column(String(64), default=random_id)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="identities")

@@ -7,7 +7,18 @@ import secrets
 import string
 from datetime import UTC, datetime
 
-CLIENT_TYPES = ("regular", "spa", "native")
+CLIENT_TYPES = ("regular", "spa", "native", "m2m")
+# What a management (m2m) client may be granted, as Auth0's Management API names them.
+MANAGEMENT_SCOPES = (
+    "read:users",
+    "update:users",
+    "delete:users",
+    "read:clients",
+    "update:clients",
+    "read:connections",
+    "update:connections",
+    "read:logs",
+)
 CONNECTIONS = ("email", "sms")
 SEND_MODES = ("code", "link", "both")
 DEFAULT_DAILY_BUDGET = 500

@@ -42,6 +42,13 @@ class LoginTicket(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     country: Mapped[str | None] = mapped_column(String(2), index=True)  # sms: ISO country
+    # A step-up ticket (a post-login hook asked for a second code on the user's other
+    # channel): the first factor's user id, amr and whether it began an SSO session.
+    first_factor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # None: a sign-in. Else what the code proves an address for on the account page
+    # (app/signin/account_codes.py): "account.add" or "account.delete"; such a ticket
+    # never signs anyone in.
+    purpose: Mapped[str | None] = mapped_column(String(16))
 
     client: Mapped[Client | None] = relationship()
 

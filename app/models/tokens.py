@@ -28,6 +28,7 @@ class AuthorizationCode(db.Model):
     code_challenge_method: Mapped[str | None] = mapped_column(String(8))
     auth_time: Mapped[int] = mapped_column()
     amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    claims: Mapped[dict | None] = mapped_column(JSON)  # post-login hooks' (namespaced)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
@@ -70,6 +71,7 @@ class AccessToken(db.Model):
         ForeignKey("authorization_codes.id", ondelete="SET NULL"), index=True
     )
     refresh_family: Mapped[str | None] = mapped_column(String(32), index=True)  # if refreshed
+    claims: Mapped[dict | None] = mapped_column(JSON)  # post-login hooks', for /userinfo
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -89,6 +91,7 @@ class RefreshToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scope: Mapped[str] = mapped_column(Text, default="")
     family_started_at: Mapped[datetime] = mapped_column()  # the sign-in: absolute lifetime
+    claims: Mapped[dict | None] = mapped_column(JSON)  # post-login hooks', kept by rotation
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()

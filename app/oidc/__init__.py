@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError
 from flask import current_app
 
 from app.accounts import events, signals
@@ -21,6 +22,7 @@ from .clients import (
     query_client,
     redirect_uri_matches,
 )
+from .console import challenge_for, redeem_code
 from .discovery import discovery_document
 from .grants import (
     AuthorizationCodeGrant,
@@ -30,18 +32,20 @@ from .grants import (
     user_claims,
 )
 from .logout import needs_confirmation as logout_needs_confirmation
+from .management import ManagementTokenGrant
 from .otp_grant import OTP_GRANT_TYPE, PasswordlessOtpGrant
 from .params import authorize_params, oversized_param
 from .refresh import RefreshTokenGrant, revoke_for_user
 from .revocation import TokenRevocation
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
-from .strict import RefuseUnsupportedRequests
+from .strict import RefuseUnsupportedRequests, printable
 from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, save_token
 
 # What the web layer and the domain use.
 __all__ = [
     "OAuthClient",
     "authorize_params",
+    "access_denied",
     "answer_authorize",
     "complete_authorization",
     "discovery_document",
@@ -58,6 +62,8 @@ __all__ = [
     "redirect_uri_matches",
     "server",
     "build_server",
+    "challenge_for",
+    "redeem_code",
     "stored_request_problem",
     "user_claims",
 ]
@@ -75,6 +81,7 @@ def build_server(app) -> LatchkeyAuthorizationServer:
     )
     authorization.register_grant(PasswordlessOtpGrant)
     authorization.register_grant(RefreshTokenGrant)
+    authorization.register_grant(ManagementTokenGrant)
     authorization.register_extension(LatchkeyIssuer())
     resource_protector = BearerResourceProtector()
     resource_protector.register_token_validator(AccessTokenValidator())
@@ -115,6 +122,21 @@ def error_redirect(error: OAuth2Error):
     response = server().handle_error_response(None, error)
     response.headers["Location"] = with_issuer(response.headers["Location"])
     return response
+
+
+def access_denied(params: dict, description: str):
+    """An `access_denied` error to the verified callback of a stored authorize request
+    (state and iss included); None when its app or callback cannot be verified."""
+    query = query_client(params.get("client_id"))
+    redirect_uri = params.get("redirect_uri")
+    if query is None or not redirect_uri or not redirect_uri_matches(query.row, redirect_uri):
+        return None
+    error = AccessDeniedError(
+        description=printable(description, 200) or None,
+        redirect_uri=redirect_uri,
+        state=params.get("state"),
+    )
+    return error_redirect(error)
 
 
 def answer_authorize(end_user):

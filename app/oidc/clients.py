@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import AccessToken, Client, sha256_hex
 from . import bearer
 from .json_body import json_parameters
-from .params import OTP_GRANT_TYPE, SCOPES_SUPPORTED
+from .params import CLIENT_CREDENTIALS, OTP_GRANT_TYPE, SCOPES_SUPPORTED
 
 
 def _is_loopback_ip(host: str | None) -> bool:
@@ -74,6 +74,12 @@ class OAuthClient:
         return None  # redirect_uri is always required
 
     def get_allowed_scope(self, scope: str | None) -> str:
+        """What of `scope` this client may have. A management client gets its granted
+        Management API scopes, all of them when it names none (as Auth0 does)."""
+        if self.row.is_management:
+            granted = list(self.row.scopes or [])
+            asked = scope.split() if scope else granted
+            return " ".join(s for s in granted if s in asked)
         if not scope:
             return ""
         return " ".join(s for s in scope.split() if s in SCOPES_SUPPORTED)
@@ -90,9 +96,12 @@ class OAuthClient:
         return method in ("client_secret_basic", "client_secret_post")
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
+        return response_type == "code" and not self.row.is_management
 
     def check_grant_type(self, grant_type: str) -> bool:
+        """A management client uses client_credentials only; no other client may."""
+        if self.row.is_management:
+            return grant_type == CLIENT_CREDENTIALS
         return grant_type in ("authorization_code", "refresh_token", OTP_GRANT_TYPE)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..i18n import LANGUAGES
-from .params import OTP_GRANT_TYPE, RESPONSE_MODES_SUPPORTED, SCOPES_SUPPORTED
+from .params import GRANT_TYPES_SUPPORTED, RESPONSE_MODES_SUPPORTED, SCOPES_SUPPORTED
 from .server import issuer
 
 
@@ -22,7 +22,7 @@ def discovery_document() -> dict[str, Any]:
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": list(RESPONSE_MODES_SUPPORTED),
-        "grant_types_supported": ["authorization_code", "refresh_token", OTP_GRANT_TYPE],
+        "grant_types_supported": list(GRANT_TYPES_SUPPORTED),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": [
@@ -49,6 +49,7 @@ def discovery_document() -> dict[str, Any]:
             "email_verified",
             "phone_number",
             "phone_number_verified",
+            "identities",
         ],
         "prompt_values_supported": ["none", "login"],
         "ui_locales_supported": [code.replace("_", "-") for code in LANGUAGES],

@@ -70,6 +70,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge_method=payload.get("code_challenge_method"),
             auth_time=sign_in.auth_time,
             amr=sign_in.amr,
+            claims=sign_in.claims or None,
             expires_at=utcnow() + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_TTL"]),
         )
         db.session.add(row)
@@ -143,6 +144,12 @@ class LatchkeyOpenIDCode(OpenIDCode):
 
     def generate_user_info(self, user, scope):
         return user_claims(user, scope)
+
+    def get_authorization_code_claims(self, authorization_code):
+        """Authlib's (nonce, auth_time, amr) and the post-login hooks' namespaced claims."""
+        claims = dict(authorization_code.claims or {})
+        claims.update(super().get_authorization_code_claims(authorization_code))
+        return claims
 
 
 class LatchkeyIssuer(IssuerParameter):

@@ -1,6 +1,8 @@
 """What the protocol accepts: scopes and authorize parameters."""
 
 OTP_GRANT_TYPE = "http://auth0.com/oauth/grant-type/passwordless/otp"  # Auth0's
+CLIENT_CREDENTIALS = "client_credentials"  # management (m2m) clients only
+GRANT_TYPES_SUPPORTED = ("authorization_code", "refresh_token", OTP_GRANT_TYPE, CLIENT_CREDENTIALS)
 # No `profile`: Latchkey knows no name, picture or the like. An app asking for it
 # still signs in; the scope is left out of what is granted.
 SCOPES_SUPPORTED = ["openid", "email", "phone", "offline_access"]

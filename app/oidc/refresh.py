@@ -59,13 +59,15 @@ def save_refresh_token(token_string: str, request, revoked: bool = False) -> str
     now = utcnow()
     previous = request.refresh_token
     if previous is not None:
-        family, started, scope = (
+        family, started, scope, claims = (
             previous.row.family_id,
             previous.row.family_started_at,
             previous.row.scope,
+            previous.row.claims,
         )
     else:
-        family, started, scope = random_id(32), now, request.authorization_code.get_scope()
+        code = request.authorization_code
+        family, started, scope, claims = random_id(32), now, code.get_scope(), code.claims
     db.session.add(
         RefreshToken(
             token_hash=sha256_hex(token_string),
@@ -74,6 +76,7 @@ def save_refresh_token(token_string: str, request, revoked: bool = False) -> str
             user_id=request.user.id,
             scope=scope,
             family_started_at=started,
+            claims=claims,
             issued_at=now,
             expires_at=_expiry(now, started),
             revoked_at=now if revoked else None,

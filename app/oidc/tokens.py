@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 
-from app.accounts import events
+from app.accounts import events, linking
 from app.oidc import code_use, keys, refresh
 
 from ..extensions import db
@@ -77,6 +78,7 @@ def save_token(token: dict, request) -> None:
         scope=token.get("scope", ""),
         authorization_code_id=code.id if code is not None else None,
         refresh_family=family,
+        claims=claims_of(request),
         expires_at=utcnow() + timedelta(seconds=int(token.get("expires_in", 3600))),
         revoked_at=utcnow() if replayed else None,
     )
@@ -85,12 +87,34 @@ def save_token(token: dict, request) -> None:
     db.session.commit()
 
 
+def claims_of(request) -> dict | None:
+    """The post-login hooks' claims of what a token is issued for: the code, the refresh
+    token, or the OTP grant's sign-in."""
+    if request.authorization_code is not None:
+        return request.authorization_code.claims
+    if getattr(request, "refresh_token", None) is not None:
+        return request.refresh_token.row.claims
+    return getattr(request, "hook_claims", None) or None
+
+
 class LatchkeyUserInfo(UserInfoEndpoint):
     def get_issuer(self) -> str:
         return issuer()
 
     def generate_user_info(self, user, scope):
-        return user_claims(user, scope)
+        """The ID token's claims, and `identities` (Auth0's shape): the verified ones the
+        scope lets the app see. Only here, not in the ID token: identities change after
+        sign-in (linking, unlinking), and /userinfo answers with what holds now."""
+        info = user_claims(user, scope)
+        info["identities"] = linking.identities(user, scope)
+        return info
+
+    def __call__(self, request):
+        """As Authlib's (no app asks for signed userinfo), with the token's hook claims."""
+        token = self.resource_protector.acquire_token("openid")
+        info = dict(token.row.claims or {})
+        info.update(self.generate_user_info(token.get_user(), token.scope))
+        return 200, info, default_json_headers
 
     def resolve_private_key(self):
         return keys.private_jwk(keys.current())

@@ -118,6 +118,8 @@ def _authenticated_client(body: Mapping[str, Any], hosted: bool = False) -> Clie
     client = find_client(client_id) if isinstance(client_id, str) and len(client_id) <= 64 else None
     if client is None:
         raise ApiError("bad.client_id", "Unknown client_id")
+    if client.is_management:
+        raise ApiError("unauthorized", "A management (m2m) client cannot sign people in", 401)
     secret = body.get("client_secret")
     if client.is_public:
         if secret is not None:

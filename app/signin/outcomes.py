@@ -28,6 +28,7 @@ class SignIn:
     ticket: LoginTicket | None  # None when an SSO session answers
     auth_time: int
     amr: list[str] = field(default_factory=list)
+    claims: dict = field(default_factory=dict)  # post-login hooks' (namespaced)
 
     def get_user_id(self) -> str:
         return self.user.sub

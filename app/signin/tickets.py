@@ -25,7 +25,7 @@ from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
 from app.models import Client, LoginTicket, User, sha256_hex, utcnow
-from app.signin import binding, link_tokens, lockout, phones, sms_guard, throttle
+from app.signin import binding, factors, link_tokens, lockout, phones, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import (
     ConnectionOff,
@@ -82,9 +82,11 @@ def open_ticket(
     requester: Requester = Requester(),
     language: str = "en",
     send: str | None = None,
+    first_factor: dict[str, Any] | None = None,
 ) -> LoginTicket:
-    """`start` for a known binding hash; `send` ("code" | "link") overrides the connection's."""
-    if client is not None and connection_name not in client.enabled_connections:
+    """`start` for a known binding hash; `send` ("code" | "link") overrides the connection's;
+    `first_factor` makes a step-up ticket (app/signin/step_up.py), on any connection."""
+    if client and not first_factor and connection_name not in client.enabled_connections:
         raise ConnectionOff()
     connection = get_connection(connection_name)
     try:
@@ -120,6 +122,7 @@ def open_ticket(
         code_hash="",
         link_nonce_hash=sha256_hex(nonce) if nonce else None,
         match_number=str(10 + secrets.randbelow(90)) if nonce else None,
+        first_factor=first_factor,
     )
     db.session.add(ticket)
     db.session.flush()
@@ -184,7 +187,7 @@ def code_length(ticket: LoginTicket) -> int:
 def load(ticket_id: str, binding_value: str | None) -> LoginTicket:
     """The ticket, if it exists and belongs to this browser."""
     ticket = find(ticket_id)
-    if ticket is None:
+    if ticket is None or ticket.purpose:  # the account page's codes sign no one in
         raise TicketNotFound()
     if not binding.matches(binding_value, ticket.binding_hash):
         raise OtherBrowser()
@@ -258,7 +261,7 @@ def verify_code(
     correct = hmac.compare_digest(hash_code(ticket.id, typed), ticket.code_hash)
     if not (correct and ticket.deliver):
         raise _failure(ticket, requester)
-    return consume(ticket, requester, amr=_amr(ticket), attempt_reserved=True)
+    return consume(ticket, requester, amr=factors.amr_for(ticket), attempt_reserved=True)
 
 
 def consume(
@@ -279,7 +282,7 @@ def consume(
         raise TicketUsed()
     db.session.refresh(ticket)
     user = _user_for(ticket)
-    if user is None:
+    if user is None or not factors.same_person(ticket, user):
         record("login.refused", ticket, requester)
         db.session.commit()
         raise SignInRefused()
@@ -328,10 +331,6 @@ def _user_for(ticket: LoginTicket) -> User | None:
     if not get_connection(ticket.connection).signup_allowed:
         return None
     return users.create_with_identity(ticket.connection, ticket.recipient)
-
-
-def _amr(ticket: LoginTicket) -> list[str]:
-    return ["otp", "sms"] if ticket.connection == "sms" else ["otp"]
 
 
 def record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:

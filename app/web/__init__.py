@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    account,
     auth0_js,
     auth0_page,
+    console,
     delivery,
     demo,
     demo_lock,
@@ -20,6 +22,7 @@ from . import (
     login,
     login_tickets,
     logos,
+    management_settings,
     passwordless_api,
     preview,
     request_ids,
@@ -52,6 +55,9 @@ def init_app(app: Flask) -> None:
         login_tickets.bp,
         logos.bp,
         delivery.bp,
+        console.bp,
+        management_settings.bp,  # the Management API: management.py's routes and these
+        account.bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_OUTBOX"]:

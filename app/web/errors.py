@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from app import at_rest, limits, oidc
 from app.accounts import events
@@ -36,10 +37,15 @@ MESSAGES = {
 }
 
 
+MANAGEMENT_API = "/api/v2/"
+
+
 def wants_json() -> bool:
     if request.path == "/passwordless/verify_redirect":  # a page the browser navigates to
         return False
-    if request.path.startswith(("/oauth/", "/userinfo", "/passwordless/", "/.well-known/")):
+    if request.path.startswith(
+        ("/oauth/", "/userinfo", "/passwordless/", "/.well-known/", MANAGEMENT_API)
+    ):
         return True
     return request.accept_mimetypes.best == "application/json"
 
@@ -47,10 +53,23 @@ def wants_json() -> bool:
 def error_page(status: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[400])
     title, message = str(title or default_title), str(message or default_message)
+    if request.path.startswith(MANAGEMENT_API):
+        return management_error(status, message, _json_code(status))
     if wants_json():
         return jsonify(error=_json_code(status), error_description=message), status
     page = render_template("error.html", title=title, message=message, status=status, client=None)
     return page, status
+
+
+def management_error(status: int, message: str, error_code: str):
+    """An error of the Management API, in Auth0's shape."""
+    body = {
+        "statusCode": status,
+        "error": HTTP_STATUS_CODES.get(status, "Error"),
+        "message": message,
+        "errorCode": error_code,
+    }
+    return jsonify(body), status
 
 
 def throttled_page(retry_after: int):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from authlib.oauth2 import OAuth2Error
 from flask import (
     Blueprint,
     jsonify,
@@ -24,9 +23,9 @@ from app.signin import api_tickets, binding, link_tokens, magic_links, tickets
 from app.web import locale, user_agents
 
 from ..models import LoginTicket, utcnow
-from . import binding_cookie, delivery, sso
+from . import binding_cookie, delivery, post_login, sso
 from .endings import change_url, ended_page
-from .errors import error_page, oauth_error
+from .errors import error_page
 from .forms import ActionForm, NumberForm, check_posted_action
 from .login import (
     _page,
@@ -201,10 +200,7 @@ def continue_for_app(token: str):
         return _refused()
     except tickets.LoginError as failure:
         return _link_ended(token, failure)
-    try:
-        return oidc.complete_authorization(sign_in)
-    except OAuth2Error as error:
-        return oauth_error(error)
+    return post_login.finish(sign_in, _requester(), sso_session=False)
 
 
 @bp.post("/login/link/<token>/renew")
@@ -299,7 +295,7 @@ def _sign_in(step: Callable[[], tickets.SignIn], failed: Callable):
         return _refused()
     except tickets.LoginError as failure:
         return failed(failure)
-    return sso.complete(sign_in, _requester())
+    return post_login.finish(sign_in, _requester())
 
 
 def _refused():

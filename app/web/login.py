@@ -21,12 +21,12 @@ from app import limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
 from app.look import themes
-from app.signin import binding, link_tokens, phones, sms_guard, tickets
+from app.signin import binding, link_tokens, phones, sms_guard, step_up, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from ..models import Client
-from . import binding_cookie, delivery, screens, sso
+from . import binding_cookie, delivery, post_login, screens, sso
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -253,15 +253,19 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
 
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
     _use_language(ticket.client, ticket.authorize_params)
+    second = step_up.is_step_up(ticket)  # a step-up's way back starts the sign-in again
     screen = screens.code(
         ticket_id=ticket.id,
         channel=ticket.connection,
         recipient=_shown(ticket.connection, ticket.recipient),
         code_length=tickets.code_length(ticket),
-        back_url=url_for("endings.change", ticket_id=ticket.id),
+        back_url=_authorize_url(ticket.authorize_params)
+        if second
+        else url_for("endings.change", ticket_id=ticket.id),
         error=error,
         notice=notice,
         delivery=delivery.page_context(ticket),
+        step_up=second,
     )
     return _show(screen, ticket.client, status)
 
@@ -320,7 +324,7 @@ def verify(ticket_id: str):
         return error_page(403, _("You can't sign in here"), _("Contact the app's support team."))
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
-    return sso.complete(sign_in, _requester())
+    return post_login.finish(sign_in, _requester())
 
 
 @bp.post("/login/resend/<ticket_id>")

@@ -16,7 +16,7 @@ from app.oidc.json_body import body_parameter
 from app.oidc.params import OTP_GRANT_TYPE
 
 from ..extensions import csrf, db
-from . import login_tickets, sso
+from . import login_tickets, post_login, sso
 from .errors import error_page, oauth_error
 from .forms import ActionForm
 from .login import show_login_step
@@ -55,7 +55,12 @@ def authorize():
     if "login_ticket" in request.args:  # auth0.js's cross-origin authentication
         return login_tickets.finish(params)
     try:
-        end_user = sessions.sign_in_for(sso.current(), params)
+        session_row = sso.current()
+        end_user = sessions.sign_in_for(session_row, params)
+        if end_user is not None:  # the post-login hooks hold for SSO answers too
+            end_user, refused = post_login.for_session(session_row, end_user, params)
+            if refused is not None:
+                return refused
         grant, answer = oidc.answer_authorize(end_user)
     except OAuth2Error as error:
         return oauth_error(error)

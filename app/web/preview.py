@@ -111,11 +111,11 @@ def screen(name: str, screen: str):
     html = render_template(themes.template_for(template, name), **context)
     response = Response(html, mimetype="text/html")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Content-Security-Policy"] = _framed_csp()
+    response.headers["Content-Security-Policy"] = framed_csp()
     return response
 
 
-def _framed_csp() -> str:
+def framed_csp() -> str:
     nonce = csp_nonce()
     return (
         "default-src 'self'; "

@@ -17,6 +17,7 @@ from app.delivery import state as delivery_state
 from app.signin import phones
 from app.web import locale
 
+from . import account_screens, post_login
 from . import screens as screen
 from .forms import ActionForm, NumberForm
 
@@ -106,7 +107,28 @@ def screens() -> dict[str, tuple[str, dict]]:
     pages["email-signup-disabled"] = screen.email(
         error=_("Sign-up is disabled. Use the address of an existing account.")
     )
-    return pages | delivery_screens() | error_screens() | link_screens()
+    pages |= delivery_screens() | error_screens() | link_screens() | hook_screens()
+    return pages | account_screens.samples()
+
+
+def hook_screens() -> dict[str, tuple[str, dict]]:
+    """What the post-login hooks show: a denial, a hook that failed, the step-up code."""
+    back = "https://notes.example/cb?error=access_denied&state=sample"
+    denied = {"message": "Only addresses at example.com can sign in to Acme Notes."}
+    failed = str(post_login.FAILED)
+    return {
+        "hook-denied": ("login/denied.html", denied | {"app_url": back}),
+        "hook-failed": ("login/denied.html", {"message": failed, "failed": True, "app_url": back}),
+        "code-step-up": screen.code(
+            ticket_id="sample",
+            channel="sms",
+            recipient="+44 7400 123456",
+            code_length=6,
+            back_url=BACK_URL,
+            delivery=_delivery("sms", "sent"),
+            step_up=True,
+        ),
+    }
 
 
 def delivery_screens() -> dict[str, tuple[str, dict]]:

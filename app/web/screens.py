@@ -62,9 +62,11 @@ def code(
     error: str | None = None,
     notice: str | None = None,
     delivery: dict[str, Any] | None = None,
+    step_up: bool = False,
 ) -> Screen:
     """ "Enter the code we sent to …", with resend and a way back; `delivery` is the
-    delivery line's context (app/web/delivery.py), None to show no line."""
+    delivery line's context (app/web/delivery.py), None to show no line; `step_up`: the
+    second code a post-login hook asked for."""
     context = (delivery or {}) | {
         "form": CodeForm(formdata=None),
         "resend_form": ActionForm(formdata=None),
@@ -75,6 +77,7 @@ def code(
         "error": error,
         "notice": notice,
         "back_url": back_url,
+        "step_up": step_up,
     }
     return Screen("login/code.html", context)
 

@@ -2,7 +2,7 @@
 cross-origin login tickets), and the apps' cross-origin verification fallback URL
 
 Revision ID: a0e1c7d2f9b4
-Revises: c5e2a7f1d3b8
+Revises: d8a3f6b2c4e1
 Create Date: 2026-11-30 06:15:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a0e1c7d2f9b4"
-down_revision = "c5e2a7f1d3b8"
+down_revision = "d8a3f6b2c4e1"
 branch_labels = None
 depends_on = None
 
