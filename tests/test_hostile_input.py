@@ -148,7 +148,6 @@ class Seeded:
         return {
             "ticket_id": self.ticket_id,
             "token": self.token,
-            "client_id": self.client_id,
             "message_id": str(self.message_id),
             "template": "code",
             "language": "en",
