@@ -12,7 +12,7 @@ NODE_STAMP = node_modules/.installed
 STYLESHEETS = static/*.css themes/*/static/*.css
 BENCH_STAMP = $(VENV)/.bench-installed
 
-.PHONY: run test lint bench clean messages screenshots
+.PHONY: run test lint bench clean messages screenshots lock-bundle
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
+
+# Lock's passwordless widget: auth0-lock from npm ships CommonJS only, so esbuild (npm)
+# bundles it into static/vendor/auth0-lock.min.js. The bundle is committed, so `make run`
+# and `pip install .` need no node; after changing the pinned auth0-lock, rebuild it here
+# (tests/test_lock_bundle.py fails until the committed file matches a fresh build).
+lock-bundle: $(NODE_STAMP)
+	node bundles/build-lock.mjs
 
 # After changing page strings: extract them and update every catalog.
 messages: $(STAMP)
@@ -60,7 +67,7 @@ test: $(STAMP) $(COMPILED) $(NODE_STAMP)
 # Rewrite docs/screenshots/ (every screen, both themes, phone and desktop, and the main
 # screens in Japanese) after a change that moves pixels; look at them, then commit.
 screenshots: $(STAMP) $(COMPILED) $(NODE_STAMP)
-	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_screenshots.py -q
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_screenshots.py tests/test_lock_screenshots.py -q
 
 # Locust and the PostgreSQL driver, for the load benchmark.
 $(BENCH_STAMP): pyproject.toml $(STAMP)

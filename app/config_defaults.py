@@ -77,6 +77,9 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_THEME": "lock",
     "PREVIEW_PASSWORD": None,  # enables /preview outside debug, behind HTTP Basic auth
     "DEMO": False,
+    # Lock's /user/geoloc/country: a request header the operator's proxy sets to the
+    # visitor's ISO country (CF-IPCountry, CloudFront-Viewer-Country, …); None = not read
+    "GEOLOC_COUNTRY_HEADER": None,
     # Rate limits (Flask-Limiter)
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,  # 429s set Retry-After themselves

@@ -498,12 +498,16 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert second.exit_code == 0, second.output
     assert "Refreshed the demo client" in second.output
     assert "auth0.js embedded: /demo/auth0js (its app: demo-auth0js)" in second.output
+    assert "embedded Lock: /demo/lock/ (its app: demo-lock)" in second.output
     with app.app_context():
         ids = sorted(c.client_id for c in db.session.scalars(select(Client)))
-        assert ids == ["demo", "demo-auth0js", "demo-spa"]
+        assert ids == ["demo", "demo-auth0js", "demo-lock", "demo-spa"]
         spa = db.session.scalars(select(Client).filter_by(client_id="demo-auth0js")).one()
         assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
         assert spa.redirect_uris == ["https://latchkey.test/demo/auth0js"]
+        lock = db.session.scalars(select(Client).filter_by(client_id="demo-lock")).one()
+        assert lock.client_type == "spa" and lock.web_origins == ["https://latchkey.test"]
+        assert lock.redirect_uris == ["https://latchkey.test/demo/lock/callback"]
         spa = db.session.scalars(select(Client).filter_by(client_id="demo-spa")).one()
         assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
 

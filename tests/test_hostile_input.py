@@ -276,7 +276,8 @@ def assert_handled(response, path: str, unhandled) -> None:
     elif response.mimetype == "text/html" and response.status_code >= 400:
         assert "<!doctype html>" in body and 'class="lk-' in body, f"not our page: {body[:300]}"
     elif response.status_code >= 400:
-        assert response.mimetype in ("application/json", "text/plain"), response.mimetype
+        scripts = ("application/javascript",) if path.startswith("/client/") else ()
+        assert response.mimetype in ("application/json", "text/plain", *scripts), response.mimetype
 
 
 def _path(rule: str, fill) -> str:

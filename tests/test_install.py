@@ -60,10 +60,12 @@ def test_the_wheel_carries_every_shipped_file_and_no_checkout_is_needed(installe
     data = next(package.glob("python3*/site-packages/app/_data"))
     for language in ("de", "es", "fr", "it", "ja", "nl", "pt_BR"):
         assert (data / "translations" / language / "LC_MESSAGES" / "messages.mo").stat().st_size
-    for theme in ("lock", "custom"):
+    for theme in ("lock", "custom", "lock-classic"):
         assert (data / "themes" / theme / "theme.toml").is_file()
     assert (data / "templates" / "messages" / "fr" / "email_code.subject.liquid").is_file()
     assert (data / "static" / "favicon.svg").is_file()
+    # Lock's passwordless widget, bundled and committed (tests/test_lock_bundle.py)
+    assert (data / "static" / "vendor" / "auth0-lock.min.js").stat().st_size > 500_000
     assert list((data / "migrations" / "versions").glob("*.py"))
 
 

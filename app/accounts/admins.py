@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from app.config import base_url
 from app.extensions import db
 from app.models import Admin, Client, User
 from app.signin.addresses import normalize_email
@@ -76,7 +77,7 @@ def is_admin(user: User | None) -> bool:
 
 def console_client() -> Client:
     """The console's client row, created or brought up to date with the issuer."""
-    callback = current_app.config["ISSUER"] + CALLBACK_PATH
+    callback = base_url(current_app.config) + CALLBACK_PATH
     client = db.session.scalars(select(Client).filter_by(client_id=CONSOLE_CLIENT_ID)).first()
     if client is None:
         client = Client(client_id=CONSOLE_CLIENT_ID, client_type="spa", name=CONSOLE_NAME)

@@ -16,6 +16,9 @@ from app.extensions import db
 from app.models import Client, sha256_hex
 
 DEMO_CLIENT_ID = "demo"
+# The demo page with Lock embedded (/demo/lock/): a single-page app, as Auth0 asks of
+# embedded passwordless (a browser keeps no secret), on the server's own origin.
+DEMO_LOCK_CLIENT_ID = "demo-lock"
 # The demo's "auth0.js embedded" page (/demo/auth0js): a single-page app (public, PKCE)
 # whose own page signs in with auth0.js across origins.
 DEMO_AUTH0JS_CLIENT_ID = "demo-auth0js"
@@ -94,3 +97,20 @@ def ensure_demo_spa_client() -> tuple[Client, bool]:
     client.web_origins = [validate_origin(f"{parts.scheme}://{parts.netloc}")]
     db.session.commit()
     return client, created
+
+
+def ensure_lock_demo_client() -> Client:
+    """Create or refresh the embedded-Lock demo's client: a SPA whose web origin and
+    callback are this server's own (/demo/lock/), with email and sms."""
+    base = base_url(current_app.config)
+    client = db.session.query(Client).filter_by(client_id=DEMO_LOCK_CLIENT_ID).first()
+    if client is None:
+        client = Client(client_id=DEMO_LOCK_CLIENT_ID, client_type="spa")
+        db.session.add(client)
+    client.name = DEMO_NAME
+    client.connections = ["email", "sms"]
+    client.redirect_uris = [f"{base}/demo/lock/callback"]
+    client.web_origins = [base.lower()]
+    client.logout_urls = [f"{base}/demo/"]
+    db.session.commit()
+    return client

@@ -19,3 +19,5 @@ def demo_setup_command() -> None:
         click.echo(f"{verb} the demo client {client.name!r} ({client.client_id}).")
         click.echo(f"  callback: {', '.join(client.redirect_uris)}")
     click.echo(f"  auth0.js embedded: /demo/auth0js (its app: {demo.DEMO_AUTH0JS_CLIENT_ID})")
+    lock = demo.ensure_lock_demo_client()
+    click.echo(f"  embedded Lock: /demo/lock/ (its app: {lock.client_id})")

@@ -76,16 +76,20 @@ class StartRequest:
 
 
 def read_start(
-    body: Mapping[str, Any], authorize_problem: Callable[[dict[str, str]], str | None]
+    body: Mapping[str, Any],
+    authorize_problem: Callable[[dict[str, str]], str | None],
+    hosted: bool = False,
 ) -> StartRequest:
     """Check a start request's fields in Auth0's order; raise ApiError with its codes.
     A link must complete a valid authorize request: `authorize_problem(params)` (the
-    OIDC server's check, app.oidc.stored_request_problem) says why not, or None."""
+    OIDC server's check, app.oidc.stored_request_problem) says why not, or None.
+    `hosted`: Latchkey's own hosted page calls for the authorize request it was shown
+    for (signed by this server), so a confidential app's secret is not asked."""
     unknown = sorted(str(name)[:40] for name in body if name not in START_FIELDS)
     if unknown:
         allowed = "The following properties are not allowed: "
         raise ApiError("bad.request", allowed + ", ".join(unknown))
-    client = _authenticated_client(body)
+    client = _authenticated_client(body, hosted)
     connection = body.get("connection")
     if not connection:
         raise ApiError("bad.connection", "Missing required property: connection")
@@ -104,9 +108,10 @@ def read_start(
     return StartRequest(client, connection, recipient, send, params)
 
 
-def _authenticated_client(body: Mapping[str, Any]) -> Client:
-    """The app named by client_id; a confidential app must prove it with its secret,
-    a public one (spa, native) has none and must not send one."""
+def _authenticated_client(body: Mapping[str, Any], hosted: bool = False) -> Client:
+    """The app named by client_id; a confidential app must prove it with its secret
+    (unless the hosted page calls), a public one (spa, native) has none and must not
+    send one."""
     client_id = body.get("client_id")
     if not client_id:
         raise ApiError("bad.client_id", "Missing required property: client_id")
@@ -121,6 +126,8 @@ def _authenticated_client(body: Mapping[str, Any]) -> Client:
             raise ApiError(
                 "unauthorized", "A public app (spa, native) has no client_secret to send", 401
             )
+    elif hosted and secret is None:
+        return client
     elif not (isinstance(secret, str) and client.check_secret(secret)):
         raise ApiError("unauthorized", "Invalid client credentials", 401)
     return client

@@ -152,6 +152,17 @@ def default_country(configured: str | None, allowed: list[str], language_tags: l
     return allowed[0] if allowed else FALLBACK_COUNTRY
 
 
+def guessed_country(
+    proxy_country: str | None, configured: str | None, allowed: list[str], language_tags: list[str]
+) -> str:
+    """The SMS country Lock starts on (`/user/geoloc/country`): the one the operator's proxy
+    names in a header (when configured), if SMS may go there; else the picker's choice."""
+    named = (proxy_country or "").strip().upper()
+    if len(named) == 2 and is_country(named) and (not allowed or named in allowed):
+        return named
+    return default_country(configured, allowed, language_tags)
+
+
 def region_of_language(tags: list[str]) -> str | None:
     """The first country named by a language tag (`en-GB` → GB, `pt_BR` → BR)."""
     for tag in tags:

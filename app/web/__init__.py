@@ -12,6 +12,7 @@ from . import (
     console,
     delivery,
     demo,
+    demo_lock,
     demo_spa,
     dev,
     endings,
@@ -19,6 +20,7 @@ from . import (
     health,
     links,
     locale,
+    lock,
     login,
     login_tickets,
     logos,
@@ -29,6 +31,7 @@ from . import (
     response_pages,
     security,
     theme_setup,
+    universal_login,
 )
 from . import oidc as oidc_views
 
@@ -39,6 +42,7 @@ def init_app(app: Flask) -> None:
     request_ids.init_app(app)
     locale.init_app(app)
     theme_setup.init_app(app)
+    universal_login.init_app(app)
     security.init_app(app)
     auth0_page.init_app(app)
     errors.init_app(app)
@@ -48,6 +52,7 @@ def init_app(app: Flask) -> None:
         health.bp,
         login.bp,
         links.bp,
+        lock.bp,
         endings.bp,
         passwordless_api.bp,
         auth0_js.bp,
@@ -64,5 +69,6 @@ def init_app(app: Flask) -> None:
     if app.config["DEMO"]:
         app.register_blueprint(demo.bp)
         app.register_blueprint(demo_spa.bp)
+        app.register_blueprint(demo_lock.bp)
     if app.debug or app.config["PREVIEW_PASSWORD"]:
         app.register_blueprint(preview.bp)

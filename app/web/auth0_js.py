@@ -49,8 +49,13 @@ def own_origin() -> str:
 
 
 def is_same_origin() -> bool:
-    """Whether the browser says this call comes from a page of this server."""
-    return request.headers.get("Origin", "").lower() == own_origin()
+    """Whether the browser says this call comes from a page of this server: its Origin,
+    or, from the hosted pages (whose Referrer-Policy no-referrer makes a same-origin
+    POST say `Origin: null`), `Sec-Fetch-Site: same-origin`; no page can set either."""
+    origin = request.headers.get("Origin", "").lower()
+    if origin == "null":
+        return request.headers.get("Sec-Fetch-Site") == "same-origin"
+    return origin == own_origin()
 
 
 def hosted_authorize_request(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -59,12 +64,17 @@ def hosted_authorize_request(body: Mapping[str, Any]) -> dict[str, Any] | None:
 
     The page sends back what the server injected (as Universal Login does): its
     authorize request, signed, as `state`, and a CSRF token as `_csrf`, both in
-    authParams; the call must come from this server's own origin."""
+    authParams; the call must come from this server's own origin. Lock (theme
+    lock-classic) sends `_csrf` only with a link (for a code, auth0.js passes on its
+    own options: `state`, not `_csrf`): without it, the Origin check is the CSRF
+    defence (another site's page cannot send this server's Origin); one sent must
+    be valid."""
     auth_params = body.get("authParams")
     if not is_same_origin() or not isinstance(auth_params, Mapping):
         return None
     try:
-        validate_csrf(auth_params.get("_csrf"))
+        if "_csrf" in auth_params:
+            validate_csrf(auth_params.get("_csrf"))
         params = link_tokens.load_authorize_request(auth_params.get("state"))
     except (ValidationError, link_tokens.ExpiredToken, link_tokens.BadToken):
         return None

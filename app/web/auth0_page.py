@@ -29,13 +29,19 @@ def init_app(app: Flask) -> None:
 
 def auth0_config(client: Client, authz: str | None) -> str:
     """The page's config for `client` and its signed authorize request `authz`."""
+    return base64.b64encode(json.dumps(config_object(client, authz)).encode()).decode()
+
+
+def config_object(client: Client, authz: str | None) -> dict:
+    """Universal Login's config object (also the base of the lock-classic theme's,
+    app/web/universal_login.py)."""
     try:
         params = link_tokens.load_authorize_request(authz) if authz else {}
     except (link_tokens.ExpiredToken, link_tokens.BadToken):
         params = {}
     # (the theme preview's sample apps are not stored clients: email only)
     connections = list(getattr(client, "enabled_connections", None) or ["email"])
-    config = {
+    return {
         "auth0Domain": request.host,
         "auth0Tenant": request.host.split(".")[0],
         "clientID": client.client_id,
@@ -51,7 +57,6 @@ def auth0_config(client: Client, authz: str | None) -> str:
         "connections": connections,
         "passwordless": {name: _send(name) for name in connections},
     }
-    return base64.b64encode(json.dumps(config).encode()).decode()
 
 
 def _send(connection: str) -> str:

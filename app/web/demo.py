@@ -90,7 +90,7 @@ def logout():
 def auth0js():
     """An app's own sign-in form on auth0.js (embedded login, cross-origin
     authentication); also its callback, where its script trades the code (PKCE)."""
-    issuer = current_app.config["ISSUER"]
+    issuer = base_url(current_app.config)
     return render_template(
         "demo/auth0js.html",
         domain=request.host_url.rstrip("/"),

@@ -38,7 +38,9 @@ def start():
         else:  # the hosted page: its own authorize request, this browser's ticket
             browser = binding_cookie.read() or binding.new_value()
             asked = api_tickets.read_start(
-                {**body, "authParams": {}}, lambda _params: oidc.stored_request_problem(hosted)
+                {**body, "authParams": {}},
+                lambda _params: oidc.stored_request_problem(hosted),
+                hosted=True,
             )
             asked = replace(asked, authorize_params=hosted)
         ticket = api_tickets.start(asked, _requester(), locale.current_language(), browser)

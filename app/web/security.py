@@ -15,9 +15,18 @@ CORS_PATHS = (
     "/userinfo",
     "/passwordless/start",
     "/co/authenticate",
+    "/user/geoloc/country",
+    "/passwordless/challenge",
+    "/usernamepassword/challenge",
 )
 # auth0.js sends cookies with these (XMLHttpRequest withCredentials): the co_verifier.
 CREDENTIALED_PATHS = ("/co/authenticate",)
+# Of those, the ones whose requests name no client: any app's registered origin may call.
+ANY_CLIENT_PATHS = (
+    "/user/geoloc/country",
+    "/passwordless/challenge",
+    "/usernamepassword/challenge",
+)
 
 
 # A page may be framed only when its view sets g.frame_ancestors to one origin (the
@@ -79,7 +88,8 @@ def _allow_registered_origin(response) -> None:
     response.vary.add("Origin")
     if not origin:
         return
-    client_id = None if request.method == "OPTIONS" else oidc.client_id_of_request(request)
+    any_client = request.method == "OPTIONS" or request.path in ANY_CLIENT_PATHS
+    client_id = None if any_client else oidc.client_id_of_request(request)
     if not oidc.is_registered_origin(origin, client_id):
         return
     response.headers["Access-Control-Allow-Origin"] = origin
