@@ -501,7 +501,14 @@ def test_demo_setup_registers_then_refreshes(runner, app):
     assert "embedded Lock: /demo/lock/ (its app: demo-lock)" in second.output
     with app.app_context():
         ids = sorted(c.client_id for c in db.session.scalars(select(Client)))
-        assert ids == ["demo", "demo-auth0js", "demo-lock", "demo-spa"]
+        assert ids == [
+            "demo",
+            "demo-auth0js",
+            "demo-auth0js-custom",
+            "demo-lock",
+            "demo-lock-classic",
+            "demo-spa",
+        ]
         spa = db.session.scalars(select(Client).filter_by(client_id="demo-auth0js")).one()
         assert spa.client_type == "spa" and spa.web_origins == ["https://latchkey.test"]
         assert spa.redirect_uris == ["https://latchkey.test/demo/auth0js"]

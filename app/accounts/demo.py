@@ -25,6 +25,12 @@ DEMO_AUTH0JS_CLIENT_ID = "demo-auth0js"
 DEMO_SPA_CLIENT_ID = "demo-spa"
 # The SPA demo's own name (templates/demo/spa.html).
 DEMO_SPA_NAME = "Planner"
+# The hosted page as Auth0's own front ends draw it: the real Lock widget, and a custom
+# UI on auth0.js (each theme's demo app; the `demo` app keeps the default theme).
+HOSTED_THEME_CLIENTS = {
+    "lock-classic": "demo-lock-classic",
+    "auth0js-custom": "demo-auth0js-custom",
+}
 # The name the demo app gives itself on its own page (templates/demo/index.html).
 DEMO_NAME = "Notebook"
 # `make run` sends demo SMS codes (to the dev outbox) to this country only.
@@ -62,8 +68,25 @@ def ensure_demo_client() -> tuple[Client, bool]:
         sms.default_country = sms.default_country or DEMO_COUNTRY
     client.initiate_login_uri = f"{base}/demo/login"
     _ensure_auth0js_client(base)
+    _ensure_hosted_theme_clients(base)
     db.session.commit()
     return client, created
+
+
+def _ensure_hosted_theme_clients(base: str) -> None:
+    """One regular app per Auth0 look of the hosted page (HOSTED_THEME_CLIENTS): the demo
+    app's callback and secret, its page in that theme (/demo/login?theme=…)."""
+    for theme, client_id in HOSTED_THEME_CLIENTS.items():
+        client = db.session.query(Client).filter_by(client_id=client_id).first()
+        if client is None:
+            client = Client(client_id=client_id, client_type="regular")
+            db.session.add(client)
+        client.name = DEMO_NAME
+        client.theme = theme
+        client.connections = ["email", "sms"]
+        client.client_secret_hash = sha256_hex(demo_secret())
+        client.redirect_uris = [f"{base}/demo/callback"]
+        client.logout_urls = [f"{base}/demo/"]
 
 
 def _ensure_auth0js_client(base: str) -> None:

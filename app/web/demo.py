@@ -8,7 +8,12 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from app.accounts.demo import DEMO_AUTH0JS_CLIENT_ID, DEMO_CLIENT_ID, demo_secret
+from app.accounts.demo import (
+    DEMO_AUTH0JS_CLIENT_ID,
+    DEMO_CLIENT_ID,
+    HOSTED_THEME_CLIENTS,
+    demo_secret,
+)
 from app.config import base_url
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
@@ -22,17 +27,22 @@ def register_client(state):
     app.extensions["latchkey_demo_oauth"] = oauth
     with app.app_context():
         secret = demo_secret()
-    oauth.register(
-        "latchkey",
-        client_id=DEMO_CLIENT_ID,
-        client_secret=secret,
-        server_metadata_url=f"{base_url(app.config)}/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid email phone", "code_challenge_method": "S256"},
-    )
+    ways = {"latchkey": DEMO_CLIENT_ID}
+    ways |= {f"latchkey-{theme}": client_id for theme, client_id in HOSTED_THEME_CLIENTS.items()}
+    for name, client_id in ways.items():
+        oauth.register(
+            name,
+            client_id=client_id,
+            client_secret=secret,
+            server_metadata_url=f"{base_url(app.config)}/.well-known/openid-configuration",
+            client_kwargs={"scope": "openid email phone", "code_challenge_method": "S256"},
+        )
 
 
-def _client():
-    return current_app.extensions["latchkey_demo_oauth"].create_client("latchkey")
+def _client(theme: str | None = None):
+    """The demo app's OAuth client; with a theme of HOSTED_THEME_CLIENTS, that theme's app."""
+    name = f"latchkey-{theme}" if theme in HOSTED_THEME_CLIENTS else "latchkey"
+    return current_app.extensions["latchkey_demo_oauth"].create_client(name)
 
 
 @bp.get("/")
@@ -40,6 +50,7 @@ def index():
     claims = session.get("demo_claims")
     return render_template(
         "demo/index.html",
+        home=base_url(current_app.config) + url_for("demo.index"),
         user=claims,
         claims=claims or {},
         error=session.pop("demo_error", None),
@@ -54,14 +65,17 @@ def login():
     hint = request.args.get("login_hint", "")[:320]
     if hint and request.args.get("iss") == current_app.config["ISSUER"]:
         extra["login_hint"] = hint
+    theme = request.args.get("theme")
+    theme = theme if theme in HOSTED_THEME_CLIENTS else None
+    session["demo_theme"] = theme
     callback = base_url(current_app.config) + url_for("demo.callback")
-    return _client().authorize_redirect(callback, **extra)
+    return _client(theme).authorize_redirect(callback, **extra)
 
 
 @bp.get("/callback")
 def callback():
     try:
-        token = _client().authorize_access_token()
+        token = _client(session.pop("demo_theme", None)).authorize_access_token()
     except OAuthError as error:
         session["demo_error"] = error.description or error.error
         return redirect(url_for("demo.index"))
