@@ -74,8 +74,14 @@ def login():
 
 @bp.get("/callback")
 def callback():
+    return finish_sign_in(_client(session.pop("demo_theme", None)))
+
+
+def finish_sign_in(client):
+    """A demo app's callback: trade the code (Authlib checks state, nonce and the ID
+    token), keep the claims, and show them on the demo's page."""
     try:
-        token = _client(session.pop("demo_theme", None)).authorize_access_token()
+        token = client.authorize_access_token()
     except OAuthError as error:
         session["demo_error"] = error.description or error.error
         return redirect(url_for("demo.index"))

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from app.accounts.demo import DEMO_LOCK_CLIENT_ID, DEMO_NAME
 from app.config import base_url
+
+from . import demo
 
 bp = Blueprint("demo_lock", __name__, url_prefix="/demo/lock")
 
@@ -71,11 +72,4 @@ def page():
 
 @bp.get("/callback")
 def callback():
-    try:
-        token = _client().authorize_access_token()
-    except OAuthError as error:
-        session["demo_error"] = error.description or error.error
-        return redirect(url_for("demo.index"))
-    session["demo_claims"] = dict(token["userinfo"])
-    session["demo_id_token"] = token["id_token"]
-    return redirect(url_for("demo.index"))
+    return demo.finish_sign_in(_client())
