@@ -10,7 +10,7 @@ import pytest
 import requests
 from helpers import messages_to, query_of
 
-from app.accounts.demo import HOSTED_THEME_CLIENTS, ensure_demo_client
+from app.accounts.demo import HOSTED_THEME_CLIENTS
 from app.extensions import db
 from app.models import Client
 
@@ -20,8 +20,8 @@ EMAIL = "demo-ways@example.com"
 @pytest.fixture
 def demo_server(live_server):
     server = live_server(DEMO=True)
-    with server.app.app_context():
-        ensure_demo_client()
+    done = server.app.test_cli_runner().invoke(args=["demo", "setup"])  # as `make run` does
+    assert done.exit_code == 0, done.output
     return server
 
 
@@ -80,6 +80,22 @@ def test_the_demo_signs_in_through_each_hosted_theme(browser, demo_server, link,
         page.get_by_role("link", name=link).click()
         page.wait_for_url(f"{demo_server.url}/authorize?*")
         sign_in(page, demo_server)
+        page.wait_for_url(f"{demo_server.url}/demo/", timeout=15_000)
+        assert f"Signed in as {EMAIL}" in page.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def test_the_demo_signs_in_with_lock_embedded(browser, demo_server):
+    """/demo/lock/: Lock in the demo's own page sends the code, signs in across origins
+    (/co/authenticate, /authorize?login_ticket=…), and the demo's callback shows the user."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(demo_server.url + "/demo/")
+        page.get_by_role("link", name="Try Lock embedded").click()
+        page.wait_for_url(f"{demo_server.url}/demo/lock/*")
+        sign_in_with_lock(page, demo_server)
         page.wait_for_url(f"{demo_server.url}/demo/", timeout=15_000)
         assert f"Signed in as {EMAIL}" in page.locator("main").inner_text()
     finally:
