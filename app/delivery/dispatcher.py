@@ -59,7 +59,9 @@ def send_next(clock: Callable[[], datetime] = utcnow) -> bool | None:
     claimed = claims.claim(clock(), lease(), limit=1)
     if not claimed:
         return None
-    message = db.session.get(OutboxMessage, claimed[0])
+    # The claim changed the row (tries, lease) in SQL: read it afresh, not from the
+    # session's identity map (a long-lived dispatcher session may hold it from a pass ago).
+    message = db.session.get(OutboxMessage, claimed[0], populate_existing=True)
     return message is not None and _deliver(message, clock)
 
 

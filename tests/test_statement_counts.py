@@ -1,0 +1,121 @@
+"""What a sign-in costs the database, step by step: SQL statements, commits, and
+statements SQLAlchemy had to compile afresh (its compiled-statement cache should
+serve every one after the first sign-in). Counts are deterministic, so these
+budgets guard the hot path without timing anything (docs/benchmarks.md has the
+figures; bench/cpu_ratio.py measures the same steps' CPU).
+
+A change that needs more statements on a step raises its budget here, on purpose."""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+from helpers import LoginPage, RelyingApp, query_of
+from sqlalchemy import event
+
+from app.delivery import dispatcher
+from app.extensions import db
+
+# step: (statements, commits), at most. Before the performance work (issue 13) a
+# sign-in took 59 statements and 13 commits, sending included.
+BUDGETS = {
+    "authorize page": (1, 0),
+    "start": (7, 1),
+    "send": (8, 5),
+    "code page": (4, 0),
+    "verify": (18, 4),
+    "token": (10, 3),
+}
+
+
+class Meter:
+    """Counts what the app's engine runs, by the step under way."""
+
+    def __init__(self, app) -> None:
+        with app.app_context():
+            self.engine = db.engine
+        self.step = None
+        self.statements: Counter[str] = Counter()
+        self.commits: Counter[str] = Counter()
+        self.compiled: list[str] = []
+        event.listen(self.engine, "after_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+
+    def close(self) -> None:
+        event.remove(self.engine, "after_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+    @contextmanager
+    def counting(self, step: str):
+        self.step = step
+        try:
+            yield
+        finally:
+            self.step = None
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.step is None or statement.startswith("NOTIFY"):
+            return  # PostgreSQL's NOTIFY wakes other processes' dispatchers: not a query
+        self.statements[self.step] += 1
+        if context is not None and context.compiled is not None:
+            if "cached" not in context._get_cache_stats():  # "generated in …", "no key …"
+                self.compiled.append(f"{self.step}: {statement[:120]}")
+
+    def _commit(self, conn) -> None:
+        if self.step is not None:
+            self.commits[self.step] += 1
+
+
+def sign_in(app, http, relying: RelyingApp, email: str, meter: Meter) -> None:
+    page = LoginPage(http)
+    with meter.counting("authorize page"):
+        assert page.open_authorize(**relying.authorize_params()).status_code == 200
+    with meter.counting("start"):
+        assert page.submit_email(email).status_code == 303
+    code = page.read_code(email)  # the test reads the outbox: not the app's work
+    with meter.counting("send"), app.app_context():
+        assert dispatcher.dispatch_due(purge=False) == 1
+    with meter.counting("code page"):
+        assert page.open_code_page().status_code == 200
+    with meter.counting("verify"):
+        done = page.enter_code(code)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    with meter.counting("token"):
+        token = relying.exchange(http, query_of(done.headers["Location"])["code"])
+    assert token.status_code == 200, token.get_data(as_text=True)
+
+
+def test_a_sign_in_stays_within_its_statement_and_commit_budgets(app):
+    relying = RelyingApp.register(app)
+    meter = Meter(app)
+    try:
+        sign_in(app, app.test_client(), relying, "first@example.com", meter)  # warms caches
+        meter.statements.clear()
+        meter.commits.clear()
+        meter.compiled.clear()
+        sign_in(app, app.test_client(), relying, "second@example.com", meter)
+    finally:
+        meter.close()
+    spent = {step: (meter.statements[step], meter.commits[step]) for step in BUDGETS}
+    over = {
+        step: (spent[step], budget)
+        for step, budget in BUDGETS.items()
+        if spent[step][0] > budget[0] or spent[step][1] > budget[1]
+    }
+    assert not over, f"(statements, commits) spent over budget: {over}"
+    assert sum(s for s, _ in spent.values()) <= 48
+    assert sum(c for _, c in spent.values()) <= 13
+
+
+def test_every_statement_of_a_second_sign_in_comes_from_the_compiled_cache(app):
+    """No per-request text() or dynamically built query defeats SQLAlchemy's cache."""
+    relying = RelyingApp.register(app)
+    meter = Meter(app)
+    try:
+        sign_in(app, app.test_client(), relying, "first@example.com", meter)
+        meter.compiled.clear()
+        sign_in(app, app.test_client(), relying, "second@example.com", meter)
+    finally:
+        meter.close()
+    assert meter.compiled == []
