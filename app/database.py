@@ -1,7 +1,7 @@
 """The database engine: SQLite (the embedded default) or PostgreSQL (psycopg 3).
 
 `configure(app)` runs before Flask-SQLAlchemy builds the engine: it checks the
-connections of the pool before use (a PostgreSQL restart or a killed backend
+connections of the pool before use on PostgreSQL (a restart or a killed backend
 costs one failed request at most), and creates a SQLite file readable by its
 owner only. `init_app(app)` then sets each new SQLite connection to WAL mode
 with synchronous=NORMAL: readers never wait for the writer, and a commit no
@@ -26,7 +26,11 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 def configure(app: Flask) -> None:
     """Engine options for the configured database; call before db.init_app."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("pool_pre_ping", True)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    # A server's connection may die under the pool (restart, killed backend): test it
+    # at checkout. A SQLite file cannot drop a connection, so it skips the ping (a
+    # sign-in checks out a connection about 17 times).
+    options.setdefault("pool_pre_ping", not (uri and make_url(uri).get_backend_name() == "sqlite"))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     path = sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
     if path is not None:
