@@ -8,12 +8,19 @@ A change that needs more statements on a step raises its budget here, on purpose
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from contextlib import contextmanager
 
+import databases
+import pytest
+from conftest import BASE_CONFIG
 from helpers import LoginPage, RelyingApp, query_of
-from sqlalchemy import event
+from live_server import release
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
+from app import create_app, database
 from app.delivery import dispatcher
 from app.extensions import db
 
@@ -144,3 +151,40 @@ def test_a_request_reads_its_signing_key_and_its_client_once(app):
             assert keys.current().kid == first.kid
     finally:
         meter.close()
+
+
+def _kill_connections(database: str) -> None:
+    with databases.admin_connection() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        )
+
+
+def test_a_postgresql_connection_is_pinged_only_after_sitting_idle(monkeypatch):
+    """PostgreSQL only (this test makes its own database): a pooled connection whose
+    server process ended while it sat idle is replaced before use; one used a moment
+    ago is handed out unchecked (no round trip per checkout), and if it died in that
+    moment, that one query fails and the pool renews every connection."""
+    name = databases.create_database("latchkey_ping")
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": databases.sqlalchemy_url(name)})
+    try:
+        with app.app_context():
+            assert db.session.execute(select(1)).scalar() == 1
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.05)
+        _kill_connections(name)
+        time.sleep(0.2)
+        with app.app_context():
+            assert db.session.execute(select(1)).scalar() == 1  # pinged, replaced
+
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 60)
+        _kill_connections(name)
+        with app.app_context():
+            with pytest.raises(OperationalError):
+                db.session.execute(select(1))
+        with app.app_context():
+            assert db.session.execute(select(1)).scalar() == 1
+    finally:
+        release(app)
+        databases.drop_database(name)
