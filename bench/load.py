@@ -259,10 +259,15 @@ def page_and_hello(args, work: Path, database: str, client: dict, worker_class: 
     with Gunicorn(
         BIN, work, operator_env(), hello_port, 2, "hello:app", extra + bench_path
     ) as hello:
+        pids = [hello.process.pid, *hello.worker_pids()]
+        before = cpu_seconds(pids)
         hello_stats = locust("HelloUser", hello.url, args.page_users, args.page_seconds, {}, work)
+        hello_row = with_cpu(hello_stats["GET hello"], cpu_seconds(pids) - before)
     port = free_port()
     env = latchkey_env(database, port, 25)
     with Gunicorn(BIN, work, env, port, 2, extra=extra) as server:
+        pids = [server.process.pid, *server.worker_pids()]
+        before = cpu_seconds(pids)
         page_stats = locust(
             "PageUser",
             server.url,
@@ -271,7 +276,13 @@ def page_and_hello(args, work: Path, database: str, client: dict, worker_class: 
             locust_env(client, work),
             work,
         )
-    return page_stats["GET hosted page"], hello_stats["GET hello"]
+        page_row = with_cpu(page_stats["GET hosted page"], cpu_seconds(pids) - before)
+    return page_row, hello_row
+
+
+def with_cpu(row: dict, cpu: float) -> dict:
+    """A Locust stats row with the server's CPU ms per request added ("cpu_ms")."""
+    return {**row, "cpu_ms": cpu * 1000 / max(int(row["Request Count"]), 1)}
 
 
 def locust_env(client: dict, work: Path) -> dict[str, str]:
@@ -513,11 +524,14 @@ def report(args, results: dict) -> str:
         hello, page = results[f"hello {worker_class}"], results[f"page {worker_class}"]
         rates = ", ".join(f"{r:.0f}" for r in results[f"page rates {worker_class}"])
         ratios = ", ".join(f"{r:.3f}" for r in results[f"ratios {worker_class}"])
+        cpu_ratio = page["cpu_ms"] / max(hello["cpu_ms"], 1e-9)
         pages.append(
             f"| {worker_class} | {rate(hello):.0f} | {rate(page):.1f} ({rates}) | "
-            f"{rate(page) / rate(hello):.3f} ({ratios}) | {pct(page, '50%')} / {pct(page, '95%')} |"
+            f"{rate(page) / rate(hello):.3f} ({ratios}) | {pct(page, '50%')} / {pct(page, '95%')} "
+            f"| {hello['cpu_ms']:.2f} / {page['cpu_ms']:.2f} ({cpu_ratio:.1f}×) |"
         )
     verify = {k: results[k]["stats"]["POST verify"] for k in ("fast", "big")}
+    bare_ms = max(results["hello gthread"]["cpu_ms"], 1e-9)
     worker_gain = rate(results["page gthread"]) / max(rate(results["page sync"]), 1e-9)
     small, large = results["rows_small"], results["rows_big"]
     slowdown = rate(slow["stats"]["FLOW sign-in"]) / max(rate(fast["stats"]["FLOW sign-in"]), 1e-9)
@@ -541,8 +555,9 @@ def report(args, results: dict) -> str:
         "A first view of `/authorize` (the sign-in form), no cookies. The median run of "
         "each worker class (every run's figure in brackets).",
         "",
-        "| worker class | hello req/s | hosted page req/s | ratio to hello | page p50 / p95 ms |",
-        "|---|---|---|---|---|",
+        "| worker class | hello req/s | hosted page req/s | ratio to hello | page p50 / p95 ms "
+        "| server CPU ms per request: hello / page |",
+        "|---|---|---|---|---|---|",
         *pages,
         "",
         f"Worker class: gthread's median hosted-page rate is {worker_gain:.2f}× sync's "
@@ -569,6 +584,10 @@ def report(args, results: dict) -> str:
         ),
         "",
         *fst_lines(results),
+        f"- A full sign-in's server CPU is {fast['cpu_ms'] / bare_ms:.0f}× one bare hello "
+        f"request's ({bare_ms:.2f} ms, gthread, "
+        "the median hello run above) on PostgreSQL; the in-process figures below give "
+        "the same for SQLite.",
         f"- sign-ins/s with the 500 ms SMTP server: {slowdown:.2f}× the rate with the "
         "immediate one.",
         f"- verify p50 at {large['login_tickets']:,} tickets / at {small['login_tickets']:,}: "
