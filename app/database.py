@@ -1,32 +1,40 @@
 """The database engine: SQLite (the embedded default) or PostgreSQL (psycopg 3).
 
-`configure(app)` runs before Flask-SQLAlchemy builds the engine: it checks the
-connections of the pool before use (a PostgreSQL restart or a killed backend
-costs one failed request at most), and creates a SQLite file readable by its
-owner only. `init_app(app)` then sets each new SQLite connection to WAL mode
-with synchronous=NORMAL: readers never wait for the writer, and a commit no
-longer waits for an fsync of the whole database.
+`configure(app)` runs before Flask-SQLAlchemy builds the engine: it creates a
+SQLite file readable by its owner only. `init_app(app)` then sets each new SQLite
+connection to WAL mode with synchronous=NORMAL: readers never wait for the writer,
+and a commit no longer waits for an fsync of the whole database. On PostgreSQL it
+checks a pooled connection that sat idle before use (a restart or a killed backend
+costs one failed request per process at most).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 
 from .extensions import db
 
 # How long a SQLite connection waits for another process's write lock (ms).
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A PostgreSQL connection idle in the pool this long is pinged before use.
+PING_AFTER_IDLE_SECONDS = 1.0
+CHECKED_IN_AT = "latchkey.checked_in_at"
 
 
 def configure(app: Flask) -> None:
     """Engine options for the configured database; call before db.init_app."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("pool_pre_ping", True)
+    # A server's connection may die under the pool (restart, killed backend): init_app
+    # pings a PostgreSQL connection that sat idle before handing it out. A SQLite file
+    # cannot drop a connection. (A sign-in checks out a connection about 17 times:
+    # SQLAlchemy's pool_pre_ping, which pings at every checkout, cost a round trip each.)
+    options.setdefault("pool_pre_ping", False)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     path = sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
     if path is not None:
@@ -41,6 +49,35 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif is_postgresql(engine):
         event.listen(engine, "connect", _nul_safe_strings)
+        if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+            event.listen(engine.pool, "connect", _note_checkin)  # new: alive
+            event.listen(engine.pool, "checkin", _note_checkin)
+            event.listen(engine.pool, "checkout", _ping_if_idle)
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info[CHECKED_IN_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """Before a connection that sat in the pool PING_AFTER_IDLE_SECONDS or more is
+    used, check it is alive; a dead one is replaced (SQLAlchemy's DisconnectionError
+    makes the pool retry with a new connection). One used a moment ago is not checked:
+    if its server went away in that moment, that one request fails cleanly (503) and
+    the pool drops every connection older than the failure."""
+    checked_in = record.info.get(CHECKED_IN_AT)
+    if checked_in is not None and time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:  # the driver's OperationalError, InterfaceError, …
+        raise exc.DisconnectionError(type(error).__name__) from error
 
 
 def is_postgresql(engine: Engine) -> bool:

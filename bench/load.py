@@ -1,6 +1,6 @@
 """Load benchmark: Latchkey under gunicorn (2 workers) beside a bare Flask page,
 driven by Locust headless on loopback. Prints the figures and writes
-docs/benchmarks.md. Figures, not pass/fail; bounded in time (7 to 10 minutes).
+docs/benchmarks.md. Figures, not pass/fail; bounded in time (9 to 12 minutes).
 
     make bench            # or: .venv/bin/python bench/load.py [--seconds 20] [--users 8]
 
@@ -10,9 +10,12 @@ app/gunicorn_settings.py. Phases:
 1. the hosted page and the hello page, each alone, with gthread and with sync workers;
 2. full sign-ins with an SMTP server that answers at once, then one that holds each
    reply 500 ms; server CPU per sign-in from /proc/<pid>/stat of the workers;
-3. full sign-ins again once the users, identities and tickets tables hold 1,000,000
+3. sign-ins started at a fixed rate (open loop) with each SMTP server;
+4. full sign-ins again once the users, identities and tickets tables hold 1,000,000
    rows each (bulk SQL), to compare the verify step with the ~1,000 of phase 2;
-4. resident memory of each worker at the end.
+5. resident memory of each worker at the end;
+and first, CPU per sign-in step in one process (bench/cpu_ratio.py).
+The part of docs/benchmarks.md below MARKER (profile findings) is kept.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CALLBACK = "http://127.0.0.1:9/callback"
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# Open-loop runs: each paced user starts a sign-in every PACING seconds.
+PACING = 4.0
 # One deployment's keys for every server of the run: they share the database, so a
 # server with another FLASK_KEY_ENCRYPTION_KEYS could not open the signing keys.
 SECRET_KEY = secrets.token_urlsafe(32)
@@ -110,18 +115,31 @@ def rss_mib(pid: int) -> float:
 # --- Locust -------------------------------------------------------------------------
 
 
-def locust(user: str, url: str, users: int, seconds: int, env: dict[str, str], out: Path) -> dict:
-    """Run one Locust user class headless; its stats rows by 'TYPE name'."""
+def locust(
+    user: str,
+    url: str,
+    users: int,
+    seconds: int,
+    env: dict[str, str],
+    out: Path,
+    spawn_rate: float | None = None,
+    stop_timeout: int = 0,
+) -> dict:
+    """Run one Locust user class headless; its stats rows by 'TYPE name'. All users
+    start at once unless `spawn_rate` (users per second) spreads them out; with
+    `stop_timeout`, sign-ins in flight at the end may finish (and count)."""
     prefix = out / f"{user}-{secrets.token_hex(3)}"
     subprocess.run(
         [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
-        + ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "-H", url]
-        + ["--csv", str(prefix), "--only-summary", "--loglevel", "ERROR", user],
+        + ["-u", str(users), "-r", f"{spawn_rate or users:g}", "-t", f"{seconds}s", "-H", url]
+        + ["--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"]
+        + (["--stop-timeout", str(stop_timeout)] if stop_timeout else [])
+        + [user],
         env={**os.environ, **env},
         check=False,  # Locust exits 1 when any request failed; the failures are reported
         stdout=subprocess.DEVNULL,
         stderr=(out / f"{user}.log").open("ab"),
-        timeout=seconds + 60,
+        timeout=seconds + stop_timeout + 60,
     )
     with open(f"{prefix}_stats.csv", newline="") as stats:
         rows = {f"{row['Type']} {row['Name']}": row for row in csv.DictReader(stats)}
@@ -241,10 +259,15 @@ def page_and_hello(args, work: Path, database: str, client: dict, worker_class: 
     with Gunicorn(
         BIN, work, operator_env(), hello_port, 2, "hello:app", extra + bench_path
     ) as hello:
+        pids = [hello.process.pid, *hello.worker_pids()]
+        before = cpu_seconds(pids)
         hello_stats = locust("HelloUser", hello.url, args.page_users, args.page_seconds, {}, work)
+        hello_row = with_cpu(hello_stats["GET hello"], cpu_seconds(pids) - before)
     port = free_port()
     env = latchkey_env(database, port, 25)
     with Gunicorn(BIN, work, env, port, 2, extra=extra) as server:
+        pids = [server.process.pid, *server.worker_pids()]
+        before = cpu_seconds(pids)
         page_stats = locust(
             "PageUser",
             server.url,
@@ -253,7 +276,13 @@ def page_and_hello(args, work: Path, database: str, client: dict, worker_class: 
             locust_env(client, work),
             work,
         )
-    return page_stats["GET hosted page"], hello_stats["GET hello"]
+        page_row = with_cpu(page_stats["GET hosted page"], cpu_seconds(pids) - before)
+    return page_row, hello_row
+
+
+def with_cpu(row: dict, cpu: float) -> dict:
+    """A Locust stats row with the server's CPU ms per request added ("cpu_ms")."""
+    return {**row, "cpu_ms": cpu * 1000 / max(int(row["Request Count"]), 1)}
 
 
 def locust_env(client: dict, work: Path) -> dict[str, str]:
@@ -280,6 +309,40 @@ def measure_sign_ins(args, work: Path, database: str, client: dict, delay: float
             rss = [rss_mib(pid) for pid in server.worker_pids()]
     done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
     return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
+
+
+def measure_open_loop(args, work: Path, database: str, client: dict, delay: float, rate: float):
+    """Sign-ins started at a fixed rate (open loop): `users` paced users, each starting
+    one every PACING seconds, ramped up over one pacing period. The server's throughput
+    holds when the completed rate stays at the offered one whatever the SMTP delay."""
+    users = max(2, round(rate * PACING))
+    with mail_sink(work / "mail", delay) as mail_port:
+        port = free_port()
+        env = latchkey_env(database, port, mail_port)
+        with Gunicorn(BIN, work, env, port, 2) as server:
+            pids = [server.process.pid, *server.worker_pids()]
+            cpu_before = cpu_seconds(pids)
+            stats = locust(
+                "PacedSignInUser",
+                server.url,
+                users,
+                args.seconds,
+                {**locust_env(client, work), "LK_PACING": str(PACING)},
+                work,
+                spawn_rate=users / PACING,
+                stop_timeout=10,
+            )
+            cpu = cpu_seconds(pids) - cpu_before
+            rss = [rss_mib(pid) for pid in server.worker_pids()]
+    done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
+    return {
+        "stats": stats,
+        "cpu_ms": cpu * 1000 / max(done, 1),
+        "rss": rss,
+        "done": done,
+        "offered": users / PACING,
+        "users": users,
+    }
 
 
 def measure_fst(args, work: Path) -> dict:
@@ -324,6 +387,15 @@ def run(args) -> dict:
         postgres_database() as (database_uri, database),
     ):
         work = Path(folder)
+        print("CPU per step, in one process…", flush=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "cpu_ratio.py"), "--sign-ins", "100"]
+            + ["--output", str(work / "cpu.md")],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=900,
+        )
+        results["cpu_ratio"] = (work / "cpu.md").read_text()
         env = latchkey_env(database_uri, 5000, 25)
         flask(BIN, work, env, "db", "upgrade")
         client = json.loads(
@@ -351,6 +423,11 @@ def run(args) -> dict:
             results["fst"] = measure_fst(args, work)
         print("sign-ins, SMTP holding each reply 500 ms…", flush=True)
         results["slow"] = measure_sign_ins(args, work, database_uri, client, 0.5)
+        # Open loop at about half the closed-loop rate: well inside the server's capacity.
+        offered = max(1.0, round(rate(results["fast"]["stats"]["FLOW sign-in"]) * 0.5))
+        for name, delay in (("open fast", 0.0), ("open slow", 0.5)):
+            print(f"open loop, {offered:g} sign-ins/s offered, SMTP delay {delay} s…", flush=True)
+            results[name] = measure_open_loop(args, work, database_uri, client, delay, offered)
         print(f"seeding to {args.big_rows:,} rows…", flush=True)
         results["seed_big_s"] = seed(database, 1_001, args.big_rows)
         results["rows_big"] = row_counts(database)
@@ -393,6 +470,53 @@ def fst_lines(results: dict) -> list[str]:
     ]
 
 
+def open_loop_lines(results: dict) -> list[str]:
+    fast, slow = results["open fast"], results["open slow"]
+    rows = []
+    for title, result in (("answers at once", fast), ("holds each reply 500 ms", slow)):
+        stats = result["stats"]
+        flow, mail = stats["FLOW sign-in"], stats.get("MAIL code after page")
+        rows.append(
+            f"| {title} | {result['offered']:.1f} ({result['users']} users) | {rate(flow):.2f} | "
+            f"{pct(flow, '50%')} / {pct(flow, '95%')} / {pct(flow, '99%')} | "
+            f"{pct(mail, '50%')} / {pct(mail, '95%')} | {result['cpu_ms']:.0f} | "
+            f"{flow['Failure Count']} |"
+        )
+    held = rate(slow["stats"]["FLOW sign-in"]) / max(rate(fast["stats"]["FLOW sign-in"]), 1e-9)
+    return [
+        "## Open loop: sign-ins started at a fixed rate",
+        "",
+        "The closed-loop users above each wait for their own code before they start the "
+        "next sign-in, so an SMTP server that holds each reply 500 ms puts those 500 ms "
+        "in every user's loop: fewer sign-ins are *started*, whatever the server could do. "
+        f"Here paced users each start one sign-in every {PACING:g} s (Locust's "
+        "constant_pacing, ramped over one period), a fixed arrival rate of about half the "
+        "closed-loop rate above, once with each SMTP server; sign-ins in flight when the "
+        "run ends may finish (`--stop-timeout`), so each run counts what it started.",
+        "",
+        "| SMTP server | offered sign-ins/s | completed sign-ins/s | p50 / p95 / p99 | "
+        "code in inbox after page p50 / p95 | CPU ms | failed |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"- At the same offered rate, completed sign-ins/s with the 500 ms SMTP server: "
+        f"{held:.2f}× the rate with the immediate one (the server's throughput holds "
+        "when this is near 1; the 500 ms shows in the latency instead).",
+        "",
+    ]
+
+
+MARKER = "<!-- Written by hand below this line; bench/load.py keeps it. -->"
+
+
+def kept_text(path: Path) -> str:
+    """The hand-written part of the previous report (profile findings), kept as is."""
+    if not path.exists():
+        return ""
+    _, found, after = path.read_text().partition(MARKER)
+    return found + after if found else ""
+
+
 def report(args, results: dict) -> str:
     fast, slow, big = results["fast"], results["slow"], results["big"]
     pages = []
@@ -400,11 +524,14 @@ def report(args, results: dict) -> str:
         hello, page = results[f"hello {worker_class}"], results[f"page {worker_class}"]
         rates = ", ".join(f"{r:.0f}" for r in results[f"page rates {worker_class}"])
         ratios = ", ".join(f"{r:.3f}" for r in results[f"ratios {worker_class}"])
+        cpu_ratio = page["cpu_ms"] / max(hello["cpu_ms"], 1e-9)
         pages.append(
             f"| {worker_class} | {rate(hello):.0f} | {rate(page):.1f} ({rates}) | "
-            f"{rate(page) / rate(hello):.3f} ({ratios}) | {pct(page, '50%')} / {pct(page, '95%')} |"
+            f"{rate(page) / rate(hello):.3f} ({ratios}) | {pct(page, '50%')} / {pct(page, '95%')} "
+            f"| {hello['cpu_ms']:.2f} / {page['cpu_ms']:.2f} ({cpu_ratio:.1f}×) |"
         )
     verify = {k: results[k]["stats"]["POST verify"] for k in ("fast", "big")}
+    bare_ms = max(results["hello gthread"]["cpu_ms"], 1e-9)
     worker_gain = rate(results["page gthread"]) / max(rate(results["page sync"]), 1e-9)
     small, large = results["rows_small"], results["rows_big"]
     slowdown = rate(slow["stats"]["FLOW sign-in"]) / max(rate(fast["stats"]["FLOW sign-in"]), 1e-9)
@@ -428,8 +555,9 @@ def report(args, results: dict) -> str:
         "A first view of `/authorize` (the sign-in form), no cookies. The median run of "
         "each worker class (every run's figure in brackets).",
         "",
-        "| worker class | hello req/s | hosted page req/s | ratio to hello | page p50 / p95 ms |",
-        "|---|---|---|---|---|",
+        "| worker class | hello req/s | hosted page req/s | ratio to hello | page p50 / p95 ms "
+        "| server CPU ms per request: hello / page |",
+        "|---|---|---|---|---|---|",
         *pages,
         "",
         f"Worker class: gthread's median hosted-page rate is {worker_gain:.2f}× sync's "
@@ -456,6 +584,10 @@ def report(args, results: dict) -> str:
         ),
         "",
         *fst_lines(results),
+        f"- A full sign-in's server CPU is {fast['cpu_ms'] / bare_ms:.0f}× one bare hello "
+        f"request's ({bare_ms:.2f} ms, gthread, "
+        "the median hello run above) on PostgreSQL; the in-process figures below give "
+        "the same for SQLite.",
         f"- sign-ins/s with the 500 ms SMTP server: {slowdown:.2f}× the rate with the "
         "immediate one.",
         f"- verify p50 at {large['login_tickets']:,} tickets / at {small['login_tickets']:,}: "
@@ -469,8 +601,19 @@ def report(args, results: dict) -> str:
         + ".",
         "- Locust percentiles are rounded (two significant figures above 100 ms).",
         "",
+        *open_loop_lines(results),
+        "## CPU per sign-in step, in one process (bench/cpu_ratio.py)",
+        "",
+        "Each step through Flask's test client, beside a bare Flask hello view served the "
+        "same way in the same process; `time.process_time`, so a loaded machine changes "
+        "these far less than the rates above. No gunicorn, no HTTP parsing: the bare "
+        "request here is cheaper than under gunicorn, so the ratios are larger than the "
+        "server's.",
+        "",
+        results.get("cpu_ratio", "(not run)"),
+        "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + kept_text(args.output)
 
 
 def main() -> None:

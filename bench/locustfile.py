@@ -5,6 +5,10 @@
 - FstUser: Flask-Security-Too's email-code sign-in (bench/fst_app.py): sign-in
   page → send code → the code from the SMTP server → sign in (no OIDC), as
   `FLOW sign-in`.
+- PacedSignInUser: SignInUser at a fixed pace (one sign-in started every LK_PACING
+  seconds per user, whatever the last one took): many of them make an open-loop
+  load, a fixed arrival rate, so a slow mail server shows as latency, not as fewer
+  sign-ins started.
 - SignInUser: a whole sign-in: authorize → start → code page → the code from the
   local SMTP server (bench/mail_sink.py) → verify → token. Each step is a request
   of its own name; the whole sign-in is reported as `FLOW sign-in`, and the time from
@@ -29,7 +33,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import gevent
-from locust import HttpUser, constant, task
+from locust import HttpUser, constant, constant_pacing, task
 
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
 INPUT = re.compile(r"<input\b([^>]*)>")
@@ -224,3 +228,7 @@ class SignInUser(HttpUser):
         )
         if "id_token" not in self._expect(token, 200, "token").json():
             raise StepFailed("token: no id_token")
+
+
+class PacedSignInUser(SignInUser):
+    wait_time = constant_pacing(float(os.environ.get("LK_PACING", "4")))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import joinedload
 
 from app import housekeeping
 from app.accounts import events
@@ -59,7 +60,9 @@ def send_next(clock: Callable[[], datetime] = utcnow) -> bool | None:
     claimed = claims.claim(clock(), lease(), limit=1)
     if not claimed:
         return None
-    message = db.session.get(OutboxMessage, claimed[0])
+    # The claim changed the row (tries, lease) in SQL: read it afresh, not from the
+    # session's identity map (a long-lived dispatcher session may hold it from a pass ago).
+    message = db.session.get(OutboxMessage, claimed[0], populate_existing=True)
     return message is not None and _deliver(message, clock)
 
 
@@ -81,7 +84,11 @@ def retry_delay(tries: int, jitter: float) -> timedelta:
 
 def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
     """Send one claimed message and record its fate; True when it was sent."""
-    ticket = db.session.get(LoginTicket, message.ticket_id) if message.ticket_id else None
+    ticket = (
+        db.session.get(LoginTicket, message.ticket_id, options=[joinedload(LoginTicket.client)])
+        if message.ticket_id
+        else None
+    )  # one query for the ticket and its client (the events name the client)
     about = {
         "client_id": ticket.client.client_id if ticket and ticket.client else None,
         "connection": message.channel,

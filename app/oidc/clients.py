@@ -105,11 +105,29 @@ class OAuthClient:
         return grant_type in ("authorization_code", "refresh_token", OTP_GRANT_TYPE)
 
 
+# session.info key: client_id -> the client rows this session has read.
+KNOWN_CLIENTS = "latchkey.clients"
+
+
 def query_client(client_id: str | None) -> OAuthClient | None:
     if not client_id or len(client_id) > 64:
         return None
-    row = db.session.query(Client).filter_by(client_id=client_id).first()
+    row = _client_row(client_id)
     return OAuthClient(row) if row else None
+
+
+def _client_row(client_id: str) -> Client | None:
+    """A client by client_id, read from the database once per session (one request):
+    Authlib asks for it again at each stage of a request (validate, then respond), and
+    a client_id never moves to another row, so later asks take the row already read."""
+    known = db.session.info.setdefault(KNOWN_CLIENTS, {})
+    row = known.get(client_id)
+    if row is not None and row in db.session:  # not deleted, the session not closed
+        return row
+    row = db.session.query(Client).filter_by(client_id=client_id).first()
+    if row is not None:
+        known[client_id] = row
+    return row
 
 
 def is_registered_origin(origin: str, client_id: str | None = None) -> bool:

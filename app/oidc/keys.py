@@ -17,8 +17,17 @@ def _new_key() -> SigningKey:
     return SigningKey(kid=random_id(16), sealed_private_pem=at_rest.seal(pem))
 
 
+# session.info key: the key current() found in this session (one request).
+CURRENT_KEY = "latchkey.current_signing_key"
+
+
 def current() -> SigningKey:
-    """The newest active key; generated and stored on first use."""
+    """The newest active key; generated and stored on first use. Read once per session
+    (one request), so an ID token's `kid` header and its signature use the same key
+    even when another process rotates keys meanwhile."""
+    key = db.session.info.get(CURRENT_KEY)
+    if key is not None and key in db.session and key.retired_at is None:
+        return key
     key = (
         db.session.query(SigningKey)
         .filter(SigningKey.retired_at.is_(None))
@@ -29,6 +38,7 @@ def current() -> SigningKey:
         key = _new_key()
         db.session.add(key)
         db.session.commit()
+    db.session.info[CURRENT_KEY] = key
     return key
 
 
@@ -37,6 +47,7 @@ def rotate() -> SigningKey:
     key = _new_key()
     db.session.add(key)
     db.session.commit()
+    db.session.info[CURRENT_KEY] = key
     return key
 
 
@@ -89,4 +100,5 @@ def retire(kid: str) -> bool:
         return False
     key.retired_at = utcnow()
     db.session.commit()
+    db.session.info.pop(CURRENT_KEY, None)
     return True

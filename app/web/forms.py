@@ -6,9 +6,14 @@ the views never run them: each view cuts what it reads to a safe length and the
 domain checks the value (normalize_email, phones, codes), so a bad value gets the
 domain's own clear message. CSRF is checked for every POST by CSRFProtect."""
 
-from flask import abort, request
+from functools import lru_cache
+
+from babel import support
+from flask import abort, current_app, request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
+from wtforms.i18n import messages_path
 
 
 class PageForm(FlaskForm):
@@ -23,6 +28,18 @@ class PageForm(FlaskForm):
             if formdata is None or hasattr(formdata, "getlist"):  # given by the caller
                 return super().wrap_formdata(form, formdata)
             return request.form if form.is_submitted() else None
+
+        def get_translations(self, form):
+            """WTForms' own messages in the page's language, read from disk once per
+            process and language (Flask-WTF reads the catalog again for every request)."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_catalog(str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=64)
+def _wtforms_catalog(language: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
 class EmailForm(PageForm):
