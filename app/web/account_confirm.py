@@ -15,12 +15,7 @@ from .forms import check_posted_action
 
 @bp.get("/delete")
 def delete():
-    visit = current_visit()
-    if visit.user is None:
-        return signed_out(visit)
-    connection, recipient = own_recipient(visit)
-    screen = screens.delete(recipient=screens.shown(connection, recipient), query=visit.query)
-    return render(screen, visit)
+    return _own_address_page(screens.delete)
 
 
 @bp.post("/delete")
@@ -31,18 +26,22 @@ def send_delete_code():
 
 @bp.get("/confirm")
 def confirm():
-    visit = current_visit()
-    if visit.user is None:
-        return signed_out(visit)
-    connection, recipient = own_recipient(visit)
-    screen = screens.confirm(recipient=screens.shown(connection, recipient), query=visit.query)
-    return render(screen, visit)
+    return _own_address_page(screens.confirm)
 
 
 @bp.post("/confirm")
 @limits.per_request("START_RATE_LIMIT")
 def send_confirm_code():
     return _send_own_code(account_codes.CONFIRM)
+
+
+def _own_address_page(screen):
+    """A step that will send a code to the person's own address, before it is sent."""
+    visit = current_visit()
+    if visit.user is None:
+        return signed_out(visit)
+    connection, recipient = own_recipient(visit)
+    return render(screen(recipient=screens.shown(connection, recipient), query=visit.query), visit)
 
 
 def _send_own_code(purpose: str):
