@@ -112,6 +112,20 @@ def rss_mib(pid: int) -> float:
     return pages * PAGE_SIZE / 2**20
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: each page shared with the master or the other workers
+    counted as its share (RSS counts it whole in each process)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory(pids: list[int]) -> list[tuple[float, float]]:
+    """(RSS, PSS) MiB of each process."""
+    return [(rss_mib(pid), pss_mib(pid)) for pid in pids]
+
+
 # --- Locust -------------------------------------------------------------------------
 
 
@@ -218,7 +232,8 @@ def row_counts(database: str) -> dict[str, int]:
 
 
 def latchkey_env(database_uri: str, port: int, mail_port: int) -> dict[str, str]:
-    return operator_env(
+    # PYTHONPATH: this checkout's code, not whatever the venv's editable install points at.
+    return {"PYTHONPATH": str(ROOT)} | operator_env(
         SECRET_KEY=SECRET_KEY,
         KEY_ENCRYPTION_KEYS=KEY_ENCRYPTION_KEY,
         ISSUER=f"http://127.0.0.1:{port}",
@@ -306,7 +321,7 @@ def measure_sign_ins(args, work: Path, database: str, client: dict, delay: float
                 "SignInUser", server.url, args.users, args.seconds, locust_env(client, work), work
             )
             cpu = cpu_seconds(pids) - cpu_before
-            rss = [rss_mib(pid) for pid in server.worker_pids()]
+            rss = memory(server.worker_pids())
     done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
     return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
 
@@ -333,7 +348,7 @@ def measure_open_loop(args, work: Path, database: str, client: dict, delay: floa
                 stop_timeout=10,
             )
             cpu = cpu_seconds(pids) - cpu_before
-            rss = [rss_mib(pid) for pid in server.worker_pids()]
+            rss = memory(server.worker_pids())
     done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
     return {
         "stats": stats,
@@ -374,10 +389,92 @@ def measure_fst(args, work: Path) -> dict:
                 work,
             )
             cpu = cpu_seconds(pids) - cpu_before
-            rss = [rss_mib(pid) for pid in server.worker_pids()]
+            rss = memory(server.worker_pids())
     flow = stats["FLOW sign-in"]
     done = int(flow["Request Count"]) - int(flow["Failure Count"])
     return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
+
+
+def sweep_workers(args) -> str:
+    """`--workers 2,3,4`: the hosted page alone, then full sign-ins (SMTP answering at
+    once), under each worker count and `--worker-class`; a table of rates, server CPU
+    and each process's memory at the end. Printed only (docs/benchmarks.md is kept)."""
+    counts = [int(n) for n in args.workers.split(",")]
+    extra = ("-k", args.worker_class)
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="latchkey-bench-") as folder,
+        postgres_database() as (database_uri, database),
+    ):
+        work = Path(folder)
+        client = set_up(work, database_uri, database)
+        for workers in counts:
+            print(f"{workers} workers ({args.worker_class})…", flush=True)
+            port = free_port()
+            with Gunicorn(
+                BIN, work, latchkey_env(database_uri, port, 25), port, workers, extra=extra
+            ) as server:
+                pids = [server.process.pid, *server.worker_pids()]
+                before = cpu_seconds(pids)
+                page = locust(
+                    "PageUser",
+                    server.url,
+                    args.page_users,
+                    args.page_seconds,
+                    locust_env(client, work),
+                    work,
+                )["GET hosted page"]
+                page = with_cpu(page, cpu_seconds(pids) - before)
+            with mail_sink(work / "mail", 0.0) as mail_port:
+                port = free_port()
+                env = latchkey_env(database_uri, port, mail_port)
+                with Gunicorn(BIN, work, env, port, workers, extra=extra) as server:
+                    pids = [server.process.pid, *server.worker_pids()]
+                    before = cpu_seconds(pids)
+                    stats = locust(
+                        "SignInUser",
+                        server.url,
+                        args.users,
+                        args.seconds,
+                        locust_env(client, work),
+                        work,
+                    )
+                    cpu = cpu_seconds(pids) - before
+                    workers_memory = memory(server.worker_pids())
+                    master_memory = memory([server.process.pid])
+            flow = stats["FLOW sign-in"]
+            done = int(flow["Request Count"]) - int(flow["Failure Count"])
+            rows.append(
+                f"| {workers} | {rate(page):.0f} | {page['cpu_ms']:.2f} | {rate(flow):.2f} | "
+                f"{pct(flow, '50%')} / {pct(flow, '95%')} | {cpu * 1000 / max(done, 1):.0f} | "
+                f"{flow['Failure Count']} | {memory_text(workers_memory)} | "
+                f"{memory_text(master_memory)} |"
+            )
+    return "\n".join(
+        [
+            f"Workers ({args.worker_class}, {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f} at the end): hosted page {args.page_users} users "
+            f"{args.page_seconds} s; sign-ins {args.users} users {args.seconds} s.",
+            "",
+            "| workers | page req/s | page CPU ms | sign-ins/s | p50 / p95 ms | CPU ms per "
+            "sign-in | failed | each worker RSS (PSS) MiB | master RSS (PSS) MiB |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
+def set_up(work: Path, database_uri: str, database: str) -> dict:
+    """Migrate the run's database, create the bench client, seed 1,000 users; the client."""
+    env = latchkey_env(database_uri, 5000, 25)
+    flask(BIN, work, env, "db", "upgrade")
+    client = json.loads(
+        flask(
+            BIN, work, env, "clients", "create", "--name", "Bench", "--callback", CALLBACK, "--json"
+        )
+    )
+    seed(database, 1, 1_000)
+    return client
 
 
 def run(args) -> dict:
@@ -396,23 +493,7 @@ def run(args) -> dict:
             timeout=900,
         )
         results["cpu_ratio"] = (work / "cpu.md").read_text()
-        env = latchkey_env(database_uri, 5000, 25)
-        flask(BIN, work, env, "db", "upgrade")
-        client = json.loads(
-            flask(
-                BIN,
-                work,
-                env,
-                "clients",
-                "create",
-                "--name",
-                "Bench",
-                "--callback",
-                CALLBACK,
-                "--json",
-            )
-        )
-        results["seed_1k_s"] = seed(database, 1, 1_000)
+        client = set_up(work, database_uri, database)
         print("pages…", flush=True)
         measure_pages(args, work, database_uri, client, results)
         print("sign-ins, SMTP answering at once…", flush=True)
@@ -451,8 +532,13 @@ def sign_in_lines(title: str, result: dict) -> list[str]:
         f"| {title} | {rate(flow):.2f} | {pct(flow, '50%')} / {pct(flow, '95%')} / "
         f"{pct(flow, '99%')} | {pct(verify, '50%')} / {pct(verify, '95%')} | "
         f"{pct(mail, '50%')} / {pct(mail, '95%')} | {result['cpu_ms']:.0f} | "
-        f"{flow['Failure Count']} | {' / '.join(f'{r:.0f}' for r in result['rss'])} |"
+        f"{flow['Failure Count']} | {memory_text(result['rss'])} |"
     ]
+
+
+def memory_text(memory: list[tuple[float, float]]) -> str:
+    """Each worker's "RSS (PSS)" in MiB."""
+    return " / ".join(f"{rss:.0f} ({pss:.0f})" for rss, pss in memory)
 
 
 def fst_lines(results: dict) -> list[str]:
@@ -569,10 +655,11 @@ def report(args, results: dict) -> str:
         "authorize → start → code page → code read from the SMTP server → verify → token.",
         "Times in ms; CPU = gunicorn master and workers, user + system, per completed "
         "sign-in (the dispatcher threads' sending included); memory = resident MiB of "
-        "each worker after the run.",
+        "each worker after the run, and in brackets its proportional share (PSS: pages "
+        "shared with the master or the other worker counted by their share).",
         "",
         "| run | sign-ins/s | p50 / p95 / p99 | verify p50 / p95 | code in inbox after "
-        "page p50 / p95 | CPU ms | failed | RSS MiB |",
+        "page p50 / p95 | CPU ms | failed | RSS (PSS) MiB |",
         "|---|---|---|---|---|---|---|---|",
         *sign_in_lines("SMTP answers at once", fast),
         *sign_in_lines("SMTP holds each reply 500 ms", slow),
@@ -628,7 +715,16 @@ def main() -> None:
         "--fst-users", type=int, default=1_000, help="Flask-Security-Too users (0: no FST run)"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--workers",
+        help="only the page and sign-in runs under each of these worker counts (e.g. 2,3,4); "
+        "prints a table, writes nothing",
+    )
+    parser.add_argument("--worker-class", default="gthread", help="with --workers")
     args = parser.parse_args()
+    if args.workers:
+        print(sweep_workers(args))
+        return
     text = report(args, run(args))
     print(text)
     args.output.write_text(text)
