@@ -112,18 +112,20 @@ def rss_mib(pid: int) -> float:
     return pages * PAGE_SIZE / 2**20
 
 
-def pss_mib(pid: int) -> float:
-    """Proportional set size: each page shared with the master or the other workers
-    counted as its share (RSS counts it whole in each process)."""
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def shared_mib(pid: int) -> tuple[float, float]:
+    """(PSS, USS) MiB from /proc/<pid>/smaps_rollup: the proportional set size counts
+    each page shared with the master or the other workers by its share (RSS counts it
+    whole in each process); the unique set size only the pages this process alone holds."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split()[:2]
+        fields[name.rstrip(":")] = int(value) / 1024
+    return fields["Pss"], fields["Private_Clean"] + fields["Private_Dirty"]
 
 
-def memory(pids: list[int]) -> list[tuple[float, float]]:
-    """(RSS, PSS) MiB of each process."""
-    return [(rss_mib(pid), pss_mib(pid)) for pid in pids]
+def memory(pids: list[int]) -> list[tuple[float, float, float]]:
+    """(RSS, PSS, USS) MiB of each process."""
+    return [(rss_mib(pid), *shared_mib(pid)) for pid in pids]
 
 
 # --- Locust -------------------------------------------------------------------------
@@ -457,7 +459,7 @@ def sweep_workers(args) -> str:
             f"{args.page_seconds} s; sign-ins {args.users} users {args.seconds} s.",
             "",
             "| workers | page req/s | page CPU ms | sign-ins/s | p50 / p95 ms | CPU ms per "
-            "sign-in | failed | each worker RSS (PSS) MiB | master RSS (PSS) MiB |",
+            "sign-in | failed | each worker RSS (PSS, USS) MiB | master RSS (PSS, USS) MiB |",
             "|---|---|---|---|---|---|---|---|---|",
             *rows,
         ]
@@ -536,9 +538,9 @@ def sign_in_lines(title: str, result: dict) -> list[str]:
     ]
 
 
-def memory_text(memory: list[tuple[float, float]]) -> str:
-    """Each worker's "RSS (PSS)" in MiB."""
-    return " / ".join(f"{rss:.0f} ({pss:.0f})" for rss, pss in memory)
+def memory_text(memory: list[tuple[float, float, float]]) -> str:
+    """Each process's "RSS (PSS, USS)" in MiB."""
+    return " / ".join(f"{rss:.0f} ({pss:.0f}, {uss:.0f})" for rss, pss, uss in memory)
 
 
 def fst_lines(results: dict) -> list[str]:
@@ -656,10 +658,11 @@ def report(args, results: dict) -> str:
         "Times in ms; CPU = gunicorn master and workers, user + system, per completed "
         "sign-in (the dispatcher threads' sending included); memory = resident MiB of "
         "each worker after the run, and in brackets its proportional share (PSS: pages "
-        "shared with the master or the other worker counted by their share).",
+        "shared with the master or the other worker counted by their share) and the "
+        "pages it alone holds (USS).",
         "",
         "| run | sign-ins/s | p50 / p95 / p99 | verify p50 / p95 | code in inbox after "
-        "page p50 / p95 | CPU ms | failed | RSS (PSS) MiB |",
+        "page p50 / p95 | CPU ms | failed | RSS (PSS, USS) MiB |",
         "|---|---|---|---|---|---|---|---|",
         *sign_in_lines("SMTP answers at once", fast),
         *sign_in_lines("SMTP holds each reply 500 ms", slow),
