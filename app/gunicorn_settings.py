@@ -63,8 +63,9 @@ def worker_exit(server, worker) -> None:
 # pool, socket or thread exists in the master (preload_app stays off). Measured
 # (bench/load.py, 2 gthread workers after 15 s of sign-ins on PostgreSQL): each
 # worker's PSS 78 -> 59 MiB (71 and 60 without gc.freeze), its RSS 101-102 -> 97-98
-# MiB; the master's RSS 69 -> 95 MiB, PSS 45 -> 51. As before (the master already
-# imported the app package for these settings), new code needs a restart, not a HUP.
+# MiB; the master's RSS 69 -> 95 MiB, PSS 45 -> 51. So new code needs a new master
+# (`kill -USR2`, or a restart), not a HUP (README, "Serve with gunicorn"); it did
+# already, as reading these settings imports the app package.
 SHARED_MODULES = (
     "app.web",
     "app.cli",
