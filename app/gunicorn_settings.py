@@ -16,12 +16,21 @@ import os
 # socket) when the proxy is elsewhere.
 bind = os.environ.get("LATCHKEY_BIND", "127.0.0.1:8000")
 # One process per core (WEB_CONCURRENCY overrides): pages spend their time on CPU
-# (templates, hashing, signing), so more processes than cores only queue.
+# (templates, hashing, signing), so more processes than cores only queue, and each
+# costs memory: after a run of sign-ins a worker holds about 46 MiB of its own (USS;
+# PSS 55-60 MiB, RSS 95-98 MiB counting the pages it shares with the master).
+# `bench/load.py --workers 2,3,4,4,3,2` on 2 cores (an overloaded machine, load
+# average ~20, so rough): 2 workers gave the best rates of the run, hosted page 138
+# and 201 req/s against 44 and 72 (3 workers) and 50 and 103 (4), sign-ins 3.4 and
+# 7.3/s against 2.6 and 6.5 (3) and 4.7 and 4.7 (4).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # Threads keep a worker answering while one request waits on the database or Redis,
 # and a slow client cannot hold a whole process (as it can a sync worker's). The load
 # benchmark finds gthread and sync at about the same page rate (0.93x to 1.36x over
-# four runs on a shared 2-core machine), so robustness decides.
+# four runs on a shared 2-core machine), so robustness decides. Threads cost little
+# memory (measured after 15 s of sign-ins): 2 threads instead of 4 saved about 1 MiB
+# of a worker's RSS, and MALLOC_ARENA_MAX=1 (no per-thread malloc arenas; 9 without
+# it) 1.5 MiB (96 against 97.5), so neither is limited here.
 worker_class = "gthread"
 threads = int(os.environ.get("LATCHKEY_THREADS", "4"))
 timeout = 30
