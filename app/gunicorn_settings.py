@@ -66,15 +66,15 @@ def worker_exit(server, worker) -> None:
         server.log.info("worker %s: outbox dispatcher stopped", worker.pid)
 
 
-# Modules every worker imports (create_app's, and the database and Redis drivers),
-# imported once in the master before it forks: their pages are then shared
-# copy-on-write by the workers instead of copied into each one. Only modules: no app,
-# pool, socket or thread exists in the master (preload_app stays off). Measured
-# (bench/load.py, 2 gthread workers after 15 s of sign-ins on PostgreSQL): each
-# worker's PSS 78 -> 59 MiB (71 and 60 without gc.freeze), its RSS 101-102 -> 97-98
-# MiB; the master's RSS 69 -> 95 MiB, PSS 45 -> 51. So new code needs a new master
-# (`kill -USR2`, or a restart), not a HUP (README, "Serve with gunicorn"); it did
-# already, as reading these settings imports the app package.
+# Modules every worker imports (create_app's, and the PostgreSQL and Redis drivers
+# when the environment configures them), imported once in the master before it forks:
+# their pages are then shared copy-on-write by the workers instead of copied into each
+# one. Only modules: no app, pool, socket or thread exists in the master (preload_app
+# stays off). Measured (bench/load.py, 2 gthread workers after 15 s of sign-ins on
+# PostgreSQL): each worker's PSS 78 -> 59 MiB (71 and 60 without gc.freeze), its RSS
+# 101-102 -> 97-98 MiB; the master's RSS 69 -> 95 MiB, PSS 45 -> 51. So new code needs
+# a new master (`kill -USR2`, or a restart), not a HUP (README, "Serve with gunicorn");
+# it did already, as reading these settings imports the app package.
 SHARED_MODULES = (
     "app.web",
     "app.cli",
@@ -84,18 +84,26 @@ SHARED_MODULES = (
     "app.accounts.sessions",
     "app.signin.hooks",
     "app.delivery.dispatcher",
-    "psycopg",
-    "redis",
 )
+# A worker on SQLite with limits in memory never imports these (about 12 MiB).
+DRIVERS = {
+    "psycopg": ("FLASK_SQLALCHEMY_DATABASE_URI", "postgresql"),
+    "redis": ("FLASK_RATELIMIT_STORAGE_URI", "redis"),
+}
 
 
 def on_starting(server) -> None:
-    """In the master, before any worker forks: import SHARED_MODULES, then freeze the
-    objects made so far (gc.freeze), so that the workers' garbage collections never
-    write to those shared pages."""
+    """In the master, before any worker forks: import SHARED_MODULES and the configured
+    DRIVERS, then freeze the objects made so far (gc.freeze), so that the workers'
+    garbage collections never write to those shared pages."""
     import gc
     import importlib
 
-    for name in SHARED_MODULES:
+    drivers = [name for name, (key, scheme) in DRIVERS.items() if _configured(key, scheme)]
+    for name in (*SHARED_MODULES, *drivers):
         importlib.import_module(name)
     gc.freeze()
+
+
+def _configured(key: str, scheme: str) -> bool:
+    return os.environ.get(key, "").strip().lower().startswith(scheme)
