@@ -3,17 +3,20 @@ driven by Locust headless on loopback. Prints the figures and writes
 docs/benchmarks.md. Figures, not pass/fail; bounded in time (9 to 12 minutes).
 
     make bench            # or: .venv/bin/python bench/load.py [--seconds 20] [--users 8]
+    .venv/bin/python bench/load.py --workers 2,3,4   # only pages and sign-ins per
+                                                     # worker count; prints, writes nothing
 
 What runs: PostgreSQL (a database of its own, dropped after), Redis (limits, under a
 prefix of its own), a local SMTP server (bench/mail_sink.py), gunicorn with
-app/gunicorn_settings.py. Phases:
+app/gunicorn_settings.py, with this checkout's code (PYTHONPATH). Phases:
 1. the hosted page and the hello page, each alone, with gthread and with sync workers;
 2. full sign-ins with an SMTP server that answers at once, then one that holds each
    reply 500 ms; server CPU per sign-in from /proc/<pid>/stat of the workers;
 3. sign-ins started at a fixed rate (open loop) with each SMTP server;
 4. full sign-ins again once the users, identities and tickets tables hold 1,000,000
    rows each (bulk SQL), to compare the verify step with the ~1,000 of phase 2;
-5. resident memory of each worker at the end;
+5. memory of each worker at the end: resident (RSS), proportional (PSS) and unique
+   (USS) sizes, as the workers share the pages of the modules the master imported;
 and first, CPU per sign-in step in one process (bench/cpu_ratio.py).
 The part of docs/benchmarks.md below MARKER (profile findings) is kept.
 """
