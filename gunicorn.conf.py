@@ -6,4 +6,4 @@ Latchkey uses the same ones from any folder:
 """
 
 from app.gunicorn_settings import *  # noqa: F403
-from app.gunicorn_settings import worker_exit  # noqa: F401  (a hook gunicorn looks up)
+from app.gunicorn_settings import on_starting, worker_exit  # noqa: F401  (hooks gunicorn looks up)

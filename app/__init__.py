@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, data_folders, database, indexes, limits  # noqa: F401  (indexes: its tables)
+from app import (  # noqa: F401  (indexes: its tables)
+    config,
+    data_folders,
+    database,
+    indexes,
+    limits,
+    schema_migrations,
+)
 
-from .extensions import csrf, db, mail, migrate
+from .extensions import csrf, db, mail
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,8 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.configure(app)
     db.init_app(app)
     database.init_app(app)
-    migrations = str(data_folders.folder("migrations"))
-    migrate.init_app(app, db, directory=migrations, render_as_batch=True)
+    schema_migrations.init_app(app)  # Flask-Migrate (Alembic) imported when used
     csrf.init_app(app)
     limits.init_app(app)
     mail.init_app(app)

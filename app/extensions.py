@@ -1,10 +1,10 @@
 """Extension objects, unbound; create_app() binds them with init_app.
 
-Rate limits are not here: app/limits.py builds them per app."""
+Rate limits are not here: app/limits.py builds them per app; nor is Flask-Migrate:
+app/schema_migrations.py binds it when something migrates."""
 
 from flask_babel import Babel
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -26,7 +26,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-migrate = Migrate()
 csrf = CSRFProtect()
 
 

@@ -3,17 +3,20 @@ driven by Locust headless on loopback. Prints the figures and writes
 docs/benchmarks.md. Figures, not pass/fail; bounded in time (9 to 12 minutes).
 
     make bench            # or: .venv/bin/python bench/load.py [--seconds 20] [--users 8]
+    .venv/bin/python bench/load.py --workers 2,3,4   # only pages and sign-ins per
+                                                     # worker count; prints, writes nothing
 
 What runs: PostgreSQL (a database of its own, dropped after), Redis (limits, under a
 prefix of its own), a local SMTP server (bench/mail_sink.py), gunicorn with
-app/gunicorn_settings.py. Phases:
+app/gunicorn_settings.py, with this checkout's code (PYTHONPATH). Phases:
 1. the hosted page and the hello page, each alone, with gthread and with sync workers;
 2. full sign-ins with an SMTP server that answers at once, then one that holds each
    reply 500 ms; server CPU per sign-in from /proc/<pid>/stat of the workers;
 3. sign-ins started at a fixed rate (open loop) with each SMTP server;
 4. full sign-ins again once the users, identities and tickets tables hold 1,000,000
    rows each (bulk SQL), to compare the verify step with the ~1,000 of phase 2;
-5. resident memory of each worker at the end;
+5. memory of each worker at the end: resident (RSS), proportional (PSS) and unique
+   (USS) sizes, as the workers share the pages of the modules the master imported;
 and first, CPU per sign-in step in one process (bench/cpu_ratio.py).
 The part of docs/benchmarks.md below MARKER (profile findings) is kept.
 """
@@ -110,6 +113,22 @@ def cpu_seconds(pids: list[int]) -> float:
 def rss_mib(pid: int) -> float:
     pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
     return pages * PAGE_SIZE / 2**20
+
+
+def shared_mib(pid: int) -> tuple[float, float]:
+    """(PSS, USS) MiB from /proc/<pid>/smaps_rollup: the proportional set size counts
+    each page shared with the master or the other workers by its share (RSS counts it
+    whole in each process); the unique set size only the pages this process alone holds."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split()[:2]
+        fields[name.rstrip(":")] = int(value) / 1024
+    return fields["Pss"], fields["Private_Clean"] + fields["Private_Dirty"]
+
+
+def memory(pids: list[int]) -> list[tuple[float, float, float]]:
+    """(RSS, PSS, USS) MiB of each process."""
+    return [(rss_mib(pid), *shared_mib(pid)) for pid in pids]
 
 
 # --- Locust -------------------------------------------------------------------------
@@ -218,7 +237,8 @@ def row_counts(database: str) -> dict[str, int]:
 
 
 def latchkey_env(database_uri: str, port: int, mail_port: int) -> dict[str, str]:
-    return operator_env(
+    # PYTHONPATH: this checkout's code, not whatever the venv's editable install points at.
+    return {"PYTHONPATH": str(ROOT)} | operator_env(
         SECRET_KEY=SECRET_KEY,
         KEY_ENCRYPTION_KEYS=KEY_ENCRYPTION_KEY,
         ISSUER=f"http://127.0.0.1:{port}",
@@ -306,7 +326,7 @@ def measure_sign_ins(args, work: Path, database: str, client: dict, delay: float
                 "SignInUser", server.url, args.users, args.seconds, locust_env(client, work), work
             )
             cpu = cpu_seconds(pids) - cpu_before
-            rss = [rss_mib(pid) for pid in server.worker_pids()]
+            rss = memory(server.worker_pids())
     done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
     return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
 
@@ -333,7 +353,7 @@ def measure_open_loop(args, work: Path, database: str, client: dict, delay: floa
                 stop_timeout=10,
             )
             cpu = cpu_seconds(pids) - cpu_before
-            rss = [rss_mib(pid) for pid in server.worker_pids()]
+            rss = memory(server.worker_pids())
     done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
     return {
         "stats": stats,
@@ -374,10 +394,92 @@ def measure_fst(args, work: Path) -> dict:
                 work,
             )
             cpu = cpu_seconds(pids) - cpu_before
-            rss = [rss_mib(pid) for pid in server.worker_pids()]
+            rss = memory(server.worker_pids())
     flow = stats["FLOW sign-in"]
     done = int(flow["Request Count"]) - int(flow["Failure Count"])
     return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
+
+
+def sweep_workers(args) -> str:
+    """`--workers 2,3,4`: the hosted page alone, then full sign-ins (SMTP answering at
+    once), under each worker count and `--worker-class`; a table of rates, server CPU
+    and each process's memory at the end. Printed only (docs/benchmarks.md is kept)."""
+    counts = [int(n) for n in args.workers.split(",")]
+    extra = ("-k", args.worker_class)
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="latchkey-bench-") as folder,
+        postgres_database() as (database_uri, database),
+    ):
+        work = Path(folder)
+        client = set_up(work, database_uri, database)
+        for workers in counts:
+            print(f"{workers} workers ({args.worker_class})…", flush=True)
+            port = free_port()
+            with Gunicorn(
+                BIN, work, latchkey_env(database_uri, port, 25), port, workers, extra=extra
+            ) as server:
+                pids = [server.process.pid, *server.worker_pids()]
+                before = cpu_seconds(pids)
+                page = locust(
+                    "PageUser",
+                    server.url,
+                    args.page_users,
+                    args.page_seconds,
+                    locust_env(client, work),
+                    work,
+                )["GET hosted page"]
+                page = with_cpu(page, cpu_seconds(pids) - before)
+            with mail_sink(work / "mail", 0.0) as mail_port:
+                port = free_port()
+                env = latchkey_env(database_uri, port, mail_port)
+                with Gunicorn(BIN, work, env, port, workers, extra=extra) as server:
+                    pids = [server.process.pid, *server.worker_pids()]
+                    before = cpu_seconds(pids)
+                    stats = locust(
+                        "SignInUser",
+                        server.url,
+                        args.users,
+                        args.seconds,
+                        locust_env(client, work),
+                        work,
+                    )
+                    cpu = cpu_seconds(pids) - before
+                    workers_memory = memory(server.worker_pids())
+                    master_memory = memory([server.process.pid])
+            flow = stats["FLOW sign-in"]
+            done = int(flow["Request Count"]) - int(flow["Failure Count"])
+            rows.append(
+                f"| {workers} | {rate(page):.0f} | {page['cpu_ms']:.2f} | {rate(flow):.2f} | "
+                f"{pct(flow, '50%')} / {pct(flow, '95%')} | {cpu * 1000 / max(done, 1):.0f} | "
+                f"{flow['Failure Count']} | {memory_text(workers_memory)} | "
+                f"{memory_text(master_memory)} |"
+            )
+    return "\n".join(
+        [
+            f"Workers ({args.worker_class}, {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f} at the end): hosted page {args.page_users} users "
+            f"{args.page_seconds} s; sign-ins {args.users} users {args.seconds} s.",
+            "",
+            "| workers | page req/s | page CPU ms | sign-ins/s | p50 / p95 ms | CPU ms per "
+            "sign-in | failed | each worker RSS (PSS, USS) MiB | master RSS (PSS, USS) MiB |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
+def set_up(work: Path, database_uri: str, database: str) -> dict:
+    """Migrate the run's database, create the bench client, seed 1,000 users; the client."""
+    env = latchkey_env(database_uri, 5000, 25)
+    flask(BIN, work, env, "db", "upgrade")
+    client = json.loads(
+        flask(
+            BIN, work, env, "clients", "create", "--name", "Bench", "--callback", CALLBACK, "--json"
+        )
+    )
+    seed(database, 1, 1_000)
+    return client
 
 
 def run(args) -> dict:
@@ -396,23 +498,7 @@ def run(args) -> dict:
             timeout=900,
         )
         results["cpu_ratio"] = (work / "cpu.md").read_text()
-        env = latchkey_env(database_uri, 5000, 25)
-        flask(BIN, work, env, "db", "upgrade")
-        client = json.loads(
-            flask(
-                BIN,
-                work,
-                env,
-                "clients",
-                "create",
-                "--name",
-                "Bench",
-                "--callback",
-                CALLBACK,
-                "--json",
-            )
-        )
-        results["seed_1k_s"] = seed(database, 1, 1_000)
+        client = set_up(work, database_uri, database)
         print("pages…", flush=True)
         measure_pages(args, work, database_uri, client, results)
         print("sign-ins, SMTP answering at once…", flush=True)
@@ -451,8 +537,13 @@ def sign_in_lines(title: str, result: dict) -> list[str]:
         f"| {title} | {rate(flow):.2f} | {pct(flow, '50%')} / {pct(flow, '95%')} / "
         f"{pct(flow, '99%')} | {pct(verify, '50%')} / {pct(verify, '95%')} | "
         f"{pct(mail, '50%')} / {pct(mail, '95%')} | {result['cpu_ms']:.0f} | "
-        f"{flow['Failure Count']} | {' / '.join(f'{r:.0f}' for r in result['rss'])} |"
+        f"{flow['Failure Count']} | {memory_text(result['rss'])} |"
     ]
+
+
+def memory_text(memory: list[tuple[float, float, float]]) -> str:
+    """Each process's "RSS (PSS, USS)" in MiB."""
+    return " / ".join(f"{rss:.0f} ({pss:.0f}, {uss:.0f})" for rss, pss, uss in memory)
 
 
 def fst_lines(results: dict) -> list[str]:
@@ -569,10 +660,12 @@ def report(args, results: dict) -> str:
         "authorize → start → code page → code read from the SMTP server → verify → token.",
         "Times in ms; CPU = gunicorn master and workers, user + system, per completed "
         "sign-in (the dispatcher threads' sending included); memory = resident MiB of "
-        "each worker after the run.",
+        "each worker after the run, and in brackets its proportional share (PSS: pages "
+        "shared with the master or the other worker counted by their share) and the "
+        "pages it alone holds (USS).",
         "",
         "| run | sign-ins/s | p50 / p95 / p99 | verify p50 / p95 | code in inbox after "
-        "page p50 / p95 | CPU ms | failed | RSS MiB |",
+        "page p50 / p95 | CPU ms | failed | RSS (PSS, USS) MiB |",
         "|---|---|---|---|---|---|---|---|",
         *sign_in_lines("SMTP answers at once", fast),
         *sign_in_lines("SMTP holds each reply 500 ms", slow),
@@ -628,7 +721,16 @@ def main() -> None:
         "--fst-users", type=int, default=1_000, help="Flask-Security-Too users (0: no FST run)"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--workers",
+        help="only the page and sign-in runs under each of these worker counts (e.g. 2,3,4); "
+        "prints a table, writes nothing",
+    )
+    parser.add_argument("--worker-class", default="gthread", help="with --workers")
     args = parser.parse_args()
+    if args.workers:
+        print(sweep_workers(args))
+        return
     text = report(args, run(args))
     print(text)
     args.output.write_text(text)

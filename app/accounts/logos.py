@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import requests
 from flask import current_app
 
 from app.accounts import events
 from app.config import base_url
 from app.extensions import db
 from app.models import Client, Logo
+
+if TYPE_CHECKING:
+    import requests
 
 MAX_BYTES = 256 * 1024
 TIMEOUT = (5, 10)  # connect, read (seconds)
@@ -64,6 +67,8 @@ def cache(client: Client) -> str | None:
 
 def fetch(url: str) -> Image:
     """GET the image (no redirects), at most MAX_BYTES; raise LogoRefused."""
+    import requests  # here: ~6 MB a web worker needs only when an operator sets a logo
+
     try:
         with requests.get(
             url,

@@ -1,4 +1,5 @@
-"""SMS providers: Twilio (its SDK), your own HTTP gateway (Auth0's contract) and dev.
+"""SMS providers: Twilio (its SDK, imported when it sends: twilio_sms.py), your own HTTP
+gateway (Auth0's contract) and dev.
 
 Each raises DeliveryError with a short `reason` that is safe to log; `explain()`
 turns a stored reason into what the person waiting for the code should read.
@@ -8,20 +9,15 @@ from __future__ import annotations
 
 import time
 
-import requests
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.jwk import OctKey
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client as TwilioClient
 
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage
 from .providers import DeliveryError, Provider
 
-TWILIO_API = "https://api.twilio.com"
 GATEWAY_TOKEN_LIFETIME = 60  # seconds: a short expiry, as Auth0's contract asks
 UNKNOWN_FAILURE = _l("We couldn't send the SMS. Try again in a moment, or sign in another way.")
 
@@ -55,20 +51,6 @@ def _timeout() -> float:
     return float(current_app.config["SMS_TIMEOUT"])
 
 
-class _LoopbackAwareHttpClient(TwilioHttpClient):
-    """Twilio's HTTP client, sending to TWILIO_API_BASE_URL instead of api.twilio.com
-    when that is set (a local Twilio-compatible server, a test double)."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self.base_url = base_url.rstrip("/")
-
-    def request(self, method, url, *args, **kwargs):
-        if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API) :]
-        return super().request(method, url, *args, **kwargs)
-
-
 class TwilioSmsProvider(Provider):
     """Sends through Twilio's Messages API with the twilio SDK."""
 
@@ -76,18 +58,16 @@ class TwilioSmsProvider(Provider):
     name = "twilio"
 
     def send(self, message: OutboxMessage) -> str | None:
+        from . import twilio_sms  # the SDK, imported when a Twilio provider sends
+
         config = current_app.config
-        client = TwilioClient(
-            config["TWILIO_ACCOUNT_SID"],
-            config["TWILIO_AUTH_TOKEN"],
-            http_client=_LoopbackAwareHttpClient(config["TWILIO_API_BASE_URL"], _timeout()),
-        )
+        client = twilio_sms.client(config, _timeout())
         origin = {"from_": message.sender or config.get("SMS_FROM")}
         if config.get("TWILIO_MESSAGING_SERVICE_SID"):
             origin = {"messaging_service_sid": config["TWILIO_MESSAGING_SERVICE_SID"]}
         try:
             created = client.messages.create(to=message.recipient, body=message.body_text, **origin)
-        except TwilioRestException as exc:
+        except twilio_sms.Refused as exc:
             known = TWILIO_ERRORS.get(exc.code or 0)
             retryable = known[1] if known else (exc.status >= 500 or exc.status == 429)
             if known is None:
@@ -95,7 +75,7 @@ class TwilioSmsProvider(Provider):
                     "Twilio refused an SMS: HTTP %s, Twilio code %s", exc.status, exc.code
                 )
             raise DeliveryError(f"twilio {exc.code or exc.status}", retryable=retryable) from exc
-        except (TwilioException, requests.RequestException) as exc:
+        except twilio_sms.UNREACHABLE as exc:
             raise DeliveryError(f"twilio {type(exc).__name__}") from exc
         return created.sid
 
@@ -108,6 +88,8 @@ class GatewaySmsProvider(Provider):
     name = "gateway"
 
     def send(self, message: OutboxMessage) -> str | None:
+        import requests  # imported when a gateway provider sends
+
         config = current_app.config
         payload: dict[str, object] = {
             "recipient": message.recipient,

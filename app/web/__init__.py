@@ -11,9 +11,6 @@ from . import (
     auth0_page,
     console,
     delivery,
-    demo,
-    demo_lock,
-    demo_spa,
     dev,
     endings,
     errors,
@@ -67,6 +64,9 @@ def init_app(app: Flask) -> None:
     if app.config["DEV_OUTBOX"]:
         app.register_blueprint(dev.bp)
     if app.config["DEMO"]:
+        # Here: the demo's OAuth client (Authlib's, on requests) is no production cost.
+        from . import demo, demo_lock, demo_spa
+
         app.register_blueprint(demo.bp)
         app.register_blueprint(demo_spa.bp)
         app.register_blueprint(demo_lock.bp)
