@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage, storage_from_string
@@ -90,15 +90,18 @@ def apply_to_views(app: Flask) -> None:
             wrapped = limit(wrapped)
             limited.add(endpoint)
         app.view_functions[endpoint] = wrapped
-    if requests.enabled and not _limits_every_request(requests):
+    if requests.enabled and not _limits_every_request(app, requests):
         _hooks_only_for(app, requests, frozenset(limited))
 
 
-def _limits_every_request(requests: Limiter) -> bool:
+def _limits_every_request(app: Flask, requests: Limiter) -> bool:
     """Whether Flask-Limiter's before-request check has anything to count: default,
     application, meta or blueprint limits, or the in-memory fallback (all set from
     FLASK_RATELIMIT_* settings). Latchkey's own limits are on views, checked by the
-    view's wrapper. An attribute this cannot find counts as a limit (keep the check)."""
+    view's wrapper. An attribute this cannot find counts as a limit (keep the check),
+    and so does a request identifier other than the endpoint."""
+    if app.config.get("RATELIMIT_REQUEST_IDENTIFIER"):
+        return True
     manager = requests.limit_manager
     return any(
         getattr(owner, name, True)
@@ -123,13 +126,13 @@ def _hooks_only_for(app: Flask, requests: Limiter, limited: frozenset[str]) -> N
 
     def after(hook):
         def only_on_limited_views(response):
-            return hook(response) if request.endpoint in limited else response
+            return hook(response) if requests.identify_request() in limited else response
 
         return only_on_limited_views
 
     def teardown(hook):
         def only_on_limited_views(error=None):
-            if request.endpoint in limited:
+            if requests.identify_request() in limited:
                 hook(error)
 
         return only_on_limited_views
