@@ -30,8 +30,12 @@ class LeanCookieSessions(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
-            return self.session_class()
+        """No cookie of that name in the Cookie header (not even within another's name
+        or value), or an empty one: an empty session, as Flask gives; else Flask's."""
+        if app.secret_key:
+            name = self.get_cookie_name(app)
+            if name not in request.environ.get("HTTP_COOKIE", "") or not request.cookies.get(name):
+                return self.session_class()
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session, response) -> None:
