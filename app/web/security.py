@@ -56,7 +56,7 @@ def content_security_policy(frame_src: str | None = None) -> str:
     )
 
 
-# Sent on every response that does not set them itself; lower-cased names to compare.
+# Sent on every response that does not set them itself.
 ALWAYS = (("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"))
 _CORS = frozenset(CORS_PATHS)
 
