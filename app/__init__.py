@@ -17,9 +17,32 @@ from app import (  # noqa: F401  (indexes: its tables)
 from .extensions import csrf, db, mail
 
 
+class LatchkeyFlask(Flask):
+    """Flask, keeping what `ensure_sync` answered for each view and hook: Flask asks
+    `inspect.iscoroutinefunction` of every hook and of the view again on each request."""
+
+    REMEMBERED = 4096  # views, hooks and handlers are a few hundred; never grows past
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._ensured: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._ensured[func]
+        except (KeyError, TypeError):  # TypeError: an unhashable callable
+            ensured = super().ensure_sync(func)
+        try:
+            if len(self._ensured) < self.REMEMBERED:
+                self._ensured[func] = ensured
+        except TypeError:
+            pass
+        return ensured
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, errors, CLI."""
-    app = Flask(
+    app = LatchkeyFlask(
         __name__,
         instance_relative_config=True,
         static_folder=str(data_folders.folder("static")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+import time
 
 import click
 from flask import Flask, g, has_request_context
@@ -20,6 +20,22 @@ from .logs import RedactingFilter, redact
 LOG_FORMATS = ("json", "text")
 # Extra attributes a record may carry (logger.info(..., extra={...})) that are kept.
 FIELDS = ("method", "path", "status", "duration_ms", "remote_addr", "event")
+
+# One encoder built once: json.dumps with options builds a new one for every line.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+_second: tuple[int, str] = (-1, "")  # the last second formatted, shared by threads
+
+
+def timestamp(created: float) -> str:
+    """UTC, ISO 8601 to the millisecond ("2026-11-30T08:50:43.123+00:00"); the date and
+    time of day are formatted once a second."""
+    global _second
+    seconds = int(created)
+    last, text = _second
+    if seconds != last:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _second = (seconds, text)
+    return f"{text}.{int((created - seconds) * 1000):03d}+00:00"
 
 
 class RequestIdFilter(logging.Filter):
@@ -36,7 +52,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -47,7 +63,7 @@ class JsonFormatter(logging.Formatter):
                 line[name] = getattr(record, name)
         if record.exc_info:
             line["error"] = redact(self.formatException(record.exc_info))
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _encode(line)
 
 
 class StdoutHandler(logging.StreamHandler):
@@ -62,6 +78,39 @@ class StdoutHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, _value) -> None:
         pass
+
+
+def write(logger: logging.Logger, message: str, fields: dict) -> None:
+    """An INFO line from Latchkey's own code, with no LogRecord and no formatter: the
+    same JSON object JsonFormatter writes, to the JSON handlers the logger's lines
+    reach, when the logger logs at INFO. The caller redacts what it writes (the access
+    line's path); `message` and `fields` hold nothing else from the request."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    line = None
+    for handler in _json_handlers(logger):
+        if line is None:
+            line = _encode(
+                {
+                    "time": timestamp(time.time()),
+                    "level": "info",
+                    "logger": logger.name,
+                    "message": message,
+                    "request_id": g.get("request_id") if has_request_context() else None,
+                    **fields,
+                }
+            )
+        with handler.lock:
+            handler.stream.write(line + handler.terminator)
+            handler.flush()
+
+
+def _json_handlers(logger: logging.Logger | None):
+    while logger is not None:
+        for handler in logger.handlers:
+            if isinstance(handler, StdoutHandler) and handler.level <= logging.INFO:
+                yield handler
+        logger = logger.parent if logger.propagate else None
 
 
 def uses_json(app: Flask) -> bool:

@@ -80,6 +80,7 @@ def apply_to_views(app: Flask) -> None:
     """Wrap this app's views that declared limits with its own Flask-Limiter limits
     (call after registering blueprints; the shared view functions stay untouched)."""
     requests = app.extensions[EXTENSION_KEY].requests
+    limited = set()
     for endpoint, view in list(app.view_functions.items()):
         wrapped = view
         for setting, key_func, exempt_when in reversed(getattr(view, _DECLARED, ())):
@@ -87,7 +88,58 @@ def apply_to_views(app: Flask) -> None:
                 _setting_value(setting), key_func=key_func, exempt_when=exempt_when
             )
             wrapped = limit(wrapped)
+            limited.add(endpoint)
         app.view_functions[endpoint] = wrapped
+    if requests.enabled and not _limits_every_request(app, requests):
+        _hooks_only_for(app, requests, frozenset(limited))
+
+
+def _limits_every_request(app: Flask, requests: Limiter) -> bool:
+    """Whether Flask-Limiter's before-request check has anything to count: default,
+    application, meta or blueprint limits, or the in-memory fallback (all set from
+    FLASK_RATELIMIT_* settings). Latchkey's own limits are on views, checked by the
+    view's wrapper. An attribute this cannot find counts as a limit (keep the check),
+    and so does a request identifier other than the endpoint."""
+    if app.config.get("RATELIMIT_REQUEST_IDENTIFIER"):
+        return True
+    manager = requests.limit_manager
+    return any(
+        getattr(owner, name, True)
+        for owner, name in (
+            (manager, "_default_limits"),
+            (manager, "_application_limits"),
+            (manager, "_blueprint_limits"),
+            (requests, "_meta_limits"),
+            (requests, "_in_memory_fallback_enabled"),
+        )
+    )
+
+
+def _hooks_only_for(app: Flask, requests: Limiter, limited: frozenset[str]) -> None:
+    """With no limit on every request, Flask-Limiter's before-request check counts
+    nothing (it would only walk its tables on each request): drop it. Its after-request
+    and teardown hooks (rate-limit headers, conditional deductions, its per-request
+    state) only have something to do where a view's limit ran: run them there only."""
+
+    def ours(hook) -> bool:  # a bound method of it, or a partial over it
+        return requests in (getattr(hook, "__self__", None), *getattr(hook, "args", ())[:1])
+
+    def after(hook):
+        def only_on_limited_views(response):
+            return hook(response) if requests.identify_request() in limited else response
+
+        return only_on_limited_views
+
+    def teardown(hook):
+        def only_on_limited_views(error=None):
+            if requests.identify_request() in limited:
+                hook(error)
+
+        return only_on_limited_views
+
+    app.before_request_funcs[None] = [f for f in app.before_request_funcs[None] if not ours(f)]
+    for hooks, guard in ((app.after_request_funcs, after), (app.teardown_request_funcs, teardown)):
+        hooks[None] = [guard(f) if ours(f) else f for f in hooks[None]]
 
 
 def _setting_value(setting: str) -> Callable[[], str]:

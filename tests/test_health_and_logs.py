@@ -113,6 +113,22 @@ def test_json_log_line_per_request_with_its_request_id_and_redacted_path(make_ap
     assert "SECRET-LINK-TOKEN" not in json.dumps(lines)
 
 
+def test_the_access_line_follows_its_loggers_level(make_app, capsys):
+    import logging
+
+    app = make_app(LOG_FORMAT="json")
+    access = logging.getLogger("app.requests")
+    access.setLevel(logging.WARNING)  # an operator who wants no access lines
+    try:
+        app.test_client().get("/healthz")
+    finally:
+        access.setLevel(logging.NOTSET)
+    app.test_client().get("/healthz")
+
+    loggers = [line["logger"] for line in json_lines(capsys.readouterr().out)]
+    assert loggers.count("app.requests") == 1
+
+
 def test_commands_keep_stdout_for_their_output_and_log_to_stderr(make_app, capsys):
     import logging
 

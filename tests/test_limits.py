@@ -378,3 +378,39 @@ def test_a_json_client_gets_429_json_with_retry_after(make_app):
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
     assert refused.get_json()["error"] == "too_many_requests"
+
+
+# Limits on every request, which an operator may add with Flask-Limiter's own settings
+# (FLASK_RATELIMIT_DEFAULT, FLASK_RATELIMIT_APPLICATION): Latchkey sets none, and skips
+# Flask-Limiter's per-request check while none is set.
+
+
+def test_an_operators_default_limit_counts_on_views_without_their_own(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per hour")
+    http = person(app).client
+
+    assert [http.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_an_operators_application_limit_counts_across_views(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_APPLICATION="3 per hour")
+    http = person(app).client
+
+    statuses = [
+        http.get(path).status_code
+        for path in ("/healthz", "/.well-known/openid-configuration", "/healthz", "/readyz")
+    ]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_rate_limit_headers_when_enabled_come_from_the_views_limit(make_app):
+    app = make_app(**LIMITED, RATELIMIT_HEADERS_ENABLED=True)
+    shop = RelyingApp.register(app)
+
+    _page, started = start(app, shop)
+    health = person(app).client.get("/healthz")
+
+    assert started.headers["X-RateLimit-Limit"] == "1000"
+    assert int(started.headers["X-RateLimit-Remaining"]) == 999
+    assert "X-RateLimit-Limit" not in health.headers

@@ -27,6 +27,7 @@ from . import (
     request_ids,
     response_pages,
     security,
+    session_cookie,
     theme_setup,
     universal_login,
 )
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     """Request ids, page language, theme, headers, error pages, and every blueprint the
     config enables."""
     request_ids.init_app(app)
+    session_cookie.init_app(app)
     locale.init_app(app)
     theme_setup.init_app(app)
     universal_login.init_app(app)

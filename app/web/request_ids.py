@@ -44,17 +44,20 @@ def _end(response: Response) -> Response:
     return response
 
 
-def _log_access(response: Response) -> Response:
+def _end_and_log(response: Response) -> Response:
+    """The id returned, and the JSON access line (app/json_logs.py writes it)."""
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[HEADER] = request_id
     started = g.get("request_started")
-    access_log.info(
-        "%s %s %s",
-        request.method,
-        redact(request.path),
-        response.status_code,
-        extra={
-            "method": request.method,
-            "path": redact(request.path),
-            "status": response.status_code,
+    method, path, status = request.method, redact(request.path), response.status_code
+    json_logs.write(
+        access_log,
+        f"{method} {path} {status}",
+        {
+            "method": method,
+            "path": path,
+            "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
             "remote_addr": request.remote_addr,
         },
@@ -65,6 +68,4 @@ def _log_access(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Give every request an id (first of the before-request hooks) and return it."""
     app.before_request_funcs.setdefault(None, []).insert(0, _begin)
-    app.after_request(_end)
-    if json_logs.uses_json(app):
-        app.after_request(_log_access)
+    app.after_request(_end_and_log if json_logs.uses_json(app) else _end)

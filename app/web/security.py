@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 
 from .. import oidc
 
@@ -56,28 +56,41 @@ def content_security_policy(frame_src: str | None = None) -> str:
     )
 
 
+# Sent on every response that does not set them itself.
+ALWAYS = (("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"))
+_CORS = frozenset(CORS_PATHS)
+
+
 def init_app(app: Flask) -> None:
+    config = app.config
+
     @app.context_processor
     def nonce_context():
         return {"csp_nonce": csp_nonce()}
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", content_security_policy())
-        if not g.get("frame_ancestors"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if current_app.config["SECURE_TRANSPORT"] and current_app.config["HSTS_MAX_AGE"]:
-            response.headers.setdefault(
-                "Strict-Transport-Security",
-                f"max-age={current_app.config['HSTS_MAX_AGE']}; includeSubDomains",
-            )
-        if request.path in CORS_PATHS:
+        """One pass over the response's headers, then only the missing ones added (the
+        same as setdefault on each, without a scan of the headers per name)."""
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        framed = g.get("frame_ancestors")
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", content_security_policy())
+        if not framed and "x-frame-options" not in present:
+            headers.add("X-Frame-Options", "DENY")
+        for name, value in ALWAYS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if config["SECURE_TRANSPORT"] and config["HSTS_MAX_AGE"]:
+            if "strict-transport-security" not in present:
+                hsts = f"max-age={config['HSTS_MAX_AGE']}; includeSubDomains"
+                headers.add("Strict-Transport-Security", hsts)
+        if request.path in _CORS:
             _allow_registered_origin(response)
         if response.mimetype == "text/html" or g.get("no_store"):
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
         return response
 
 
