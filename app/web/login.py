@@ -20,13 +20,12 @@ from flask_babel import ngettext
 from app import limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
-from app.look import themes
 from app.signin import binding, link_tokens, phones, sms_guard, step_up, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from ..models import Client
-from . import binding_cookie, delivery, post_login, screens, sso
+from . import binding_cookie, delivery, post_login, screens, sso, theme_setup
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -50,7 +49,7 @@ def _use_language(client: Client | None, params: dict | None) -> None:
 def _page(name: str, client: Client | None, status: int = 200, **context):
     g.theme = (client.theme if client else None) or current_app.config["DEFAULT_THEME"]
     g.no_store = True
-    html = render_template(themes.template_for(name, g.theme), client=client, **context)
+    html = render_template(theme_setup.page_template(name, g.theme), client=client, **context)
     return html, status
 
 
