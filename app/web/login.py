@@ -25,7 +25,7 @@ from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from ..models import Client
-from . import binding_cookie, delivery, post_login, screens, sso, theme_setup
+from . import binding_cookie, delivery, page_cache, post_login, screens, sso, theme_setup
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -83,12 +83,13 @@ def show_login_step(client: Client, params: dict):
 def show_email_step(client: Client, params: dict, error: str | None = None, typed: str = ""):
     """Render "Enter your email" for a validated authorize request."""
     _use_language(client, params)
-    screen = screens.email(
-        authz=link_tokens.sign_authorize_request(params),
-        typed=typed or params.get("login_hint", ""),
-        error=error,
-        switch=_switch(client, params),
-    )
+    authz = link_tokens.sign_authorize_request(params)
+    typed, switch = typed or params.get("login_hint", ""), _switch(client, params)
+    if not (error or typed or switch):  # how every sign-in starts: the page kept per app look
+        page = page_cache.first_email_page(client, authz)
+        if page is not None:
+            return page, 200
+    screen = screens.email(authz=authz, typed=typed, error=error, switch=switch)
     return _show(screen, client, 400 if error else 200)
 
 

@@ -1,0 +1,95 @@
+"""The hosted page's first screen, rendered once per process and app look, then filled in.
+
+A first view of /authorize ("Enter your email", nothing typed, no error, no email /
+phone tabs) is the same HTML for every request of one app, theme and language but for
+three values: the signed authorize request and the CSRF token (hidden fields) and the
+CSP nonce (the brand colours' <style>). The page is rendered once with a marker in
+place of each and kept per process under a key of everything else it shows: the
+template, theme, language, the script root its URLs start with, and the app's name,
+colours and logo, so a change to an app's branding shows at once (the next request
+reads the app's row, as it does anyway, and misses the old key). Each request then
+escapes its own three values into the markers: the same bytes a full render writes.
+
+Only the shared page is kept: a theme's own template may read anything, so a theme
+that overrides the page renders it in full each time, as it does in debug (templates
+reloaded).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g, render_template, request
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from jinja2 import Template
+from markupsafe import escape
+
+from ..models import Client
+from . import screens, security, theme_setup
+
+CACHE = "latchkey.first_pages"
+MAX_PAGES = 512  # apps × themes × languages; past this the cache starts afresh
+
+# Random per process, so no value a person or an app can set names a marker.
+MARKERS = {slot: f"lk{slot}{secrets.token_hex(16)}" for slot in ("authz", "csrf", "nonce")}
+EMAIL_PAGE = "login/email.html"
+
+
+def first_email_page(client: Client, authz: str) -> str | None:
+    """ "Enter your email" with nothing typed, no error and no tabs, for the signed
+    authorize request `authz`; None when the app's theme has its own page."""
+    g.theme = client.theme or current_app.config["DEFAULT_THEME"]
+    template = theme_setup.page_template(EMAIL_PAGE, g.theme)
+    if not keeps(template, EMAIL_PAGE):
+        return None
+    g.no_store = True
+
+    def build(markers: dict[str, str]) -> dict[str, Any]:
+        screen = screens.email(authz=markers["authz"])
+        screen.context["form"].csrf_token.current_token = markers["csrf"]
+        return screen.context
+
+    values = {"authz": authz, "csrf": generate_csrf(), "nonce": security.csp_nonce()}
+    return render(template, client, g.theme, build, values)
+
+
+def keeps(template: Template | list[str], page: str) -> bool:
+    """Whether `template` (theme_setup.page_template) is the shared page, kept here."""
+    return isinstance(template, Template) and template.name == page
+
+
+def look_of(client: Client) -> tuple:
+    """What of an app the shared pages show (templates/layout.html)."""
+    return (
+        client.id,
+        client.name,
+        client.primary_color,
+        client.background_color,
+        client.logo_sha256,
+    )
+
+
+def render(
+    template: Template,
+    client: Client,
+    theme: str,
+    build: Callable[[dict[str, str]], dict[str, Any]],
+    values: dict[str, str],
+) -> str:
+    """The page for `client` with `values` (authz, csrf, nonce) filled in; `build(markers)`
+    gives the template's context, with the markers for the values, when it is rendered."""
+    key = (template.name, theme, str(get_locale()), request.script_root, look_of(client))
+    pages = current_app.extensions.setdefault(CACHE, {})
+    html = pages.get(key)
+    if html is None:
+        context = build(MARKERS)
+        html = render_template(template, client=client, csp_nonce=MARKERS["nonce"], **context)
+        if len(pages) >= MAX_PAGES:
+            pages.clear()
+        pages[key] = html
+    for slot, marker in MARKERS.items():
+        html = html.replace(marker, str(escape(values[slot])))
+    return html
