@@ -13,7 +13,8 @@ from wtforms import Form, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
-from app.models import Client
+from app.models import Client, OutboxMessage
+from app.signin import tickets
 from app.web import inputs, locale, login, page_cache, screens
 
 CALLBACK = "https://app.example/cb"
@@ -124,3 +125,38 @@ def test_each_language_gets_its_own_page(client, shop):
     english, french, again = title("en"), title("fr"), title("en")
     assert english[0] == "en" and french[0] == "fr"
     assert english[1] != french[1] and again == english
+
+
+MESSAGE = {
+    "sending": {},
+    "sent": {"status": "sent"},
+    "delayed": {"status": "pending", "tries": 1, "last_error": "SMTPConnectError"},
+    "failed": {"status": "failed", "last_error": "recipient refused: 550"},
+}
+
+
+@pytest.mark.parametrize("state", sorted(MESSAGE))
+@pytest.mark.parametrize("look", sorted(LOOKS))
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_kept_code_page_is_the_full_render_byte_for_byte(
+    app, shop, monkeypatch, state, look, language
+):
+    recipient = "o'brien+<x>@example.com"
+    with app.test_request_context("/login/code/x"):
+        client = row(app, shop, connections=["email", "sms"], **LOOKS[look])
+        ticket = tickets.start(
+            "email",
+            recipient,
+            client=client,
+            authorize_params=shop.authorize_params(ui_locales=language),
+            binding_value="b" * 43,
+        )
+        if MESSAGE[state]:
+            db.session.query(OutboxMessage).filter_by(ticket_id=ticket.id).update(MESSAGE[state])
+            db.session.commit()
+        kept = [login._code_page(ticket) for _ in range(2)]  # miss, hit
+        monkeypatch.setattr(page_cache, "code_page", lambda *args: None)
+        full = login._code_page(ticket)
+    assert kept == [full, full]
+    assert recipient not in full[0] and "o&#39;brien+&lt;x&gt;@example.com" in full[0]
+    assert not any(marker in full[0] for marker in page_cache.MARKERS.values())

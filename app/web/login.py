@@ -254,17 +254,25 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
     _use_language(ticket.client, ticket.authorize_params)
     second = step_up.is_step_up(ticket)  # a step-up's way back starts the sign-in again
+    shown, context = _shown(ticket.connection, ticket.recipient), delivery.page_context(ticket)
+    if not (error or notice or second):  # as every sign-in sees it: the page kept per app look
+        length = tickets.code_length(ticket)
+        kept = page_cache.code_page(
+            ticket.client, ticket.id, ticket.connection, shown, length, context
+        )
+        if kept is not None:
+            return kept, status
     screen = screens.code(
         ticket_id=ticket.id,
         channel=ticket.connection,
-        recipient=_shown(ticket.connection, ticket.recipient),
+        recipient=shown,
         code_length=tickets.code_length(ticket),
         back_url=_authorize_url(ticket.authorize_params)
         if second
         else url_for("endings.change", ticket_id=ticket.id),
         error=error,
         notice=notice,
-        delivery=delivery.page_context(ticket),
+        delivery=context,
         step_up=second,
     )
     return _show(screen, ticket.client, status)

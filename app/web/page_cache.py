@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, render_template, request
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2 import Template
@@ -34,8 +34,10 @@ CACHE = "latchkey.first_pages"
 MAX_PAGES = 512  # apps × themes × languages; past this the cache starts afresh
 
 # Random per process, so no value a person or an app can set names a marker.
-MARKERS = {slot: f"lk{slot}{secrets.token_hex(16)}" for slot in ("authz", "csrf", "nonce")}
+SLOTS = ("authz", "csrf", "nonce", "ticket", "recipient")
+MARKERS = {slot: f"lk{slot}{secrets.token_hex(16)}" for slot in SLOTS}
 EMAIL_PAGE = "login/email.html"
+CODE_PAGE = "login/code.html"
 
 
 def first_email_page(client: Client, authz: str) -> str | None:
@@ -53,7 +55,58 @@ def first_email_page(client: Client, authz: str) -> str | None:
         return screen.context
 
     values = {"authz": authz, "csrf": generate_csrf(), "nonce": security.csp_nonce()}
-    return render(template, client, g.theme, build, values)
+    return render(template, client, g.theme, (), build, values)
+
+
+def code_page(
+    client: Client | None,
+    ticket_id: str,
+    channel: str,
+    recipient: str,
+    code_length: int,
+    delivery: dict,
+) -> str | None:
+    """ "Enter the code we sent to …" with no error or notice, its way back the usual
+    "Use another email" (not a step-up's); None when the page shows more than the kept
+    one can (the app's other connection after a failed message) or its theme has its own.
+    `delivery` is the delivery line's context (app/web/delivery.py)."""
+    if client is None:
+        return None
+    g.theme = client.theme or current_app.config["DEFAULT_THEME"]
+    template = theme_setup.page_template(CODE_PAGE, g.theme)
+    if (
+        not keeps(template, CODE_PAGE)
+        or delivery["other_connection_url"]
+        or not (
+            ticket_id.isascii() and ticket_id.isalnum()  # the same in a URL as in the HTML
+        )
+    ):
+        return None
+    g.no_store = True
+    line = delivery["delivery"]
+    shown = (channel, code_length, line.state, line.line, line.reason)
+
+    def build(markers: dict[str, str]) -> dict[str, Any]:
+        ticket = markers["ticket"]
+        screen = screens.code(
+            ticket_id=ticket,
+            channel=channel,
+            recipient=markers["recipient"],
+            code_length=code_length,
+            back_url=url_for("endings.change", ticket_id=ticket),
+            delivery=delivery | {"delivery_url": url_for("delivery.status", ticket_id=ticket)},
+        )
+        for form in (screen.context["form"], screen.context["resend_form"]):
+            form.csrf_token.current_token = markers["csrf"]
+        return screen.context
+
+    values = {
+        "ticket": ticket_id,
+        "recipient": recipient,
+        "csrf": generate_csrf(),
+        "nonce": security.csp_nonce(),
+    }
+    return render(template, client, g.theme, shown, build, values)
 
 
 def keeps(template: Template | list[str], page: str) -> bool:
@@ -76,12 +129,14 @@ def render(
     template: Template,
     client: Client,
     theme: str,
+    shown: tuple,
     build: Callable[[dict[str, str]], dict[str, Any]],
     values: dict[str, str],
 ) -> str:
-    """The page for `client` with `values` (authz, csrf, nonce) filled in; `build(markers)`
-    gives the template's context, with the markers for the values, when it is rendered."""
-    key = (template.name, theme, str(get_locale()), request.script_root, look_of(client))
+    """The page for `client` with `values` (by slot) filled in; `shown` is what else of
+    the page's context it shows; `build(markers)` gives the template's context, with the
+    markers in place of the values, when the page is rendered."""
+    key = (template.name, theme, str(get_locale()), request.script_root, look_of(client), shown)
     pages = current_app.extensions.setdefault(CACHE, {})
     html = pages.get(key)
     if html is None:
@@ -90,6 +145,6 @@ def render(
         if len(pages) >= MAX_PAGES:
             pages.clear()
         pages[key] = html
-    for slot, marker in MARKERS.items():
-        html = html.replace(marker, str(escape(values[slot])))
+    for slot, value in values.items():
+        html = html.replace(MARKERS[slot], str(escape(value)))
     return html
