@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import flask
 import pytest
 from helpers import RelyingApp
 from markupsafe import Markup
@@ -160,3 +161,14 @@ def test_the_kept_code_page_is_the_full_render_byte_for_byte(
     assert kept == [full, full]
     assert recipient not in full[0] and "o&#39;brien+&lt;x&gt;@example.com" in full[0]
     assert not any(marker in full[0] for marker in page_cache.MARKERS.values())
+
+
+def test_with_csrf_off_the_kept_page_has_no_token_and_sets_no_session(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    shop = RelyingApp.register(app, "regular", callbacks=(CALLBACK,))
+    with app.test_request_context("/authorize"):
+        client = row(app, shop)
+        kept = [page_cache.first_email_page(client, "authz") for _ in range(2)]
+        full, _ = login._show(screens.email(authz="authz"), client)
+        assert "csrf_token" not in flask.session
+    assert kept == [full, full] and "csrf_token" not in full

@@ -1,18 +1,21 @@
-"""The hosted page's first screen, rendered once per process and app look, then filled in.
+"""The hosted page's first screen and its code page, rendered once per app look, then
+filled in.
 
 A first view of /authorize ("Enter your email", nothing typed, no error, no email /
 phone tabs) is the same HTML for every request of one app, theme and language but for
 three values: the signed authorize request and the CSRF token (hidden fields) and the
-CSP nonce (the brand colours' <style>). The page is rendered once with a marker in
-place of each and kept per process under a key of everything else it shows: the
-template, theme, language, the script root its URLs start with, and the app's name,
-colours and logo, so a change to an app's branding shows at once (the next request
-reads the app's row, as it does anyway, and misses the old key). Each request then
-escapes its own three values into the markers: the same bytes a full render writes.
+CSP nonce (the brand colours' <style>). The code page, likewise, but for its ticket
+(in its URLs), the recipient and the same token and nonce. A page is rendered once with
+a marker in place of each value and kept per process under a key of everything else it
+shows: the template, theme, language, the script root its URLs start with, the app's
+name, colours and logo (so a change to an app's branding shows at once: the next request
+reads the app's row, as it does anyway, and misses the old key) and, for the code page,
+the channel, code length and delivery line. Each request then escapes its own values
+into the markers: the same bytes a full render writes (tests/test_page_cache.py).
 
-Only the shared page is kept: a theme's own template may read anything, so a theme
-that overrides the page renders it in full each time, as it does in debug (templates
-reloaded).
+Only the shared pages are kept: a theme's own template may read anything, so a theme
+that overrides a page renders it in full each time, as every page does in debug
+(templates reloaded).
 """
 
 from __future__ import annotations
@@ -51,10 +54,10 @@ def first_email_page(client: Client, authz: str) -> str | None:
 
     def build(markers: dict[str, str]) -> dict[str, Any]:
         screen = screens.email(authz=markers["authz"])
-        screen.context["form"].csrf_token.current_token = markers["csrf"]
+        _mark_csrf(markers, screen.context["form"])
         return screen.context
 
-    values = {"authz": authz, "csrf": generate_csrf(), "nonce": security.csp_nonce()}
+    values = {"authz": authz, "nonce": security.csp_nonce()} | _csrf_value()
     return render(template, client, g.theme, (), build, values)
 
 
@@ -96,17 +99,28 @@ def code_page(
             back_url=url_for("endings.change", ticket_id=ticket),
             delivery=delivery | {"delivery_url": url_for("delivery.status", ticket_id=ticket)},
         )
-        for form in (screen.context["form"], screen.context["resend_form"]):
-            form.csrf_token.current_token = markers["csrf"]
+        _mark_csrf(markers, screen.context["form"], screen.context["resend_form"])
         return screen.context
 
-    values = {
-        "ticket": ticket_id,
-        "recipient": recipient,
-        "csrf": generate_csrf(),
-        "nonce": security.csp_nonce(),
-    }
+    values = {"ticket": ticket_id, "recipient": recipient, "nonce": security.csp_nonce()}
+    values |= _csrf_value()
     return render(template, client, g.theme, shown, build, values)
+
+
+def _mark_csrf(markers: dict[str, str], *forms) -> None:
+    """The forms' CSRF field shows the marker (no field: CSRF is off)."""
+    for form in forms:
+        name = form.meta.csrf_field_name if form.meta.csrf else None
+        if name and name in form:
+            form[name].current_token = markers["csrf"]
+
+
+def _csrf_value() -> dict[str, str]:
+    """This request's CSRF token, as a page's forms would make it (none when CSRF is off:
+    the session is then left as it is)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return {}
+    return {"csrf": generate_csrf()}
 
 
 def keeps(template: Template | list[str], page: str) -> bool:
@@ -144,7 +158,8 @@ def render(
         html = render_template(template, client=client, csp_nonce=MARKERS["nonce"], **context)
         if len(pages) >= MAX_PAGES:
             pages.clear()
-        pages[key] = html
+        if not (values.get("csrf") and values["csrf"] in html):  # never keep a person's token
+            pages[key] = html
     for slot, value in values.items():
         html = html.replace(MARKERS[slot], str(escape(value)))
     return html
