@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from sqlalchemy import bindparam, select
+
 from ..extensions import db
 from ..models import AccessToken, Client, sha256_hex
 from . import bearer
@@ -107,6 +109,8 @@ class OAuthClient:
 
 # session.info key: client_id -> the client rows this session has read.
 KNOWN_CLIENTS = "latchkey.clients"
+# Built once: a legacy Query built afresh for every lookup cost as much as running it.
+CLIENT_BY_CLIENT_ID = select(Client).where(Client.client_id == bindparam("client_id")).limit(1)
 
 
 def query_client(client_id: str | None) -> OAuthClient | None:
@@ -124,7 +128,7 @@ def _client_row(client_id: str) -> Client | None:
     row = known.get(client_id)
     if row is not None and row in db.session:  # not deleted, the session not closed
         return row
-    row = db.session.query(Client).filter_by(client_id=client_id).first()
+    row = db.session.scalars(CLIENT_BY_CLIENT_ID, {"client_id": client_id}).first()
     if row is not None:
         known[client_id] = row
     return row

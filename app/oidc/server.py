@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -30,6 +31,15 @@ def base_url() -> str:
     return config.base_url(current_app.config)
 
 
+class RequestPayload(FlaskOAuth2Payload):
+    """Authlib's payload of a Flask request, its parameters read once: Werkzeug builds
+    `request.values` afresh at each read, and Authlib reads it for every parameter."""
+
+    @cached_property
+    def data(self):
+        return self._request.values
+
+
 class IssuerURLRequest(OAuth2Request):
     """The current Flask request, addressed by the issuer URL (a proxy may speak http)."""
 
@@ -38,7 +48,7 @@ class IssuerURLRequest(OAuth2Request):
         super().__init__(flask_request.method, uri, headers=flask_request.headers)
         self.json_parameters = json_parameters(flask_request)
         if self.json_parameters is None:
-            self.payload = FlaskOAuth2Payload(flask_request)
+            self.payload = RequestPayload(flask_request)
         else:
             self.payload = JsonBodyPayload(flask_request.args, self.json_parameters)
         # Who asks, for the audit log and the failed-code limits of the OTP grant.

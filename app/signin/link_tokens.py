@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -34,6 +35,13 @@ class MagicLink:
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     secret = current_app.config["SECRET_KEY"]
     fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    return _serializer_for(tuple(fallbacks), secret, salt)
+
+
+@lru_cache(maxsize=32)
+def _serializer_for(fallbacks: tuple, secret: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    """Built once per keys and salt (building one tries its JSON serializer and derives
+    its signers each time); it holds nothing of a request, so threads may share it."""
     return URLSafeTimedSerializer([*fallbacks, secret], salt=salt)
 
 

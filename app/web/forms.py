@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.i18n import messages_path
 
+from . import inputs
+
 
 class PageForm(FlaskForm):
     """A form a hosted page posts: read from its text fields only.
@@ -28,6 +30,14 @@ class PageForm(FlaskForm):
             if formdata is None or hasattr(formdata, "getlist"):  # given by the caller
                 return super().wrap_formdata(form, formdata)
             return request.form if form.is_submitted() else None
+
+        def render_field(self, field, render_kw):
+            """A text or hidden input written directly (app/web/inputs.py), the same
+            HTML as its WTForms widget writes; any other field through its widget."""
+            if not inputs.renders_fast(field):
+                return super().render_field(field, render_kw)
+            other = getattr(field, "render_kw", None)
+            return inputs.render_input(field, dict(other, **render_kw) if other else render_kw)
 
         def get_translations(self, form):
             """WTForms' own messages in the page's language, read from disk once per

@@ -20,13 +20,12 @@ from flask_babel import ngettext
 from app import limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
-from app.look import themes
 from app.signin import binding, link_tokens, phones, sms_guard, step_up, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from ..models import Client
-from . import binding_cookie, delivery, post_login, screens, sso
+from . import binding_cookie, delivery, page_cache, post_login, screens, sso, theme_setup
 from .errors import error_page
 from .forms import CodeForm, EmailForm, PhoneForm, check_posted_action
 
@@ -50,7 +49,7 @@ def _use_language(client: Client | None, params: dict | None) -> None:
 def _page(name: str, client: Client | None, status: int = 200, **context):
     g.theme = (client.theme if client else None) or current_app.config["DEFAULT_THEME"]
     g.no_store = True
-    html = render_template(themes.template_for(name, g.theme), client=client, **context)
+    html = render_template(theme_setup.page_template(name, g.theme), client=client, **context)
     return html, status
 
 
@@ -84,12 +83,13 @@ def show_login_step(client: Client, params: dict):
 def show_email_step(client: Client, params: dict, error: str | None = None, typed: str = ""):
     """Render "Enter your email" for a validated authorize request."""
     _use_language(client, params)
-    screen = screens.email(
-        authz=link_tokens.sign_authorize_request(params),
-        typed=typed or params.get("login_hint", ""),
-        error=error,
-        switch=_switch(client, params),
-    )
+    authz = link_tokens.sign_authorize_request(params)
+    typed, switch = typed or params.get("login_hint", ""), _switch(client, params)
+    if not (error or typed or switch):  # how every sign-in starts: the page kept per app look
+        page = page_cache.first_email_page(client, authz)
+        if page is not None:
+            return page, 200
+    screen = screens.email(authz=authz, typed=typed, error=error, switch=switch)
     return _show(screen, client, 400 if error else 200)
 
 
@@ -254,17 +254,25 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
 def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
     _use_language(ticket.client, ticket.authorize_params)
     second = step_up.is_step_up(ticket)  # a step-up's way back starts the sign-in again
+    shown, context = _shown(ticket.connection, ticket.recipient), delivery.page_context(ticket)
+    if not (error or notice or second):  # as every sign-in sees it: the page kept per app look
+        length = tickets.code_length(ticket)
+        kept = page_cache.code_page(
+            ticket.client, ticket.id, ticket.connection, shown, length, context
+        )
+        if kept is not None:
+            return kept, status
     screen = screens.code(
         ticket_id=ticket.id,
         channel=ticket.connection,
-        recipient=_shown(ticket.connection, ticket.recipient),
+        recipient=shown,
         code_length=tickets.code_length(ticket),
         back_url=_authorize_url(ticket.authorize_params)
         if second
         else url_for("endings.change", ticket_id=ticket.id),
         error=error,
         notice=notice,
-        delivery=delivery.page_context(ticket),
+        delivery=context,
         step_up=second,
     )
     return _show(screen, ticket.client, status)

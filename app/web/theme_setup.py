@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, g, send_from_directory
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from flask import Flask, abort, current_app, g, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, Template
 
 from app.config import ConfigError
 from app.look import colours, themes
@@ -44,3 +44,24 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def theme_context():
         return {"theme": getattr(g, "theme", app.config["DEFAULT_THEME"])}
+
+
+PAGE_TEMPLATES = "latchkey.page_templates"
+
+
+def page_template(page: str, theme: str | None) -> Template | list[str]:
+    """What a page renders with in `theme`: the theme's own template, else the shared one.
+
+    Resolved once per process and (page, theme) while Jinja does not reload templates
+    (`auto_reload` off, as outside debug, when it would not notice an edited template
+    either): a theme without its own page otherwise costs a failed lookup through every
+    template loader at each render. In debug, the names, looked up afresh each time."""
+    names = themes.template_for(page, theme)
+    environment = current_app.jinja_env
+    if environment.auto_reload:
+        return names
+    resolved = current_app.extensions.setdefault(PAGE_TEMPLATES, {})
+    template = resolved.get((page, theme))
+    if template is None:
+        template = resolved[(page, theme)] = environment.select_template(names)
+    return template
