@@ -38,14 +38,6 @@ def configure(app: Flask) -> None:
     # cannot drop a connection. (A sign-in checks out a connection about 17 times:
     # SQLAlchemy's pool_pre_ping, which pings at every checkout, cost a round trip each.)
     options.setdefault("pool_pre_ping", False)
-    if (
-        make_url(app.config["SQLALCHEMY_DATABASE_URI"] or "sqlite://").get_backend_name()
-        == "postgresql"
-    ):
-        # The pool rolls back a returned connection only when it is in a transaction
-        # (_rollback_if_in_transaction); a psycopg ROLLBACK call on an idle one sends
-        # nothing either, but costs its Python layers about 15 times a sign-in.
-        options.setdefault("pool_reset_on_return", None)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     path = sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
     if path is not None:
@@ -60,8 +52,6 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif is_postgresql(engine):
         event.listen(engine, "connect", _nul_safe_strings)
-        if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_reset_on_return", "") is None:
-            event.listen(engine, "reset", _rollback_if_in_transaction)
         if "isolation_level" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]:
             event.listen(engine, "connect", _autocommit_until_write)
             event.listen(engine, "before_cursor_execute", _begin_before_write)
@@ -94,13 +84,6 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
         dbapi_connection.rollback()
     except Exception as error:  # the driver's OperationalError, InterfaceError, …
         raise exc.DisconnectionError(type(error).__name__) from error
-
-
-def _rollback_if_in_transaction(dbapi_connection, _record, state) -> None:
-    """A connection goes back to the pool with no transaction open (or broken: then
-    the pool discards it)."""
-    if state.asyncio_safe and dbapi_connection.pgconn.transaction_status != IDLE:
-        dbapi_connection.rollback()
 
 
 def _autocommit_until_write(dbapi_connection, _record) -> None:
