@@ -93,3 +93,23 @@ def test_alembics_autocommit_block_still_runs_outside_a_transaction(postgresql_a
         with db.engine.connect() as conn:
             names = conn.scalars(text("SELECT indexname FROM pg_indexes"))
             assert "ix_test_events_type" in set(names)
+
+
+def test_a_connection_returned_mid_transaction_is_rolled_back(postgresql_app):
+    """The pool rolls back what a user of a raw connection left open (an error path, a
+    forgotten commit) before anyone else gets the connection."""
+    app, _ = postgresql_app
+    with app.app_context():
+        pooled = db.engine.raw_connection()
+        raw = pooled.driver_connection
+        with pooled.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "INSERT INTO events (type, created_at, detail) VALUES ('x', now(), '{}')"
+            )
+        assert raw.info.transaction_status == TransactionStatus.INTRANS
+        pooled.close()  # back to the pool
+        assert raw.info.transaction_status == TransactionStatus.IDLE
+        with db.engine.connect() as conn:
+            assert conn.connection.driver_connection is raw  # the same pooled connection
+            assert conn.scalar(select(func.count()).select_from(Event)) == 0
