@@ -5,7 +5,8 @@ SQLite file readable by its owner only. `init_app(app)` then sets each new SQLit
 connection to WAL mode with synchronous=NORMAL: readers never wait for the writer,
 and a commit no longer waits for an fsync of the whole database. On PostgreSQL it
 checks a pooled connection that sat idle before use (a restart or a killed backend
-costs one failed request per process at most).
+costs one failed request per process at most), and opens a transaction only when
+one is needed: at the first statement that writes or locks (see _begin_before_write).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 
 from .extensions import db
+
+IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
 
 # How long a SQLite connection waits for another process's write lock (ms).
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -49,6 +52,9 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif is_postgresql(engine):
         event.listen(engine, "connect", _nul_safe_strings)
+        if "isolation_level" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]:
+            event.listen(engine, "connect", _autocommit_until_write)
+            event.listen(engine, "before_cursor_execute", _begin_before_write)
         if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
             event.listen(engine.pool, "connect", _note_checkin)  # new: alive
             event.listen(engine.pool, "checkin", _note_checkin)
@@ -78,6 +84,36 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
         dbapi_connection.rollback()
     except Exception as error:  # the driver's OperationalError, InterfaceError, …
         raise exc.DisconnectionError(type(error).__name__) from error
+
+
+def _autocommit_until_write(dbapi_connection, _record) -> None:
+    """psycopg sends no BEGIN of its own: _begin_before_write sends it when needed."""
+    dbapi_connection.autocommit = True
+
+
+def _begin_before_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    """Open the transaction at its first statement that writes or locks.
+
+    Under READ COMMITTED (PostgreSQL's default, kept here) each statement of a
+    transaction reads its own snapshot, and a plain SELECT takes no row lock: one run
+    before the transaction's first write sees what it would see inside it. So a
+    transaction starts (BEGIN) at its first other statement: INSERT, UPDATE, DELETE,
+    NOTIFY (delivered at COMMIT), a SAVEPOINT, DDL, or a SELECT … FOR UPDATE / FOR
+    SHARE. Everything from there to COMMIT or ROLLBACK is one transaction as before.
+    A unit of work that only reads costs no BEGIN and no ROLLBACK round trip, and
+    psycopg keeps its prepared statements (a ROLLBACK makes it deallocate them all).
+    A SELECT whose function writes or takes a transaction-scoped lock would need a
+    transaction opened first; Latchkey has none. With SQLAlchemy's AUTOCOMMIT
+    isolation (Alembic's autocommit_block) no BEGIN is sent at all."""
+    if statement.startswith("SELECT") and " FOR " not in statement:
+        return
+    dbapi_connection = cursor.connection
+    if (
+        dbapi_connection.autocommit
+        and dbapi_connection.pgconn.transaction_status == IDLE
+        and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+    ):
+        cursor.execute("BEGIN", prepare=False)
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -35,11 +35,15 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import event
 
-from app import create_app
-from app.accounts.clients import create_client
-from app.delivery import dispatcher
-from app.extensions import db
-from app.models import OutboxMessage
+# Run as a script, Python puts bench/ first on sys.path, and an editable install's
+# finder would then import `app` from the checkout it was installed from: this one first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from app.accounts.clients import create_client  # noqa: E402
+from app.delivery import dispatcher  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import OutboxMessage  # noqa: E402
 
 CALLBACK = "https://bench.example/cb"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
