@@ -119,12 +119,20 @@ def query_client(client_id: str | None) -> OAuthClient | None:
 def _client_row(client_id: str) -> Client | None:
     """A client by client_id, read from the database once per session (one request):
     Authlib asks for it again at each stage of a request (validate, then respond), and
-    a client_id never moves to another row, so later asks take the row already read."""
+    a client_id never moves to another row, so later asks take the row already read,
+    as does one the session loaded otherwise (a ticket's client)."""
     known = db.session.info.setdefault(KNOWN_CLIENTS, {})
     row = known.get(client_id)
     if row is not None and row in db.session:  # not deleted, the session not closed
         return row
-    row = db.session.query(Client).filter_by(client_id=client_id).first()
+    row = next(
+        (
+            loaded
+            for loaded in db.session.identity_map.values()
+            if isinstance(loaded, Client) and loaded.client_id == client_id
+        ),
+        None,
+    ) or db.session.query(Client).filter_by(client_id=client_id).first()
     if row is not None:
         known[client_id] = row
     return row

@@ -74,8 +74,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             claims=sign_in.claims or None,
             expires_at=utcnow() + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_TTL"]),
         )
-        db.session.add(row)
-        db.session.commit()
+        db.session.add(row)  # the caller commits (with the sign-in and its SSO session)
 
     def query_authorization_code(self, code, client):
         """Claim the code at once; a second use revokes what the first one issued."""
