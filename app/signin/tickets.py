@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.accounts import events, users
 from app.accounts.connections import get_connection
@@ -176,8 +177,11 @@ def _refusal(
 
 
 def find(ticket_id: str) -> LoginTicket | None:
-    """A ticket by id, whoever asks (for pages that explain a failure)."""
-    return db.session.get(LoginTicket, ticket_id) if ticket_id else None
+    """A ticket by id, whoever asks (for pages that explain a failure); its client (whose
+    branding and callback every page of a ticket needs) comes in the same query."""
+    if not ticket_id:
+        return None
+    return db.session.get(LoginTicket, ticket_id, options=[joinedload(LoginTicket.client)])
 
 
 def code_length(ticket: LoginTicket) -> int:
