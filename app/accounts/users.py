@@ -24,9 +24,7 @@ def find_by_identity(connection: str, value: str) -> User | None:
     return identity.user if identity else None
 
 
-def create_with_identity(
-    connection: str, value: str, signed_in_at: datetime | None = None
-) -> User:
+def create_with_identity(connection: str, value: str, signed_in_at: datetime | None = None) -> User:
     """A new user whose first identity is verified by the sign-in that creates it; the
     identity's own id (Auth0's identities[].user_id) is the user's sub. `signed_in_at`:
     that sign-in's time, written with the new row (not by an UPDATE after it)."""

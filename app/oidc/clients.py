@@ -125,17 +125,18 @@ def _client_row(client_id: str) -> Client | None:
     row = known.get(client_id)
     if row is not None and row in db.session:  # not deleted, the session not closed
         return row
-    row = next(
-        (
-            loaded
-            for loaded in db.session.identity_map.values()
-            if isinstance(loaded, Client) and loaded.client_id == client_id
-        ),
-        None,
-    ) or db.session.query(Client).filter_by(client_id=client_id).first()
+    row = _loaded(client_id) or db.session.query(Client).filter_by(client_id=client_id).first()
     if row is not None:
         known[client_id] = row
     return row
+
+
+def _loaded(client_id: str) -> Client | None:
+    """The client if this session already holds its row (no query)."""
+    for row in db.session.identity_map.values():
+        if isinstance(row, Client) and row.client_id == client_id:
+            return row
+    return None
 
 
 def is_registered_origin(origin: str, client_id: str | None = None) -> bool:
