@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from app.accounts import signals
 from app.extensions import db
@@ -13,15 +12,12 @@ from app.models import Identity, User, random_id, utcnow
 
 
 def find_by_identity(connection: str, value: str) -> User | None:
-    """The user owning a normalized email address or phone number, if any (one query
-    for the identity and its user)."""
-    identity = db.session.execute(
-        select(Identity)
-        .join(Identity.user)
-        .options(contains_eager(Identity.user))
+    """The user owning a normalized email address or phone number, if any (one query)."""
+    return db.session.execute(
+        select(User)
+        .join(User.identities)
         .where(Identity.connection == connection, Identity.value == value)
     ).scalar_one_or_none()
-    return identity.user if identity else None
 
 
 def create_with_identity(connection: str, value: str, signed_in_at: datetime | None = None) -> User:
