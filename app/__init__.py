@@ -62,12 +62,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
 
     from app import cli, json_logs, logs, oidc, web
-    from app.accounts import sessions
+    from app.accounts import events, sessions
     from app.signin import hooks
 
     from .delivery import dispatcher
 
     sessions.connect_signals()
+    events.init_app(app)
     hooks.init_app(app)
     logs.init_app(app)
     json_logs.init_app(app)

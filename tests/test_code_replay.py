@@ -1,5 +1,6 @@
 """A replayed authorization code, over the wire: exactly one exchange wins, and a replay
-revokes what the winner issued, even when it lands while the winner is still saving."""
+revokes what the winner issued, even when it lands while the winner is still saving (it
+waits for the winner's transaction)."""
 
 from __future__ import annotations
 
@@ -63,28 +64,34 @@ def test_parallel_exchanges_of_one_code_leave_no_working_token(server, shop):
         assert userinfo_status(server, winners[0].json()["access_token"]) == 401, trial
 
 
-def test_a_replay_landing_while_the_winner_saves_revokes_its_token(server, shop, monkeypatch):
+def test_a_replay_landing_while_the_winner_saves_waits_and_revokes_its_token(
+    server, shop, monkeypatch
+):
     """The first exchange has claimed the code and is building its tokens when the
-    replay arrives and is answered; the token it then saves must not work."""
+    replay arrives: the claim holds the code's row (on SQLite, the database) until the
+    winner's tokens are committed, so the replay waits for them, then revokes them."""
     code = fresh_code(server, shop, "mid@example.com", nonce="mid-save")
-    claimed, replay_answered = threading.Event(), threading.Event()
+    claimed, release = threading.Event(), threading.Event()
     authenticate_user = AuthorizationCodeGrant.authenticate_user
 
     def held_after_claim(grant, authorization_code):
         user = authenticate_user(grant, authorization_code)
         if not claimed.is_set():
             claimed.set()
-            assert replay_answered.wait(timeout=30)
+            assert release.wait(timeout=30)
         return user
 
     monkeypatch.setattr(AuthorizationCodeGrant, "authenticate_user", held_after_claim)
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(2) as pool:
         first = pool.submit(exchange, server, shop, code)
         assert claimed.wait(timeout=30)
-        replay = exchange(server, shop, code)
-        replay_answered.set()
+        replay = pool.submit(exchange, server, shop, code)
+        with pytest.raises(TimeoutError):
+            replay.result(timeout=1.0)  # it waits for the winner's transaction
+        release.set()
         winner = first.result(timeout=60)
+        replayed = replay.result(timeout=60)
 
-    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
     assert winner.status_code == 200, winner.text
     assert userinfo_status(server, winner.json()["access_token"]) == 401

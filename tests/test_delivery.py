@@ -191,15 +191,30 @@ def test_dispatching_twice_sends_once(make_app, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
-def test_a_message_claimed_elsewhere_is_not_sent_again(make_app, smtp_server, monkeypatch):
-    """Two processes that both saw the message due: only one claim changes the row."""
-    app = make_app(**smtp_server.mail_config())
-    due = claims.due_messages
-    monkeypatch.setattr(claims, "due_messages", lambda now: due(now) * 2)
+def test_dispatchers_racing_for_one_message_claim_it_once(make_app):
+    """Threads that all find the message due at once: one claim takes it."""
+    app = make_app()
     with app.app_context():
-        queue_code_email()
-        assert dispatcher.dispatch_due() == 1
-    assert len(smtp_server.messages) == 1
+        message_id, _ = queue_code_email()
+    start = threading.Barrier(4)
+
+    def take() -> int | None:
+        with app.app_context():
+            start.wait(timeout=30)
+            message = claims.claim(utcnow(), dispatcher.CLAIM_LEASE)
+            db.session.commit()
+            return message.id if message is not None else None
+
+    threads_taken: list[int | None] = []
+    threads = [threading.Thread(target=lambda: threads_taken.append(take())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(threads_taken, key=lambda taken: taken is None) == [message_id, None, None, None]
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.tries) == ("sending", 1)
 
 
 def test_a_claim_abandoned_by_a_dead_process_is_taken_again(make_app):

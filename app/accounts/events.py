@@ -1,14 +1,23 @@
-"""Audit events: who did what, when, from where; never a secret."""
+"""Audit events: who did what, when, from where; never a secret.
+
+`record` adds an event to the current transaction. Events are written with Core
+(no ORM object per event): all of a transaction's events in one INSERT, before the
+session's next statement or at commit, so a query in the same transaction still
+sees them and a rollback drops them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Event
+from app.models import Event, utcnow
+
+# session.info key: the rows of events recorded and not yet written.
+PENDING = "latchkey.pending_events"
 
 
 def mask_recipient(value: str | None) -> str | None:
@@ -33,20 +42,21 @@ def record(
     ip: str | None = None,
     user_agent: str | None = None,
     **detail: Any,
-) -> Event:
+) -> None:
     """Add an event to the current transaction (the caller commits)."""
-    event = Event(
-        type=type_,
-        client_id=client_id,
-        user_id=user_id,
-        connection=connection,
-        recipient=mask_recipient(recipient),
-        ip=ip,
-        user_agent=(user_agent or "")[:300] or None,
-        detail=detail,
+    db.session.info.setdefault(PENDING, []).append(
+        {
+            "type": type_,
+            "created_at": utcnow(),
+            "client_id": client_id,
+            "user_id": user_id,
+            "connection": connection,
+            "recipient": mask_recipient(recipient),
+            "ip": ip,
+            "user_agent": (user_agent or "")[:300] or None,
+            "detail": detail,
+        }
     )
-    db.session.add(event)
-    return event
 
 
 def find(
@@ -73,3 +83,35 @@ def find(
     if until is not None:
         query = query.where(Event.created_at <= until)
     return list(db.session.scalars(query))
+
+
+def _write_pending(session: Session) -> None:
+    rows = session.info.pop(PENDING, None)
+    if rows:
+        session.connection().execute(insert(Event.__table__), rows)
+
+
+def _before_statement(orm_execute_state) -> None:
+    if orm_execute_state.session.info.get(PENDING):
+        _write_pending(orm_execute_state.session)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING):
+        _write_pending(session)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    """A rollback (or a close) drops what was not written; a savepoint's end does not."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def init_app(app) -> None:
+    """Write recorded events through the app's sessions (once per process: the
+    listeners belong to Flask-SQLAlchemy's session class)."""
+    if event.contains(db.session, "before_commit", _before_commit):
+        return
+    event.listen(db.session, "do_orm_execute", _before_statement)
+    event.listen(db.session, "before_commit", _before_commit)
+    event.listen(db.session, "after_transaction_end", _after_transaction_end)

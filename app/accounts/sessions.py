@@ -51,12 +51,13 @@ def begin(
     requester: Requester | None = None,
     only_client: str | None = None,
 ) -> str:
-    """Start a session for a verified sign-in; returns the new cookie value.
+    """Start a session for a verified sign-in; returns the new cookie value. The caller
+    commits (with the sign-in and the authorization code: one transaction).
 
     The browser's previous session, whoever it belonged to, ends here. With
     `only_client` (a client_id) the session answers that app's authorize requests
     only."""
-    end(old_cookie, reason="replaced")
+    _end(old_cookie, reason="replaced")
     value = secrets.token_urlsafe(32)
     ticket = sign_in.ticket
     if ticket is None:
@@ -83,18 +84,22 @@ def begin(
         user_agent=row.user_agent,
         **({"only_client": only_client} if only_client else {}),
     )
-    db.session.commit()
     return value
 
 
 def end(cookie_value: str | None, reason: str = "logout") -> BrowserSession | None:
     """End the session behind a cookie, if it is live."""
+    row = _end(cookie_value, reason)
+    db.session.commit()
+    return row
+
+
+def _end(cookie_value: str | None, reason: str) -> BrowserSession | None:
     row = _row(cookie_value)
     if row is None or row.ended_at is not None:
         return None
     row.ended_at = utcnow()
     events.record("session.ended", user_id=row.user_id, reason=reason)
-    db.session.commit()
     return row
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app.accounts import signals
@@ -10,32 +12,34 @@ from app.models import Identity, User, random_id, utcnow
 
 
 def find_by_identity(connection: str, value: str) -> User | None:
-    """The user owning a normalized email address or phone number, if any."""
-    identity = db.session.execute(
-        select(Identity).filter_by(connection=connection, value=value)
+    """The user owning a normalized email address or phone number, if any (one query)."""
+    return db.session.execute(
+        select(User)
+        .join(User.identities)
+        .where(Identity.connection == connection, Identity.value == value)
     ).scalar_one_or_none()
-    return identity.user if identity else None
 
 
-def create_with_identity(connection: str, value: str) -> User:
+def create_with_identity(connection: str, value: str, signed_in_at: datetime | None = None) -> User:
     """A new user whose first identity is verified by the sign-in that creates it; the
-    identity's own id (Auth0's identities[].user_id) is the user's sub."""
+    identity's own id (Auth0's identities[].user_id) is the user's sub. `signed_in_at`:
+    that sign-in's time, written with the new row (not by an UPDATE after it)."""
     sub = random_id()
-    user = User(sub=sub)
+    user = User(sub=sub, last_login_at=signed_in_at, locked_until=None)
     user.identities.append(Identity(connection=connection, value=value, verified=True, subject=sub))
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def mark_signed_in(user: User, connection: str, value: str) -> None:
-    """Record a successful sign-in: the identity is verified, the time noted."""
+def mark_signed_in(user: User, connection: str, value: str, at: datetime | None = None) -> None:
+    """Record a successful sign-in: the identity is verified, the time (`at`) noted."""
     identity = next(
         (i for i in user.identities if i.connection == connection and i.value == value), None
     )
     if identity is not None:
         identity.verified = True
-    user.last_login_at = utcnow()
+    user.last_login_at = at or utcnow()
 
 
 def find_by_sub_or_identity(key: str) -> User | None:

@@ -57,13 +57,11 @@ def dispatch_due(now: datetime | None = None, limit: int | None = None, purge: b
 def send_next(clock: Callable[[], datetime] = utcnow) -> bool | None:
     """Claim one due message and try to send it: None when nothing was due, else
     whether it was sent."""
-    claimed = claims.claim(clock(), lease(), limit=1)
-    if not claimed:
+    message = claims.claim(clock(), lease())
+    if message is None:
+        db.session.commit()  # end the claim's transaction (on SQLite it took the write lock)
         return None
-    # The claim changed the row (tries, lease) in SQL: read it afresh, not from the
-    # session's identity map (a long-lived dispatcher session may hold it from a pass ago).
-    message = db.session.get(OutboxMessage, claimed[0], populate_existing=True)
-    return message is not None and _deliver(message, clock)
+    return _deliver(message, clock)
 
 
 def lease() -> timedelta:
@@ -97,7 +95,7 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
         "message_id": message.id,
     }
     expired = ticket is not None and ticket.expires_at < clock()
-    db.session.commit()  # hold no transaction open while talking to the provider
+    db.session.commit()  # the claim, before the provider; no transaction open meanwhile
     if expired:
         _give_up(message, "ticket expired before delivery", about, clock())
         return False

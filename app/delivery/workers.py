@@ -4,6 +4,8 @@ A `Dispatcher` runs `threads` sender threads. Each claims one due message at a
 time and sends it, so one slow SMTP reply holds up one thread, not the others.
 They sleep until `wake()` (a message was committed in this process), a NOTIFY
 from another process (PostgreSQL: app.delivery.notify), or DISPATCH_POLL_SECONDS.
+A wake rouses one sleeping thread, not all: a committed message is one claim to
+make, and every thread that looks and finds nothing costs a statement and a commit.
 `stop(timeout)` is the graceful shutdown: nothing more is claimed, what was
 claimed is finished, the threads end.
 """
@@ -41,7 +43,8 @@ class Dispatcher:
         self.send_next = send_next
         self.housekeeping = housekeeping
         self.size = max(1, int(threads))
-        self.wakeup = threading.Event()
+        self._wakeups = threading.Condition()
+        self._pending_wakes = 0  # wakes no thread has answered yet (at most `size`)
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -71,14 +74,18 @@ class Dispatcher:
             self._listen_for_other_processes()
 
     def wake(self) -> None:
-        """A message was committed: look for due messages now."""
-        self.wakeup.set()
+        """A message was committed: one thread looks for due messages now (the next to
+        finish, if all are busy)."""
+        with self._wakeups:
+            self._pending_wakes = min(self._pending_wakes + 1, self.size)
+            self._wakeups.notify()
 
     def stop(self, timeout: float | None = None) -> bool:
         """Claim nothing more, finish what was claimed, end the threads (waiting up to
         `timeout` seconds in all). True when every thread ended."""
         self.stopping.set()
-        self.wakeup.set()
+        with self._wakeups:
+            self._wakeups.notify_all()
         if self._listener is not None:
             self._listener.stop()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -103,10 +110,15 @@ class Dispatcher:
     def _run(self) -> None:
         poll = float(self.app.config["DISPATCH_POLL_SECONDS"])
         while not self.stopping.is_set():
-            self.wakeup.clear()
             self._dispatch_once()
-            if not self.stopping.is_set():
-                self.wakeup.wait(poll)
+            self._sleep(poll)
+
+    def _sleep(self, poll: float) -> None:
+        """Until a wake this thread answers, stop(), or `poll` seconds."""
+        with self._wakeups:
+            if not self._pending_wakes and not self.stopping.is_set():
+                self._wakeups.wait(poll)
+            self._pending_wakes = max(self._pending_wakes - 1, 0)
 
     def _dispatch_once(self) -> None:
         try:

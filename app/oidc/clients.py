@@ -123,15 +123,27 @@ def query_client(client_id: str | None) -> OAuthClient | None:
 def _client_row(client_id: str) -> Client | None:
     """A client by client_id, read from the database once per session (one request):
     Authlib asks for it again at each stage of a request (validate, then respond), and
-    a client_id never moves to another row, so later asks take the row already read."""
+    a client_id never moves to another row, so later asks take the row already read,
+    as does one the session loaded otherwise (a ticket's client)."""
     known = db.session.info.setdefault(KNOWN_CLIENTS, {})
     row = known.get(client_id)
     if row is not None and row in db.session:  # not deleted, the session not closed
         return row
-    row = db.session.scalars(CLIENT_BY_CLIENT_ID, {"client_id": client_id}).first()
+    row = (
+        _loaded(client_id)
+        or db.session.scalars(CLIENT_BY_CLIENT_ID, {"client_id": client_id}).first()
+    )
     if row is not None:
         known[client_id] = row
     return row
+
+
+def _loaded(client_id: str) -> Client | None:
+    """The client if this session already holds its row (no query)."""
+    for row in db.session.identity_map.values():
+        if isinstance(row, Client) and row.client_id == client_id:
+            return row
+    return None
 
 
 def is_registered_origin(origin: str, client_id: str | None = None) -> bool:

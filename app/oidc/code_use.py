@@ -1,10 +1,11 @@
 """Single use of an authorization code, under races (RFC 6749 §4.1.2).
 
-Exactly one exchange claims a code (a conditional UPDATE). A later use marks the
-code replayed and revokes what the winner issued. The two meet on the code's row:
-the replay marks it, and the winner re-checks it in the transaction that saves its
-token, so whichever commits second sees the other, even when the replay lands
-while the winner is still building its tokens.
+Exactly one exchange claims a code (a conditional UPDATE), in the transaction that
+saves its tokens: the claim holds the code's row (PostgreSQL) or the database
+(SQLite) until the tokens are committed. A later use claims in vain only once that
+transaction has ended, then marks the code replayed and revokes what the winner
+issued, so a replay that lands while the winner is still building its tokens waits
+for them and revokes them too.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from . import refresh
 
 
 def claim(code: AuthorizationCode) -> bool:
-    """Mark the code used; True for the one exchange that got it first (committed)."""
+    """Mark the code used; True for the one exchange that got it first. The token
+    endpoint commits the claim with the tokens it issues (app/web/oidc.py)."""
     claimed = db.session.execute(
         update(AuthorizationCode)
         .where(AuthorizationCode.id == code.id, AuthorizationCode.used_at.is_(None))
         .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return claimed == 1
 
 
@@ -51,16 +53,3 @@ def revoke_after_replay(code: AuthorizationCode) -> None:
         "token.code_replayed", client_id=code.client_id, user_id=code.user_id, revoked=revoked
     )
     db.session.commit()
-
-
-def still_unreplayed(code_id: int) -> bool:
-    """Lock the code's row for the rest of the transaction that saves its token; False
-    when a replay has already marked it (the token must then be saved revoked)."""
-    return (
-        db.session.execute(
-            update(AuthorizationCode)
-            .where(AuthorizationCode.id == code_id, AuthorizationCode.replayed_at.is_(None))
-            .values(used_at=AuthorizationCode.used_at)
-        ).rowcount
-        == 1
-    )

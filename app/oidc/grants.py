@@ -13,6 +13,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode, OpenIDToken, UserInfo
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.oidc import code_use, keys, refresh, response_modes
 
@@ -74,8 +75,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             claims=sign_in.claims or None,
             expires_at=utcnow() + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_TTL"]),
         )
-        db.session.add(row)
-        db.session.commit()
+        db.session.add(row)  # the caller commits (with the sign-in and its SSO session)
 
     def query_authorization_code(self, code, client):
         """Claim the code at once; a second use revokes what the first one issued."""
@@ -100,7 +100,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Already marked used when claimed."""
 
     def authenticate_user(self, authorization_code):
-        user = db.session.get(User, authorization_code.user_id)
+        # The identities come along: the ID token's claims read them.
+        user = db.session.get(
+            User, authorization_code.user_id, options=[joinedload(User.identities)]
+        )
         return None if user is None or user.blocked else user
 
 

@@ -52,10 +52,9 @@ def find(token_string: str | None) -> RefreshToken | None:
     return db.session.query(RefreshToken).filter_by(token_hash=sha256_hex(token_string)).first()
 
 
-def save_refresh_token(token_string: str, request, revoked: bool = False) -> str:
-    """Store a newly issued refresh token (already revoked when its code was replayed
-    meanwhile); returns its family. A rotated token keeps its predecessor's family,
-    sign-in time and granted scope."""
+def save_refresh_token(token_string: str, request) -> str:
+    """Store a newly issued refresh token; returns its family. A rotated token keeps
+    its predecessor's family, sign-in time and granted scope."""
     now = utcnow()
     previous = request.refresh_token
     if previous is not None:
@@ -79,7 +78,6 @@ def save_refresh_token(token_string: str, request, revoked: bool = False) -> str
             claims=claims,
             issued_at=now,
             expires_at=_expiry(now, started),
-            revoked_at=now if revoked else None,
         )
     )
     return family

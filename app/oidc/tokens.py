@@ -10,7 +10,7 @@ from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 
 from app.accounts import events, linking
-from app.oidc import code_use, keys, refresh
+from app.oidc import keys, refresh
 
 from ..extensions import db
 from ..models import AccessToken, User, sha256_hex, utcnow
@@ -65,12 +65,12 @@ def find(token_string: str | None) -> AccessToken | None:
 
 
 def save_token(token: dict, request) -> None:
-    """Store an issued access token and, with offline_access, its refresh token."""
+    """Store an issued access token and, with offline_access, its refresh token. The
+    token endpoint commits them with the code's claim and the event (one transaction)."""
     code = request.authorization_code
-    replayed = code is not None and not code_use.still_unreplayed(code.id)
     family = None
     if token.get("refresh_token"):
-        family = refresh.save_refresh_token(token["refresh_token"], request, revoked=replayed)
+        family = refresh.save_refresh_token(token["refresh_token"], request)
     row = AccessToken(
         token_hash=sha256_hex(token["access_token"]),
         client_id=request.client.get_client_id(),
@@ -80,11 +80,9 @@ def save_token(token: dict, request) -> None:
         refresh_family=family,
         claims=claims_of(request),
         expires_at=utcnow() + timedelta(seconds=int(token.get("expires_in", 3600))),
-        revoked_at=utcnow() if replayed else None,
     )
     db.session.add(row)
     events.record("token.issued", client_id=row.client_id, user_id=row.user_id, scope=row.scope)
-    db.session.commit()
 
 
 def claims_of(request) -> dict | None:

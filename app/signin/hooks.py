@@ -218,6 +218,9 @@ def run(
     hooks = current_app.extensions.get(EXTENSION_KEY) or []
     if not hooks:
         return Verdict()
+    # The sign-in so far is committed first: no transaction (on SQLite, the write lock)
+    # stays open while hooks run, for seconds at most, in their own threads and sessions.
+    db.session.commit()
     seen = {
         "user": _user_view(sign_in.user),
         "app": HookApp(client.client_id, client.name, client.client_type) if client else None,

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from app.accounts import events, users
 from app.accounts.connections import get_connection
 from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
-from app.models import Client, LoginTicket, User, sha256_hex, utcnow
-from app.signin import binding, factors, link_tokens, lockout, phones, sms_guard, throttle
+from app.models import Client, LoginTicket, User, random_id, sha256_hex, utcnow
+from app.signin import attempts, binding, factors, link_tokens, lockout, phones, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import (
     ConnectionOff,
@@ -107,7 +107,9 @@ def open_ticket(
     code = generate_code(connection.code_length)
     sends_link = connection_name == "email" and (send or connection.send) in ("link", "both")
     nonce = secrets.token_urlsafe(16) if sends_link else None  # 128 bits
+    ticket_id = random_id()  # the code's hash is bound to it: known before the INSERT
     ticket = LoginTicket(
+        id=ticket_id,
         connection=connection_name,
         recipient=recipient,
         client_pk=client.id if client else None,
@@ -119,14 +121,13 @@ def open_ticket(
         ip=requester.ip,
         user_agent=(requester.user_agent or "")[:300] or None,
         country=country,
-        code_hash="",
+        code_hash=hash_code(ticket_id, code),
         link_nonce_hash=sha256_hex(nonce) if nonce else None,
         match_number=str(10 + secrets.randbelow(90)) if nonce else None,
         first_factor=first_factor,
     )
     db.session.add(ticket)
-    db.session.flush()
-    ticket.code_hash = hash_code(ticket.id, code)
+    db.session.flush()  # the ticket's row first: its message refers to it
     # The message is built for every kind of recipient, so known, unknown and refused
     # addresses cost the same work; only those allowed to sign in get it queued.
     link = link_tokens.magic_link_for(ticket.id, nonce) if nonce else None
@@ -176,8 +177,11 @@ def _refusal(
 
 
 def find(ticket_id: str) -> LoginTicket | None:
-    """A ticket by id, whoever asks (for pages that explain a failure)."""
-    return db.session.get(LoginTicket, ticket_id) if ticket_id else None
+    """A ticket by id, whoever asks (for pages that explain a failure); its client (whose
+    branding and callback every page of a ticket needs) comes in the same query."""
+    if not ticket_id:
+        return None
+    return db.session.get(LoginTicket, ticket_id, options=[joinedload(LoginTicket.client)])
 
 
 def code_length(ticket: LoginTicket) -> int:
@@ -267,48 +271,31 @@ def verify_code(
 def consume(
     ticket: LoginTicket, requester: Requester, *, amr: list[str], attempt_reserved: bool = False
 ) -> SignIn:
-    """Use the ticket up (once, even under races) and sign its recipient in."""
+    """Use the ticket up (once, even under races) and sign its recipient in. The caller
+    commits: one transaction for the sign-in (app/web/post_login.py, app/web/sso.py)."""
     now = utcnow()
-    values: dict[str, Any] = {"consumed_at": now}
-    if attempt_reserved:
-        values["failed_attempts"] = LoginTicket.failed_attempts - 1
-    consumed = db.session.execute(
-        update(LoginTicket)
-        .where(LoginTicket.id == ticket.id, LoginTicket.consumed_at.is_(None))
-        .values(**values)
-    ).rowcount
-    if consumed != 1:
+    if not attempts.use_up(ticket, now, try_reserved=attempt_reserved):
         db.session.rollback()
         raise TicketUsed()
-    db.session.refresh(ticket)
-    user = _user_for(ticket)
+    user = _user_for(ticket, now)
     if user is None or not factors.same_person(ticket, user):
         record("login.refused", ticket, requester)
         db.session.commit()
         raise SignInRefused()
-    users.mark_signed_in(user, ticket.connection, ticket.recipient)
+    users.mark_signed_in(user, ticket.connection, ticket.recipient, at=now)
     throttle.clear_failures(ticket.recipient, requester.ip)
     lockout.clear(user)
     ticket.user_id = user.id
     record("login.success", ticket, requester, user_id=user.id, amr=amr)
-    db.session.commit()
     return SignIn(user=user, ticket=ticket, auth_time=int(now.timestamp()), amr=amr)
 
 
 def _reserve_attempt(ticket: LoginTicket) -> None:
     """Count this try before comparing, so parallel guesses cannot pass the cap."""
-    reserved = db.session.execute(
-        update(LoginTicket)
-        .where(
-            LoginTicket.id == ticket.id,
-            LoginTicket.consumed_at.is_(None),
-            LoginTicket.failed_attempts < LoginTicket.max_attempts,
-        )
-        .values(failed_attempts=LoginTicket.failed_attempts + 1)
-    ).rowcount
+    reserved = attempts.reserve_try(ticket)
     db.session.commit()
-    db.session.refresh(ticket)
-    if reserved != 1:
+    if not reserved:
+        db.session.refresh(ticket)
         check_alive(ticket)
         raise TicketUsed()
 
@@ -324,13 +311,13 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
 
 
-def _user_for(ticket: LoginTicket) -> User | None:
+def _user_for(ticket: LoginTicket, now: datetime) -> User | None:
     user = users.find_by_identity(ticket.connection, ticket.recipient)
     if user is not None:
         return None if user.blocked or not lockout.lets_ticket_in(user, ticket) else user
     if not get_connection(ticket.connection).signup_allowed:
         return None
-    return users.create_with_identity(ticket.connection, ticket.recipient)
+    return users.create_with_identity(ticket.connection, ticket.recipient, signed_in_at=now)
 
 
 def record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:

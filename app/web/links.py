@@ -22,6 +22,7 @@ from app.accounts import sessions
 from app.signin import api_tickets, binding, link_tokens, magic_links, tickets
 from app.web import locale, user_agents
 
+from ..extensions import db
 from ..models import LoginTicket, utcnow
 from . import binding_cookie, delivery, post_login, sso
 from .endings import change_url, ended_page
@@ -180,6 +181,7 @@ def continue_here(token: str):
         return _link_ended(token, failure)
     client = sign_in.ticket.client
     value = sessions.begin(sign_in, sso.cookie_value(), _requester(), only_client=client.client_id)
+    db.session.commit()  # the ticket used and the session begun, together
     response = redirect(
         oidc.initiate_login_url(client.initiate_login_uri, sign_in.ticket.recipient)
     )

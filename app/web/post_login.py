@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import oidc
+from app.extensions import db
 from app.look import themes
 from app.models import BrowserSession, Client
 from app.signin import binding, hooks, sms_guard, step_up
@@ -34,7 +35,14 @@ def _origin() -> hooks.Origin:
 def finish(sign_in: SignIn, requester: Requester, *, sso_session: bool = True):
     """Run the hooks for a ticket's sign-in, then: back to the app (with an SSO session
     unless `sso_session` is False), the denied page, the step-up code page, or the
-    failed page."""
+    failed page. Commits what the sign-in wrote (the ticket used up, the user, the
+    session and the authorization code) whatever the answer: one transaction."""
+    response = _answer(sign_in, requester, sso_session)
+    db.session.commit()
+    return response
+
+
+def _answer(sign_in: SignIn, requester: Requester, sso_session: bool):
     ticket = sign_in.ticket
     if step_up.is_step_up(ticket):
         sso_session = step_up.begins_sso_session(ticket)

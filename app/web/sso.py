@@ -10,6 +10,7 @@ from flask import Response, current_app, request
 
 from app import oidc
 from app.accounts import sessions
+from app.extensions import db
 from app.models import BrowserSession
 from app.signin.outcomes import Requester, SignIn
 
@@ -54,10 +55,12 @@ def clear_cookie(response: Response) -> Response:
 def complete(sign_in: SignIn, requester: Requester, params: dict | None = None) -> Response:
     """A verified sign-in in this browser: a new SSO session (ending the old one), then
     back to the app with the authorization response (to the ticket's authorize request,
-    or to `params`, an already validated one)."""
+    or to `params`, an already validated one). One commit for it all: the sign-in (the
+    ticket used, the user), the session, the authorization code and their events."""
     value = sessions.begin(sign_in, cookie_value(), requester)
     try:
         response = oidc.complete_authorization(sign_in, params)
     except OAuth2Error as error:
         response = oauth_error(error)
+    db.session.commit()
     return set_cookie(current_app.make_response(response), value)
