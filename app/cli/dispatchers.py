@@ -39,8 +39,7 @@ def work_command(threads: int | None, stop_timeout: float) -> None:
     dispatcher = dispatchers.pool(app, size)
 
     def shutdown(signum, _frame) -> None:
-        dispatcher.stopping.set()
-        dispatcher.wakeup.set()
+        dispatcher.stopping.set()  # run_forever returns; stop() below wakes the threads
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
