@@ -3,7 +3,12 @@
 `.venv/bin/python bench/callgrind_sign_ins.py [--database sqlite|postgresql]` runs
 bench/cpu_ratio.py's sign-ins in two processes under callgrind (PYTHONHASHSEED=0,
 3 warm-up sign-ins, then 2 in one and 12 in the other) and prints the difference
-divided by 10: start-up and imports cancel out. The first signing key's RSA key
+divided by 10: start-up and imports cancel out. Two things cost a varying amount
+from run to run and are taken out. The limiter's in-memory storage expires its
+counters from a timer thread every 10 ms, whose work grows with wall-clock time
+(callgrind runs the program about 50 times slower, more on a busy machine): here that
+timer never starts (the counters still count; nothing expires within the run). And
+the first signing key's RSA key
 generation (in the warm-up) searches random primes, so its cost differs between
 two runs by up to ±30 M instructions, a quarter of a sign-in: it is subtracted
 (callgrind's inclusive cost of RSA_generate_key_ex). Only this process's
@@ -27,6 +32,7 @@ KEYGEN = "RSA_generate_key_ex"
 def sign_ins(database: str, count: int) -> None:
     """The process callgrind watches: warm up, then `count` sign-ins."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    _no_expiry_timer()
     import cpu_ratio  # puts this checkout first on sys.path, then imports its app
 
     def run(uri: str) -> None:
@@ -42,6 +48,29 @@ def sign_ins(database: str, count: int) -> None:
     else:
         with cpu_ratio.postgres_database() as uri:
             run(uri)
+
+
+def _no_expiry_timer() -> None:
+    """limits' MemoryStorage without its 10 ms expiry timer thread (see above)."""
+    import threading
+    from types import SimpleNamespace
+
+    from limits.storage import memory
+
+    class NoTimer:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def start(self) -> None:
+            pass
+
+        def cancel(self) -> None:
+            pass
+
+        def is_alive(self) -> bool:
+            return True
+
+    memory.threading = SimpleNamespace(**{**vars(threading), "Timer": NoTimer})
 
 
 def instructions(out: Path) -> int:
