@@ -141,14 +141,7 @@ def resend(
     ticket = load(ticket_id, binding_value, user)
     tickets.check_alive(ticket)
     throttle.count_start(ticket.connection, ticket.recipient)
-    if ticket.connection == "sms":
-        sms_guard.admit(get_connection("sms"), phones.from_e164(ticket.recipient), requester.ip)
-    if ticket.deliver:
-        outbox.resend(ticket.id)
-    tickets.record("account.resend", ticket, requester, user_id=user.id)
-    db.session.commit()
-    dispatcher.wake()
-    return ticket
+    return tickets.send_again(ticket, requester, "account.resend", user_id=user.id)
 
 
 def verify_add(

@@ -218,12 +218,18 @@ def resend(ticket_id: str, binding_value: str | None, requester: Requester = Req
             ticket.connection, ticket.recipient, ticket.client, requester, "throttled"
         )
         raise
+    return send_again(ticket, requester, "login.resend")
+
+
+def send_again(ticket: LoginTicket, requester: Requester, event: str, **detail) -> LoginTicket:
+    """Queue a live ticket's message again, once its start is counted: the SMS guard,
+    the same message back in the outbox, the event `event`; committed, dispatcher woken."""
     if ticket.connection == "sms":
         connection = get_connection("sms")
         sms_guard.admit(connection, phones.from_e164(ticket.recipient), requester.ip)
     if ticket.deliver:
         outbox.resend(ticket.id)
-    record("login.resend", ticket, requester)
+    record(event, ticket, requester, **detail)
     db.session.commit()
     dispatcher.wake()
     return ticket
