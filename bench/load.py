@@ -279,25 +279,36 @@ def page_and_hello(args, work: Path, database: str, client: dict, worker_class: 
     with Gunicorn(
         BIN, work, operator_env(), hello_port, 2, "hello:app", extra + bench_path
     ) as hello:
-        pids = [hello.process.pid, *hello.worker_pids()]
-        before = cpu_seconds(pids)
-        hello_stats = locust("HelloUser", hello.url, args.page_users, args.page_seconds, {}, work)
-        hello_row = with_cpu(hello_stats["GET hello"], cpu_seconds(pids) - before)
+        stats, cpu, _ = under_load(hello, "HelloUser", args.page_users, args.page_seconds, {}, work)
+        hello_row = with_cpu(stats["GET hello"], cpu)
+    return measure_page(args, work, database, client, 2, extra), hello_row
+
+
+def measure_page(args, work: Path, database: str, client: dict, workers: int, extra=()) -> dict:
+    """The hosted page alone against a fresh gunicorn: its stats row, with server CPU."""
     port = free_port()
     env = latchkey_env(database, port, 25)
-    with Gunicorn(BIN, work, env, port, 2, extra=extra) as server:
-        pids = [server.process.pid, *server.worker_pids()]
-        before = cpu_seconds(pids)
-        page_stats = locust(
-            "PageUser",
-            server.url,
-            args.page_users,
-            args.page_seconds,
-            locust_env(client, work),
-            work,
+    with Gunicorn(BIN, work, env, port, workers, extra=extra) as server:
+        stats, cpu, _ = under_load(
+            server, "PageUser", args.page_users, args.page_seconds, locust_env(client, work), work
         )
-        page_row = with_cpu(page_stats["GET hosted page"], cpu_seconds(pids) - before)
-    return page_row, hello_row
+    return with_cpu(stats["GET hosted page"], cpu)
+
+
+def under_load(server, user: str, users: int, seconds: int, env: dict, work: Path, **options):
+    """Locust's `user` against a running gunicorn: its stats rows, the CPU seconds its
+    master and workers spent, and each worker's memory at the end."""
+    pids = [server.process.pid, *server.worker_pids()]
+    before = cpu_seconds(pids)
+    stats = locust(user, server.url, users, seconds, env, work, **options)
+    return stats, cpu_seconds(pids) - before, memory(server.worker_pids())
+
+
+def sign_in_result(stats: dict, cpu: float, rss: list) -> dict:
+    """A sign-in run's figures: its stats, server CPU per completed sign-in, memory."""
+    flow = stats["FLOW sign-in"]
+    done = int(flow["Request Count"]) - int(flow["Failure Count"])
+    return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
 
 
 def with_cpu(row: dict, cpu: float) -> dict:
@@ -314,21 +325,20 @@ def locust_env(client: dict, work: Path) -> dict[str, str]:
     }
 
 
-def measure_sign_ins(args, work: Path, database: str, client: dict, delay: float) -> dict:
-    """Full sign-ins against a fresh gunicorn; the SMTP server holds replies `delay` s."""
+def measure_sign_ins(
+    args, work: Path, database: str, client: dict, delay: float, workers: int = 2, extra=()
+) -> dict:
+    """Full sign-ins against a fresh gunicorn; the SMTP server holds replies `delay` s.
+    Also the master's memory at the end, under "master"."""
     with mail_sink(work / "mail", delay) as mail_port:
         port = free_port()
         env = latchkey_env(database, port, mail_port)
-        with Gunicorn(BIN, work, env, port, 2) as server:
-            pids = [server.process.pid, *server.worker_pids()]
-            cpu_before = cpu_seconds(pids)
-            stats = locust(
-                "SignInUser", server.url, args.users, args.seconds, locust_env(client, work), work
+        with Gunicorn(BIN, work, env, port, workers, extra=extra) as server:
+            run = under_load(
+                server, "SignInUser", args.users, args.seconds, locust_env(client, work), work
             )
-            cpu = cpu_seconds(pids) - cpu_before
-            rss = memory(server.worker_pids())
-    done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
-    return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
+            master = memory([server.process.pid])
+    return sign_in_result(*run) | {"master": master}
 
 
 def measure_open_loop(args, work: Path, database: str, client: dict, delay: float, rate: float):
@@ -340,11 +350,9 @@ def measure_open_loop(args, work: Path, database: str, client: dict, delay: floa
         port = free_port()
         env = latchkey_env(database, port, mail_port)
         with Gunicorn(BIN, work, env, port, 2) as server:
-            pids = [server.process.pid, *server.worker_pids()]
-            cpu_before = cpu_seconds(pids)
-            stats = locust(
+            run = under_load(
+                server,
                 "PacedSignInUser",
-                server.url,
                 users,
                 args.seconds,
                 {**locust_env(client, work), "LK_PACING": str(PACING)},
@@ -352,14 +360,7 @@ def measure_open_loop(args, work: Path, database: str, client: dict, delay: floa
                 spawn_rate=users / PACING,
                 stop_timeout=10,
             )
-            cpu = cpu_seconds(pids) - cpu_before
-            rss = memory(server.worker_pids())
-    done = int(stats["FLOW sign-in"]["Request Count"]) - int(stats["FLOW sign-in"]["Failure Count"])
-    return {
-        "stats": stats,
-        "cpu_ms": cpu * 1000 / max(done, 1),
-        "rss": rss,
-        "done": done,
+    return sign_in_result(*run) | {
         "offered": users / PACING,
         "users": users,
     }
@@ -383,21 +384,15 @@ def measure_fst(args, work: Path) -> dict:
         port = free_port()
         bench_path = ("--pythonpath", str(ROOT / "bench"))
         with Gunicorn(BIN, work, env, port, 2, "fst_app:app", bench_path) as server:
-            pids = [server.process.pid, *server.worker_pids()]
-            cpu_before = cpu_seconds(pids)
-            stats = locust(
+            run = under_load(
+                server,
                 "FstUser",
-                server.url,
                 args.users,
                 args.seconds,
                 {"LK_MAILDIR": str(work / "mail"), "LK_FST_USERS": str(args.fst_users)},
                 work,
             )
-            cpu = cpu_seconds(pids) - cpu_before
-            rss = memory(server.worker_pids())
-    flow = stats["FLOW sign-in"]
-    done = int(flow["Request Count"]) - int(flow["Failure Count"])
-    return {"stats": stats, "cpu_ms": cpu * 1000 / max(done, 1), "rss": rss, "done": done}
+    return sign_in_result(*run)
 
 
 def sweep_workers(args) -> str:
@@ -415,45 +410,14 @@ def sweep_workers(args) -> str:
         client = set_up(work, database_uri, database)
         for workers in counts:
             print(f"{workers} workers ({args.worker_class})…", flush=True)
-            port = free_port()
-            with Gunicorn(
-                BIN, work, latchkey_env(database_uri, port, 25), port, workers, extra=extra
-            ) as server:
-                pids = [server.process.pid, *server.worker_pids()]
-                before = cpu_seconds(pids)
-                page = locust(
-                    "PageUser",
-                    server.url,
-                    args.page_users,
-                    args.page_seconds,
-                    locust_env(client, work),
-                    work,
-                )["GET hosted page"]
-                page = with_cpu(page, cpu_seconds(pids) - before)
-            with mail_sink(work / "mail", 0.0) as mail_port:
-                port = free_port()
-                env = latchkey_env(database_uri, port, mail_port)
-                with Gunicorn(BIN, work, env, port, workers, extra=extra) as server:
-                    pids = [server.process.pid, *server.worker_pids()]
-                    before = cpu_seconds(pids)
-                    stats = locust(
-                        "SignInUser",
-                        server.url,
-                        args.users,
-                        args.seconds,
-                        locust_env(client, work),
-                        work,
-                    )
-                    cpu = cpu_seconds(pids) - before
-                    workers_memory = memory(server.worker_pids())
-                    master_memory = memory([server.process.pid])
-            flow = stats["FLOW sign-in"]
-            done = int(flow["Request Count"]) - int(flow["Failure Count"])
+            page = measure_page(args, work, database_uri, client, workers, extra)
+            run = measure_sign_ins(args, work, database_uri, client, 0.0, workers, extra)
+            flow = run["stats"]["FLOW sign-in"]
             rows.append(
                 f"| {workers} | {rate(page):.0f} | {page['cpu_ms']:.2f} | {rate(flow):.2f} | "
-                f"{pct(flow, '50%')} / {pct(flow, '95%')} | {cpu * 1000 / max(done, 1):.0f} | "
-                f"{flow['Failure Count']} | {memory_text(workers_memory)} | "
-                f"{memory_text(master_memory)} |"
+                f"{pct(flow, '50%')} / {pct(flow, '95%')} | {run['cpu_ms']:.0f} | "
+                f"{flow['Failure Count']} | {memory_text(run['rss'])} | "
+                f"{memory_text(run['master'])} |"
             )
     return "\n".join(
         [
