@@ -13,21 +13,20 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import limits
 from app.accounts import clients, linking
 from app.accounts.connections import get_connection
-from app.look import themes
 from app.models import BrowserSession, Client, User
 from app.signin import account_codes, binding, phones, sms_guard, tickets
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
 from . import account_screens as screens
-from . import binding_cookie, sso
+from . import binding_cookie, sso, theme_setup
 from .account_screens import AddEmailForm, AddPhoneForm, RemoveForm
 from .forms import CodeForm, check_posted_action
 
@@ -73,11 +72,7 @@ def current_visit() -> Visit:
 
 
 def render(screen: screens.Screen, visit: Visit, status: int = 200):
-    g.theme = (visit.client.theme if visit.client else None) or current_app.config["DEFAULT_THEME"]
-    g.no_store = True
-    html = render_template(
-        themes.template_for(screen.template, g.theme), client=visit.client, **screen.context
-    )
+    html = theme_setup.render_page(screen.template, visit.client, **screen.context)
     return html, status
 
 

@@ -7,9 +7,7 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     current_app,
-    g,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -47,10 +45,7 @@ def _use_language(client: Client | None, params: dict | None) -> None:
 
 
 def _page(name: str, client: Client | None, status: int = 200, **context):
-    g.theme = (client.theme if client else None) or current_app.config["DEFAULT_THEME"]
-    g.no_store = True
-    html = render_template(theme_setup.page_template(name, g.theme), client=client, **context)
-    return html, status
+    return theme_setup.render_page(name, client, **context), status
 
 
 def _show(screen: screens.Screen, client: Client | None, status: int = 200):

@@ -19,13 +19,13 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import oidc
 from app.signin import verified
 
-from . import security, sso
+from . import security, sso, theme_setup
 from .auth0_js import CO_VERIFIER_COOKIE, clear_co_verifier, own_origin, requester, set_co_verifier
 from .errors import error_page, oauth_error
 from .forms import ActionForm
@@ -104,8 +104,7 @@ def verify_page():
     if frame_origin not in (kept.client.web_origins or []):
         error = oidc.refusal(grant, "server_error", "Unable to configure verification page.")
         return oauth_error(error)
-    g.no_store = True
-    g.theme = kept.client.theme or current_app.config["DEFAULT_THEME"]
+    theme_setup.use_theme(kept.client)
     page = render_template(
         "co_verify.html",
         client=kept.client,

@@ -46,11 +46,9 @@ CODE_PAGE = "login/code.html"
 def first_email_page(client: Client, authz: str) -> str | None:
     """ "Enter your email" with nothing typed, no error and no tabs, for the signed
     authorize request `authz`; None when the app's theme has its own page."""
-    g.theme = client.theme or current_app.config["DEFAULT_THEME"]
-    template = theme_setup.page_template(EMAIL_PAGE, g.theme)
+    template = theme_setup.page_template(EMAIL_PAGE, theme_setup.use_theme(client))
     if not keeps(template, EMAIL_PAGE):
         return None
-    g.no_store = True
 
     def build(markers: dict[str, str]) -> dict[str, Any]:
         screen = screens.email(authz=markers["authz"])
@@ -75,8 +73,7 @@ def code_page(
     `delivery` is the delivery line's context (app/web/delivery.py)."""
     if client is None:
         return None
-    g.theme = client.theme or current_app.config["DEFAULT_THEME"]
-    template = theme_setup.page_template(CODE_PAGE, g.theme)
+    template = theme_setup.page_template(CODE_PAGE, theme_setup.use_theme(client))
     if (
         not keeps(template, CODE_PAGE)
         or delivery["other_connection_url"]
@@ -85,7 +82,6 @@ def code_page(
         )
     ):
         return None
-    g.no_store = True
     line = delivery["delivery"]
     shown = (channel, code_length, line.state, line.line, line.reason)
 

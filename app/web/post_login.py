@@ -7,19 +7,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from authlib.oauth2 import OAuth2Error
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import oidc
 from app.extensions import db
-from app.look import themes
 from app.models import BrowserSession, Client
 from app.signin import binding, hooks, sms_guard, step_up
 from app.signin.outcomes import Requester, SignIn
 from app.web import locale
 
-from . import binding_cookie, sso
+from . import binding_cookie, sso, theme_setup
 from .errors import error_page, oauth_error
 
 FAILED = _l(
@@ -121,10 +120,7 @@ def _step_up(sign_in: SignIn, requester: Requester, sso_session: bool):
 
 def _themed(name: str, client: Client | None, params: dict, status: int, **context):
     locale.use_for_page(params.get("ui_locales"), client.default_language if client else None)
-    g.theme = (client.theme if client else None) or current_app.config["DEFAULT_THEME"]
-    g.no_store = True
-    html = render_template(themes.template_for(name, g.theme), client=client, **context)
-    return html, status
+    return theme_setup.render_page(name, client, **context), status
 
 
 def denied_page(client: Client | None, params: dict, message: str):

@@ -3,10 +3,10 @@ decides when they are shown and what they carry)."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, make_response, render_template
+from flask import Flask, g, make_response
 
 from app import oidc
-from app.look import themes
+from app.web import theme_setup
 
 TEMPLATES = {"form_post": "oidc/form_post.html", "web_message": "oidc/web_message.html"}
 
@@ -14,14 +14,11 @@ TEMPLATES = {"form_post": "oidc/form_post.html", "web_message": "oidc/web_messag
 def render_answer(answer: oidc.PageAnswer):
     """The authorization response as a page: a form posted to the callback, or a message
     for the window that opened /authorize (framed only by the origin it goes to)."""
-    client = answer.client
-    g.theme = (client.theme if client else None) or current_app.config["DEFAULT_THEME"]
-    g.no_store = True
     if answer.target_origin:
         g.frame_ancestors = answer.target_origin
-    page = render_template(
-        themes.template_for(TEMPLATES[answer.mode], g.theme),
-        client=client,
+    page = theme_setup.render_page(
+        TEMPLATES[answer.mode],
+        answer.client,
         action=answer.redirect_uri,
         fields=answer.params,
         is_error="error" in dict(answer.params),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, send_from_directory
+from flask import Flask, abort, current_app, g, render_template, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, Template
 
 from app.config import ConfigError
 from app.look import colours, themes
+from app.models import Client
 
 
 def init_app(app: Flask) -> None:
@@ -47,6 +48,19 @@ def init_app(app: Flask) -> None:
 
 
 PAGE_TEMPLATES = "latchkey.page_templates"
+
+
+def use_theme(client: Client | None) -> str:
+    """Set this response's page theme (the app's own, else FLASK_DEFAULT_THEME) and keep
+    it from browser caches, as every hosted page is; the theme."""
+    g.theme = (client.theme if client else None) or current_app.config["DEFAULT_THEME"]
+    g.no_store = True
+    return g.theme
+
+
+def render_page(page: str, client: Client | None, **context) -> str:
+    """A hosted page in the app's theme: the theme's own template, else the shared one."""
+    return render_template(page_template(page, use_theme(client)), client=client, **context)
 
 
 def page_template(page: str, theme: str | None) -> Template | list[str]:
