@@ -15,6 +15,7 @@ Use it from a fixture:
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 from email.message import EmailMessage
@@ -51,6 +52,36 @@ class _RecordingHandler:
         return "250 Message accepted for delivery"
 
 
+class _ClosingController(Controller):
+    """aiosmtpd's Controller, which on stop also closes the connections still open.
+
+    Its own stop cancels the tasks and closes the loop; a connection whose close had not
+    run by then (one just accepted, or held mid-RCPT) keeps its socket until the garbage
+    collector finds it, and the ResourceWarning lands on whichever test runs then."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: list = []
+
+    def factory(self):
+        session = super().factory()
+        self.sessions.append(session)
+        return session
+
+    async def _close_sessions(self) -> None:
+        for session in self.sessions:
+            if session.transport is not None:
+                session.transport.abort()
+        for _ in range(3):  # connection_lost runs from call_soon: let it run
+            await asyncio.sleep(0)
+
+    def stop(self, no_assert: bool = False) -> None:
+        if self._thread is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._close_sessions(), self.loop).result(5)
+        super().stop(no_assert)
+        self.sessions.clear()
+
+
 class SmtpSink:
     """Starts an aiosmtpd server on a free loopback port (or the one given, to stand in
     for a server that went down and came back); records every envelope."""
@@ -58,7 +89,7 @@ class SmtpSink:
     def __init__(self, port: int | None = None) -> None:
         self.handler = _RecordingHandler()
         self.port = port or free_port()
-        self.controller = Controller(self.handler, hostname=HOST, port=self.port)
+        self.controller = _ClosingController(self.handler, hostname=HOST, port=self.port)
 
     def __enter__(self) -> SmtpSink:
         self.controller.start()
