@@ -65,6 +65,7 @@ async function finish(config) {
   const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
 
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+  const refreshedClaims = refreshed.claims();
   const refreshedInfo = await client.fetchUserInfo(config, refreshed.access_token, claims.sub);
 
   // The first refresh token again: a thief's replay. The whole family must end.
@@ -83,6 +84,8 @@ async function finish(config) {
     sub: claims.sub,
     iss: claims.iss,
     nonce: claims.nonce,
+    auth_time: claims.auth_time,
+    amr: claims.amr,
     email: claims.email,
     scope: tokens.scope,
     userinfo_email: info.email,
@@ -90,6 +93,14 @@ async function finish(config) {
     rotated: refreshed.refresh_token !== tokens.refresh_token,
     new_access_token: refreshed.access_token !== tokens.access_token,
     refreshed_userinfo_sub: refreshedInfo.sub,
+    // The refreshed ID token, as openid-client validated it (iss, aud, sub, exp, iat).
+    refreshed_id_token: {
+      sub: refreshedClaims?.sub ?? null,
+      iat: refreshedClaims?.iat ?? null,
+      auth_time: refreshedClaims?.auth_time ?? null,
+      amr: refreshedClaims?.amr ?? null,
+      has_nonce: refreshedClaims ? "nonce" in refreshedClaims : null,
+    },
     reuse: reuse.ok ? "accepted" : reuse.failure,
     after_reuse: afterReuse.ok ? "accepted" : afterReuse.failure,
     userinfo_after_reuse: userinfoAfterReuse.ok ? "accepted" : userinfoAfterReuse.failure,

@@ -42,9 +42,10 @@ def domain(server) -> str:
     return server.url.removeprefix("https://")
 
 
-def verify_id_token(server, client_id: str, id_token: str) -> dict:
+def verify_id_token(server, client_id: str, id_token: str, **checks) -> dict:
     signature = AsymmetricSignatureVerifier(f"{server.url}/.well-known/jwks.json")
-    return TokenVerifier(signature, issuer=server.url, audience=client_id).verify(id_token)
+    verifier = TokenVerifier(signature, issuer=server.url, audience=client_id)
+    return verifier.verify(id_token, **checks)
 
 
 def test_email_code_then_passwordless_login(server):
@@ -154,6 +155,11 @@ def test_refresh_token_rotates_and_a_reused_one_ends_the_family(server):
     rotated = sdk.refresh_token(first)
     second = rotated["refresh_token"]
     assert second != first and rotated["access_token"] != tokens["access_token"]
+    signed_in = verify_id_token(server, client_id, tokens["id_token"])
+    # max_age makes the SDK require auth_time, the sign-in's (OIDC Core §12.2)
+    refreshed = verify_id_token(server, client_id, rotated["id_token"], max_age=3600)
+    assert (refreshed["auth_time"], refreshed["amr"]) == (signed_in["auth_time"], ["otp"])
+    assert signed_in["amr"] == ["otp"] and refreshed["sub"] == signed_in["sub"]
 
     with pytest.raises(Auth0Error) as reused:
         sdk.refresh_token(first)

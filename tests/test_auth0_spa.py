@@ -113,7 +113,7 @@ def test_auth0_spa_js_signs_in_gets_tokens_silently_and_logs_out(page, latchkey,
             window.spa = new auth0.Auth0Client(spaOptions());
             await spa.handleRedirectCallback();
             const claims = await spa.getIdTokenClaims();
-            return {user: await spa.getUser(), iss: claims.iss};
+            return {user: await spa.getUser(), iss: claims.iss, auth_time: claims.auth_time};
         }"""
     )
     assert signed_in["user"]["email"] == EMAIL
@@ -135,14 +135,26 @@ def test_auth0_spa_js_signs_in_gets_tokens_silently_and_logs_out(page, latchkey,
                 useRefreshTokens: true, useRefreshTokensFallback: true,
             }));
             const viaIframe = await rotating.getTokenSilently();
+            const before = await rotating.getIdTokenClaims();
             const viaRefresh = await rotating.getTokenSilently({cacheMode: 'off'});
-            return {viaIframe, viaRefresh};
+            const after = await rotating.getIdTokenClaims();
+            const pick = (claims) => ({
+                raw: claims.__raw, auth_time: claims.auth_time, amr: claims.amr,
+                nonce: claims.nonce ?? null,
+            });
+            return {viaIframe, viaRefresh, before: pick(before), after: pick(after)};
         }"""
     )
     (for_refresh,) = authorize_requests(seen)[first:]  # no /authorize for the refresh
     assert "offline_access" in for_refresh["scope"].split()
     assert for_refresh["response_mode"] == "web_message"
     assert refreshed["viaRefresh"] != refreshed["viaIframe"]
+    # The refreshed ID token, as auth0-spa-js verified and cached it: the sign-in's
+    # auth_time and amr (the silent sign-in's are the SSO session's), no nonce.
+    before, after = refreshed["before"], refreshed["after"]
+    assert after["raw"] != before["raw"] and after["nonce"] is None
+    assert before["auth_time"] == signed_in["auth_time"] and before["amr"] == ["otp"]
+    assert (after["auth_time"], after["amr"]) == (before["auth_time"], before["amr"])
     assert userinfo_email(latchkey, refreshed["viaRefresh"]) == EMAIL
     with latchkey.app.app_context():
         issued = db.session.scalars(

@@ -92,8 +92,9 @@ def register(server, client_type: str, callback: str) -> tuple[str, str | None]:
         return client.client_id, secret
 
 
-def verify_id_token(discovery: dict, id_token: str, client_id: str, nonce: str) -> jwt.Token:
-    """What a careful relying app checks before trusting an ID token."""
+def verify_id_token(discovery: dict, id_token: str, client_id: str, nonce: str | None) -> jwt.Token:
+    """What a careful relying app checks before trusting an ID token (a refreshed one
+    has no nonce: `nonce=None`)."""
     published = requests.get(discovery["jwks_uri"], timeout=TIMEOUT).json()
     keys = KeySet.import_key_set(published)
     token = jwt.decode(id_token, keys, algorithms=["RS256"])
@@ -105,7 +106,7 @@ def verify_id_token(discovery: dict, id_token: str, client_id: str, nonce: str) 
         sub={"essential": True},
         exp={"essential": True},
         iat={"essential": True},
-        nonce={"essential": True, "value": nonce},
+        **({"nonce": {"essential": True, "value": nonce}} if nonce is not None else {}),
     ).validate(token.claims)
     return token
 
@@ -266,13 +267,18 @@ def test_authlib_client_refreshes_with_rotation_and_revokes(server, browser, dis
         redirect_uri=callback,
         code_challenge_method="S256",
     )
-    _, first, _ = run_flow(discovery, browser, server.app, session, callback)
+    _, first, nonce = run_flow(discovery, browser, server.app, session, callback)
     assert first["refresh_token"]
+    signed_in = verify_id_token(discovery, first["id_token"], client_id, nonce).claims
 
     second = session.refresh_token(discovery["token_endpoint"])
 
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
+    refreshed = verify_id_token(discovery, second["id_token"], client_id, nonce=None).claims
+    for same in ("iss", "sub", "aud", "auth_time", "amr"):  # OIDC Core §12.2
+        assert refreshed[same] == signed_in[same], same
+    assert signed_in["amr"] == ["otp"] and "nonce" not in refreshed
     assert session.get(discovery["userinfo_endpoint"], timeout=TIMEOUT).json()["email"] == EMAIL
 
     revoked = session.revoke_token(

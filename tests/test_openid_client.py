@@ -1,7 +1,8 @@
 """node's openid-client (npm, pinned in package.json) as the relying app, over real HTTP.
 
 It discovers the live server, builds an authorization URL with PKCE, exchanges the
-code, checks the ID token, refreshes (the refresh token must rotate), then replays
+code, checks the ID token, refreshes (the refresh token must rotate, and the new ID
+token keep the sign-in's auth_time and amr), then replays
 the first refresh token, which must end the whole family, and calls the discovered
 revocation endpoint (RFC 7009). A `requests` session
 plays the person's browser in between (tests/test_oidc_client.Browser).
@@ -102,6 +103,11 @@ def sign_in_refresh_and_replay(server, client_type: str) -> dict:
     assert "offline_access" in seen["scope"].split()
     assert seen["has_refresh_token"] and seen["rotated"] and seen["new_access_token"]
     assert seen["refreshed_userinfo_sub"] == seen["sub"]
+    again = seen["refreshed_id_token"]  # OIDC Core §12.2: the same sign-in, no nonce
+    assert again["sub"] == seen["sub"] and again["iat"] >= seen["auth_time"]
+    assert seen["amr"] == ["otp"] and isinstance(seen["auth_time"], int)
+    assert (again["auth_time"], again["amr"]) == (seen["auth_time"], seen["amr"])
+    assert not again["has_nonce"]
     assert seen["reuse"]["error"] == "invalid_grant"
     assert "already used" in seen["reuse"]["error_description"]
     assert seen["after_reuse"]["error"] == "invalid_grant"

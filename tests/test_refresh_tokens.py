@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
-from helpers import RelyingApp, signed_in_code, userinfo
+from helpers import LoginPage, RelyingApp, query_of, signed_in_code, userinfo
+from sqlalchemy import update
 from test_tokens import assert_oauth_error, verified
 
 from app.accounts import sessions, users
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import AccessToken, Event, RefreshToken
 
 EMAIL = "pat@example.com"
+PHONE = "+14155552671"
 OFFLINE = "openid email offline_access"
 DAY = 24 * 3600
 
@@ -78,11 +80,56 @@ def test_a_refresh_answers_with_a_new_id_token_for_the_same_person(client, spa):
         body = refresh(client, spa, first["refresh_token"]).get_json()
     claims = verified(client, body["id_token"]).claims
 
-    for same in ("iss", "sub", "aud", "email", "email_verified"):
-        assert claims[same] == original[same]
+    for same in ("iss", "sub", "aud", "email", "email_verified", "auth_time", "amr"):
+        assert claims[same] == original[same], same
+    assert original["amr"] == ["otp"]
     assert claims["iat"] >= original["iat"] + 90
-    assert "nonce" not in claims and "auth_time" not in claims, sorted(claims)
+    assert claims["auth_time"] <= original["iat"]  # the sign-in's time, not the refresh's
+    assert "nonce" in original and "nonce" not in claims, sorted(claims)
     assert claims["at_hash"] and claims["at_hash"] != original["at_hash"]
+    assert "azp" not in claims and "sid" not in claims and "acr" not in claims, sorted(claims)
+
+
+def test_every_rotation_keeps_the_sign_ins_auth_time_and_amr(app, client):
+    """An SMS sign-in (amr otp + sms), refreshed on three later days: each new ID token
+    says when and how that one sign-in happened (OIDC Core §12.2)."""
+    spa = RelyingApp.register(app, "spa", connections=("sms",))
+    with freeze_time() as frozen:
+        person = LoginPage(client)
+        person.open_authorize(**spa.authorize_params(scope="openid phone offline_access"))
+        person.submit_phone(PHONE)
+        done = person.enter_code(person.read_code(PHONE))
+        body = spa.exchange(client, query_of(done.headers["Location"])["code"]).get_json()
+        original = verified(client, body["id_token"]).claims
+        seen = []
+        for _ in range(3):
+            frozen.tick(DAY)
+            body = refresh(client, spa, body["refresh_token"]).get_json()
+            seen.append(verified(client, body["id_token"]).claims)
+
+    assert original["amr"] == ["otp", "sms"]
+    for claims in seen:
+        assert (claims["auth_time"], claims["amr"]) == (original["auth_time"], original["amr"])
+        assert claims["phone_number"] == PHONE and "nonce" not in claims
+    assert [claims["iat"] - original["iat"] for claims in seen] == [DAY, 2 * DAY, 3 * DAY]
+
+
+def test_a_family_from_before_auth_time_was_kept_refreshes_without_it(client, app, spa):
+    """Refresh tokens issued before the upgrade have no stored sign-in: the refreshed ID
+    token leaves auth_time and amr out rather than guess them."""
+    first = tokens_for(client, spa)
+    with app.app_context():
+        db.session.execute(update(RefreshToken).values(auth_time=None, amr=None))
+        db.session.commit()
+
+    body = refresh(client, spa, first["refresh_token"]).get_json()
+
+    claims = verified(client, body["id_token"]).claims
+    assert claims["sub"] == verified(client, first["id_token"]).claims["sub"]
+    assert "auth_time" not in claims and "amr" not in claims, sorted(claims)
+    with app.app_context():  # and its rotated successor stays without them
+        rotated = db.session.query(RefreshToken).filter(RefreshToken.used_at.is_(None)).one()
+        assert (rotated.auth_time, rotated.amr) == (None, None)
 
 
 def test_a_refresh_without_openid_has_no_id_token(client, spa):
@@ -420,6 +467,22 @@ def test_discovery_lists_refresh_tokens_and_revocation(client):
     assert "offline_access" in doc["scopes_supported"]
     assert doc["revocation_endpoint"] == "https://latchkey.test/oauth/revoke"
     assert "none" in doc["revocation_endpoint_auth_methods_supported"]
+
+
+def test_discovery_lists_every_claim_the_id_tokens_and_userinfo_carry(client, spa):
+    """claims_supported names what the first and the refreshed ID token and /userinfo
+    hold (at_hash, the access token's hash, is not a claim about the person: Auth0's
+    list leaves it out too)."""
+    first = tokens_for(client, spa, scope="openid email phone offline_access")
+    refreshed = refresh(client, spa, first["refresh_token"]).get_json()
+    issued = set(verified(client, first["id_token"]).claims)
+    issued |= set(verified(client, refreshed["id_token"]).claims)
+    issued |= set(userinfo(client, refreshed["access_token"]).get_json())
+
+    supported = client.get("/.well-known/openid-configuration").get_json()["claims_supported"]
+
+    assert {"auth_time", "amr", "nonce", "email", "identities"} <= issued
+    assert issued - {"at_hash"} <= set(supported), sorted(issued - set(supported))
 
 
 def test_refreshed_access_tokens_belong_to_the_family(client, app, shop):

@@ -92,6 +92,10 @@ class RefreshToken(db.Model):
     scope: Mapped[str] = mapped_column(Text, default="")
     family_started_at: Mapped[datetime] = mapped_column()  # the sign-in: absolute lifetime
     claims: Mapped[dict | None] = mapped_column(JSON)  # post-login hooks', kept by rotation
+    # The sign-in's, for refreshed ID tokens (kept by rotation); rows older than these
+    # columns have none, and their refreshed ID tokens then carry neither claim.
+    auth_time: Mapped[int | None] = mapped_column()
+    amr: Mapped[list[str] | None] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()

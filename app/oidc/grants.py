@@ -162,13 +162,15 @@ class LatchkeyOpenIDCode(LatchkeyIdTokens, OpenIDCode):
 
 class LatchkeyOpenIDToken(LatchkeyIdTokens, OpenIDToken):
     """An ID token in a refresh response when the scope has openid, as Auth0 sends and
-    auth0-spa-js requires (OIDC Core §12.2): the same iss, sub and aud, a new iat and
-    the user's claims as they are now; no nonce, and no auth_time (a refresh token does
-    not keep when its sign-in happened)."""
+    auth0-spa-js requires (OIDC Core §12.2): the same iss, sub and aud, a new iat, the
+    user's claims as they are now, and the sign-in's auth_time, amr and hooks' claims,
+    kept by the refresh token's family; no nonce (it belongs to the authorization
+    request, and a refresh is none)."""
 
     def get_compatible_claims(self, request):
         claims = super().get_compatible_claims(request)
         claims.pop("auth_time", None)  # Authlib's default, "now", would claim a new sign-in
+        claims.update(refresh.sign_in_claims(request.refresh_token.row))
         return claims
 
 

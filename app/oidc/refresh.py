@@ -54,33 +54,57 @@ def find(token_string: str | None) -> RefreshToken | None:
 
 def save_refresh_token(token_string: str, request) -> str:
     """Store a newly issued refresh token; returns its family. A rotated token keeps
-    its predecessor's family, sign-in time and granted scope."""
+    its predecessor's family, sign-in (time, amr, hooks' claims) and granted scope."""
     now = utcnow()
-    previous = request.refresh_token
-    if previous is not None:
-        family, started, scope, claims = (
-            previous.row.family_id,
-            previous.row.family_started_at,
-            previous.row.scope,
-            previous.row.claims,
-        )
-    else:
-        code = request.authorization_code
-        family, started, scope, claims = random_id(32), now, code.get_scope(), code.claims
+    inherited = _family_of(request, now)
     db.session.add(
         RefreshToken(
             token_hash=sha256_hex(token_string),
-            family_id=family,
             client_id=request.client.get_client_id(),
             user_id=request.user.id,
-            scope=scope,
-            family_started_at=started,
-            claims=claims,
             issued_at=now,
-            expires_at=_expiry(now, started),
+            expires_at=_expiry(now, inherited["family_started_at"]),
+            **inherited,
         )
     )
-    return family
+    return inherited["family_id"]
+
+
+def _family_of(request, now: datetime) -> dict:
+    """What every token of a family shares: from the token it rotates, or from the
+    authorization code that began the family."""
+    previous = request.refresh_token
+    if previous is not None:
+        row = previous.row
+        return {
+            "family_id": row.family_id,
+            "family_started_at": row.family_started_at,
+            "scope": row.scope,
+            "claims": row.claims,
+            "auth_time": row.auth_time,
+            "amr": row.amr,
+        }
+    code = request.authorization_code
+    return {
+        "family_id": random_id(32),
+        "family_started_at": now,
+        "scope": code.get_scope(),
+        "claims": code.claims,
+        "auth_time": code.get_auth_time(),
+        "amr": code.get_amr(),
+    }
+
+
+def sign_in_claims(row: RefreshToken) -> dict:
+    """The claims of the sign-in that began a family, for a refreshed ID token (OIDC
+    Core §12.2: auth_time is the original authentication's): auth_time and amr, and the
+    post-login hooks' claims. A family older than the stored auth_time has none."""
+    claims = dict(row.claims or {})
+    if row.auth_time is not None:
+        claims["auth_time"] = row.auth_time
+    if row.amr:
+        claims["amr"] = list(row.amr)
+    return claims
 
 
 def _expiry(now: datetime, started: datetime) -> datetime:
