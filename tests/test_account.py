@@ -153,6 +153,26 @@ def test_adding_a_phone_number_by_sms(make_app, gateway):
         assert users.find_by_identity("sms", PHONE).sub == pat.sub
 
 
+def test_a_number_the_sms_guard_refuses_is_an_event_of_the_user_who_asked(make_app, gateway):
+    app = make_app(**gateway.config())
+    pat = AccountPage(app)
+    with app.app_context():
+        from app.accounts.connections import update_connection
+
+        update_connection("sms", allowed_countries=["US"])
+    pat.open("/account/add/sms")
+    form = form_posting_to(pat.page, "/account/add/sms")
+    refused = pat.post(form.action, country="GB", phone_number="07400 123456")
+    assert refused.status_code == 400
+    assert "We can't send text messages to numbers in this country." in visible_text(pat.page)
+    with app.app_context():
+        [event] = db.session.query(Event).filter_by(type="sms.refused").all()
+        assert event.user_id == users.find_by_identity("email", PAT).id
+        assert event.recipient == "+44********56" and event.client_id is None
+        assert event.detail == {"refused": "country", "country": "GB", "purpose": "account.add"}
+    assert gateway.received == []
+
+
 def test_another_accounts_address_merges_only_after_its_code_and_the_button(app, pat):
     other = app.test_client()
     other_sub, other_token = sub_of(other, pat.shop, WORK)
