@@ -146,11 +146,61 @@ def test_adding_a_phone_number_by_sms(make_app, gateway):
         dispatcher.dispatch_due()
     sms = gateway.wait_for(1)
     assert sms.body["recipient"] == PHONE
+    # The account's own text: what the code does, never a sign-in's "your code for …".
+    text = sms.body["body"]
+    assert text.startswith(f"{sms.code} is your code to add this number to your Latchkey account.")
+    assert "sign in" not in text.lower()
 
     assert pat.enter_code(sms.code).status_code == 303
 
     with app.app_context():
         assert users.find_by_identity("sms", PHONE).sub == pat.sub
+
+
+def test_an_operators_account_sms_template_reaches_the_gateway(make_app, gateway):
+    app = make_app(**gateway.config())
+    with app.app_context():
+        from app.messages import overrides
+
+        overrides.set_template(
+            None,
+            "sms_account_code",
+            "text",
+            "en",
+            "{{ application.name }}: {{ code }} ({{ account_action }})\n"
+            "@{{ issuer_host }} #{{ code }}",
+        )
+        overrides.set_template(None, "sms_code", "text", "en", "Sign in: {{ code }}")
+    pat = AccountPage(app)
+    pat.open("/account/add/sms")
+    form = form_posting_to(pat.page, "/account/add/sms")
+    assert pat.post(form.action, country="GB", phone_number="07400 123456").status_code == 303
+    with app.app_context():
+        from app.delivery import dispatcher
+
+        dispatcher.dispatch_due()
+    sms = gateway.wait_for(1)
+    assert sms.body["body"].splitlines()[0] == f"Latchkey: {sms.code} (add)"
+
+
+def test_a_number_the_sms_guard_refuses_is_an_event_of_the_user_who_asked(make_app, gateway):
+    app = make_app(**gateway.config())
+    pat = AccountPage(app)
+    with app.app_context():
+        from app.accounts.connections import update_connection
+
+        update_connection("sms", allowed_countries=["US"])
+    pat.open("/account/add/sms")
+    form = form_posting_to(pat.page, "/account/add/sms")
+    refused = pat.post(form.action, country="GB", phone_number="07400 123456")
+    assert refused.status_code == 400
+    assert "We can't send text messages to numbers in this country." in visible_text(pat.page)
+    with app.app_context():
+        [event] = db.session.query(Event).filter_by(type="sms.refused").all()
+        assert event.user_id == users.find_by_identity("email", PAT).id
+        assert event.recipient == "+44********56" and event.client_id is None
+        assert event.detail == {"refused": "country", "country": "GB", "purpose": "account.add"}
+    assert gateway.received == []
 
 
 def test_another_accounts_address_merges_only_after_its_code_and_the_button(app, pat):

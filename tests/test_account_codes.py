@@ -13,7 +13,7 @@ from helpers import messages_to, newest_code, wrong_code_for
 from app.accounts import users
 from app.extensions import db
 from app.messages import overrides
-from app.messages.rendering import render_email
+from app.messages.rendering import render_email, render_sms
 from app.models import LoginTicket, User, utcnow
 from app.signin import account_codes, tickets
 from app.signin.outcomes import Requester
@@ -172,6 +172,29 @@ def test_the_account_code_email_says_what_the_code_does_in_every_language(app, l
         for part in ("subject", "text", "html"):
             source = overrides.source_in_force("email", "email_account_code", part, language)
             overrides.check_source(source.source, part)
+
+
+@pytest.mark.parametrize("language", overrides.LANGUAGES)
+def test_the_account_code_sms_says_what_the_code_does_in_every_language(app, language):
+    with app.app_context():
+        data = overrides.sample_variables(language)
+        texts = {
+            action: render_sms(
+                "sms_account_code", None, language=language, **(data | {"account_action": action})
+            )
+            for action in ("add", "delete", "confirm")
+        }
+        sign_in = render_sms("sms_code", None, language=language, **data)
+        source = overrides.source_in_force("sms", "sms_account_code", "text", language)
+        assert language in source.origin or language == "en"
+        overrides.check_source(source.source, "text")
+        english = render_sms("sms_account_code", None, language="en", **data)
+    for text in texts.values():
+        assert data["code"] in text and "Acme Notes" in text
+        assert text.splitlines()[-1] == f"@latchkey.example #{data['code']}"  # WebOTP autofill
+        assert text.splitlines()[0] != sign_in.splitlines()[0]
+    assert len(set(texts.values())) == 3  # each action says what it does
+    assert language == "en" or texts["add"] != english
 
 
 def test_the_code_to_add_an_address_is_not_a_sign_in_message(app):

@@ -260,6 +260,21 @@ def test_the_delivery_view_says_a_blocked_user_gets_nothing(operator):
     assert "blocked" in text and "login.start" in text  # the refused start
 
 
+def test_the_delivery_view_lists_the_sms_guards_refusals(make_app, gateway):
+    app = make_app(**gateway.config(SMS_NUMBER_RATE_LIMIT="1 per 10 minutes"))
+    add_admin(app)
+    relying_app = RelyingApp.register(app, connections=("sms",))
+    for expected in (303, 429):
+        person = LoginPage(app.test_client())
+        person.open_authorize(**relying_app.authorize_params())
+        assert person.submit_phone("+447400123456", "GB").status_code == expected
+    operator = Operator(app)
+    assert operator.sign_in(ADMIN).status_code == 303
+    answer = operator.get("/admin/delivery?q=%2B44 7400 123456")
+    text = visible_text(answer.get_data(as_text=True))
+    assert "sms.refused number" in text  # the event and what refused it (the number limit)
+
+
 @pytest.mark.parametrize("typed", ["not an address", "07400 123456", "+1", "a@", "x" * 400])
 def test_bad_input_in_the_delivery_view_gets_a_clear_message(operator, typed):
     answer = operator.get("/admin/delivery", query_string={"q": typed})

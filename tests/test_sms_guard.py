@@ -1,10 +1,12 @@
-"""SMS-fraud defences: each refuses before any provider is called, and says what to do."""
+"""SMS-fraud defences: each refuses before any provider is called, says what to do, and
+is an audit event (`sms.refused`, the number masked) that the logs API and the console show."""
 
 from __future__ import annotations
 
 import pytest
 from freezegun import freeze_time
 from helpers import LoginPage, RelyingApp, visible_text
+from management import bearer, management_client, token_for
 from sqlalchemy import select
 
 from app.accounts.connections import update_connection
@@ -47,6 +49,18 @@ def queued(app) -> int:
         return len(db.session.scalars(select(OutboxMessage)).all())
 
 
+def refusals(app) -> list[dict]:
+    """The `sms.refused` events, oldest first: masked number, IP and details."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Event).where(Event.type == "sms.refused").order_by(Event.id)
+        ).all()
+        return [
+            {"connection": e.connection, "recipient": e.recipient, "ip": e.ip, **e.detail}
+            for e in rows
+        ]
+
+
 def test_a_number_outside_the_allowed_countries_is_refused(sms_app, gateway):
     app = sms_app()
     with app.app_context():
@@ -57,6 +71,15 @@ def test_a_number_outside_the_allowed_countries_is_refused(sms_app, gateway):
     assert refused.status_code == 400
     assert "We can't send text messages to numbers in this country." in visible_text(person.page)
     assert gateway.received == [] and queued(app) == 0
+    assert refusals(app) == [
+        {
+            "connection": "sms",
+            "recipient": "+44********56",
+            "ip": "203.0.113.7",
+            "refused": "country",
+            "country": "GB",
+        }
+    ]
 
     assert person.ask("+1 415 555 2671").status_code == 303
     assert len(gateway.received) == 1
@@ -77,6 +100,9 @@ def test_the_number_limit_says_when_to_try_again(sms_app, gateway):
             person.page
         )
         assert len(gateway.received) == 2 and queued(app) == 2
+        [event] = refusals(app)
+        assert event["refused"] == "number" and event["recipient"] == "+14*******71"
+        assert event["limit"] == "2 per 10 minute" and event["retry_after"] == 420
         # another number is not affected
         assert person.ask("+14155552672").status_code == 303
         clock.move_to("2031-03-01 12:10:01")
@@ -96,6 +122,8 @@ def test_the_number_limit_covers_resends(sms_app, gateway):
     assert refused.status_code == 429
     assert "Try again in 10 minutes." in visible_text(person.page)
     assert len(gateway.received) == 2
+    [event] = refusals(app)  # the resend's refusal names its ticket
+    assert event["refused"] == "number" and event["ticket"] == person.ticket_id[:6]
 
 
 def test_prefix_velocity_stops_a_run_through_a_number_range(sms_app, gateway):
@@ -107,6 +135,12 @@ def test_prefix_velocity_stops_a_run_through_a_number_range(sms_app, gateway):
     assert refused.status_code == 429
     assert "Too many codes were asked for. Try again in 60 minutes." in visible_text(people[3].page)
     assert len(gateway.received) == 3
+    [event] = refusals(app)
+    assert (event["refused"], event["limit"], event["ip"]) == (
+        "prefix",
+        "3 per 1 hour",
+        "198.51.100.3",
+    )
     assert people[4].ask("+12125552679").status_code == 303  # another range
 
 
@@ -117,6 +151,8 @@ def test_the_ip_limit(sms_app, gateway):
     assert person.ask("+12125552671").status_code == 303
     assert person.ask("+13125552671").status_code == 429
     assert len(gateway.received) == 2
+    [event] = refusals(app)
+    assert (event["refused"], event["ip"], event["country"]) == ("ip", "203.0.113.7", "US")
     assert Person(app, ip="192.0.2.99").ask("+13125552671").status_code == 303
 
 
@@ -141,6 +177,12 @@ def test_the_daily_budget_breaks_the_circuit_for_one_country(sms_app, gateway):
                 select(Event).where(Event.type == "sms.budget_exhausted")
             ).all()
             assert event.detail == {"country": "US", "budget": 2}
+        # each refusal is an event, the alert above once a day
+        assert [(e["refused"], e["recipient"]) for e in refusals(app)] == [
+            ("budget", "+14*******73"),
+            ("budget", "+14*******74"),
+        ]
+        assert refusals(app)[0]["budget"] == 2
 
         clock.move_to("2031-03-02 00:00:01")  # a new day
         assert person.ask("+14155552673").status_code == 303
@@ -158,6 +200,7 @@ def test_without_an_sms_provider_the_phone_screen_says_so(make_app):
     refused = person.ask("+14155552671")
     assert refused.status_code == 503
     assert "Sign-in by text message isn't available right now." in visible_text(person.page)
+    assert [e["refused"] for e in refusals(app)] == ["unavailable"]
 
 
 def test_parallel_requests_cannot_race_past_the_limits_or_the_budget(sms_app):
@@ -192,3 +235,25 @@ def test_parallel_requests_cannot_race_past_the_limits_or_the_budget(sms_app):
 
     assert len(admitted) == 2  # the daily budget of 2, the tightest of the limits
     assert len(refused) == len(numbers) - 2
+
+
+def test_a_refusal_is_in_the_management_apis_logs_with_the_number_masked(sms_app, gateway):
+    app = sms_app()
+    with app.app_context():
+        update_connection("sms", allowed_countries="US")
+    person = Person(app)
+    assert person.ask("+44 7400 123456").status_code == 400
+    http = app.test_client()
+    client_id, secret = management_client(app, scopes=["read:logs"])
+    answer = http.get(
+        "/api/v2/logs",
+        query_string={"q": 'type:"sms.refused"'},
+        headers=bearer(token_for(http, client_id, secret)),
+    )
+    assert answer.status_code == 200
+    [log] = answer.get_json()
+    assert log["type"] == "sms.refused" and log["connection"] == "sms"
+    assert log["client_id"] == person.relying_app.client_id
+    assert log["user_name"] == "+44********56" and log["ip"] == "203.0.113.7"
+    assert log["details"] == {"refused": "country", "country": "GB"}
+    assert "7400123456" not in answer.get_data(as_text=True)

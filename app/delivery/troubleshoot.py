@@ -33,6 +33,7 @@ REFUSAL_EVENTS = (
     "login.locked",
     "throttle.recipient",
     "throttle.failed_codes",
+    "sms.refused",
 )
 
 
@@ -103,8 +104,8 @@ def _message_story(row: OutboxMessage) -> MessageStory:
 
 
 def _refusals(recipient: str, channel: str, limit: int = 20) -> list[Event]:
-    """Refused starts (blocked, locked, sign-up off), throttles and lockouts for the
-    masked recipient, newest first."""
+    """Refused starts (blocked, locked, sign-up off), throttles, lockouts and SMS-guard
+    refusals for the masked recipient, newest first."""
     rows = db.session.scalars(
         select(Event)
         .where(

@@ -32,16 +32,7 @@ def code_message(
         connection, code, client, language, connection.send if link else "code"
     )
     if connection.name == "sms":
-        issuer_host = urlsplit(current_app.config["ISSUER"]).netloc
-        return render_sms(
-            "sms_code",
-            connection,
-            language=language,
-            phone_number=recipient,
-            user={"phone_number": recipient},
-            issuer_host=issuer_host,
-            **common,
-        )
+        return _sms("sms_code", connection, recipient, language, common)
     return render_email(
         "email_link" if link else "email_code",
         connection,
@@ -60,18 +51,42 @@ def account_code_message(
     language: str,
     action: str,
 ) -> RenderedEmail | str:
-    """The code the account page sends (app/signin/account_codes.py): by email its own
-    message, `email_account_code`, which says what the code does (`account_action`: "add"
-    an address, "delete" the account); by SMS the sign-in's text, which names no action."""
+    """The code the account page sends (app/signin/account_codes.py), in its own message
+    that says what the code does (`account_action`: "add" an address, "delete" the
+    account, "confirm" it is still the person) and never reads as a sign-in:
+    `email_account_code` by email, `sms_account_code` by SMS."""
+    common = _code_variables(connection, code, client, language, "code")
     if connection.name == "sms":
-        return code_message(connection, recipient, code, client, language)
+        return _sms("sms_account_code", connection, recipient, language, common, action)
     return render_email(
         "email_account_code",
         connection,
         language=language,
         user={"email": recipient},
         account_action=action,
-        **_code_variables(connection, code, client, language, "code"),
+        **common,
+    )
+
+
+def _sms(
+    template: str,
+    connection: Connection,
+    recipient: str,
+    language: str,
+    common: dict[str, Any],
+    action: str | None = None,
+) -> str:
+    """An SMS text (its last line `@<issuer host> #<code>` for one-tap autofill)."""
+    extra = {"account_action": action} if action else {}
+    return render_sms(
+        template,
+        connection,
+        language=language,
+        phone_number=recipient,
+        user={"phone_number": recipient},
+        issuer_host=urlsplit(current_app.config["ISSUER"]).netloc,
+        **common,
+        **extra,
     )
 
 

@@ -24,7 +24,7 @@ from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
 from app.models import BrowserSession, Client, Connection, LoginTicket, User, utcnow
-from app.signin import binding, lockout, phones, sms_guard, throttle, tickets
+from app.signin import binding, lockout, sms_guard, throttle, tickets
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import Requester, TicketNotFound, TicketUsed
 
@@ -70,9 +70,14 @@ def send(
         raise
     country = None
     if connection_name == "sms":
-        phone = phones.from_e164(recipient)
-        sms_guard.admit(connection, phone, requester.ip)
-        country = phone.country
+        country = sms_guard.admit_recipient(
+            connection,
+            recipient,
+            requester,
+            client_id=client.client_id if client else None,
+            user_id=user.id,
+            purpose=purpose,
+        )
     owner = users.find_by_identity(connection_name, recipient)
     refused = owner is not None and (
         owner.blocked or not lockout.lets_in(owner, binding_hash, None)

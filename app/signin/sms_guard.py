@@ -1,7 +1,8 @@
 """SMS-fraud defences: who may be sent a code by SMS, and how often.
 
 SMS pumping (bots asking for codes to premium-rate ranges) costs real money, so
-every SMS passes `admit()` before anything is queued:
+every SMS passes `admit()` (through `admit_recipient()`, which records each refusal as
+an `sms.refused` event) before anything is queued:
 
 - the connection's allowed countries (empty list: every country);
 - moving-window limits per number, per number prefix and per IP (the app's one
@@ -19,6 +20,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -30,35 +32,59 @@ from app import limits
 from app.accounts import events
 from app.extensions import db
 from app.models import Connection, Event, LoginTicket, OutboxMessage, utcnow
-from app.signin.phones import Phone
+from app.signin import phones
+from app.signin.outcomes import Requester
 
 
 class SmsRefused(Exception):
-    """No SMS may go to this number now; `str()` is the message to show."""
+    """No SMS may go to this number now; `str()` is the message to show, `reason` what
+    refused it (the `sms.refused` event's `refused`) and `detail` the rest of the event."""
 
     status = 400
+    reason = "refused"
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return {}
 
 
 class CountryNotAllowed(SmsRefused):
-    pass
+    reason = "country"
 
 
 class TooManyMessages(SmsRefused):
-    """A number, prefix or IP limit is reached."""
+    """A number, prefix or IP limit (`reason`: number, prefix, ip) is reached."""
 
     status = 429
 
-    def __init__(self, message: str, retry_after_seconds: int):
+    def __init__(
+        self, message: str, retry_after_seconds: int, scope: str = "number", limit: str = ""
+    ):
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+        self.reason, self.limit = scope, limit
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return {"limit": self.limit, "retry_after": self.retry_after_seconds}
 
 
 class BudgetExhausted(SmsRefused):
     status = 503
+    reason = "budget"
+
+    def __init__(self, message: str, budget: int):
+        super().__init__(message)
+        self.budget = budget
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return {"budget": self.budget}
 
 
 class SmsUnavailable(SmsRefused):
     status = 503
+    reason = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -74,7 +100,44 @@ LIMITS = (
 )
 
 
-def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
+def admit_recipient(
+    connection: Connection,
+    recipient: str,
+    requester: Requester,
+    *,
+    client_id: str | None = None,
+    user_id: int | None = None,
+    **detail: Any,
+) -> str:
+    """`admit()` for an E.164 recipient asked for by `requester`; returns its country.
+
+    A refusal is recorded as the event `sms.refused` (the number masked, as in every
+    event; `refused`: country, number, prefix, ip, budget or unavailable) and committed
+    before it propagates, so it stays in the audit log whatever the caller answers. The
+    guard runs before any account is looked up: the refusal says nothing about one."""
+    phone = phones.from_e164(recipient)
+    try:
+        admit(connection, phone, requester.ip)
+    except SmsRefused as refused:
+        events.record(
+            "sms.refused",
+            client_id=client_id,
+            user_id=user_id,
+            connection=connection.name,
+            recipient=phone.e164,
+            ip=requester.ip,
+            user_agent=requester.user_agent,
+            refused=refused.reason,
+            country=phone.country,
+            **refused.detail,
+            **detail,
+        )
+        db.session.commit()
+        raise
+    return phone.country
+
+
+def admit(connection: Connection, phone: phones.Phone, ip: str | None) -> None:
     """Allow one SMS to `phone`, or raise SmsRefused; counts the send against the limits.
 
     Each limit is counted and checked in one atomic step (a check and a later count
@@ -92,11 +155,11 @@ def admit(connection: Connection, phone: Phone, ip: str | None) -> None:
         for item in parse_many(current_app.config[limit.setting]):
             if not limiter.hit(item, "sms", limit.scope, keys[limit.scope]):
                 reset = limiter.get_window_stats(item, "sms", limit.scope, keys[limit.scope])
-                raise _too_many(limit.scope, reset.reset_time)
+                raise _too_many(limit.scope, reset.reset_time, str(item))
     _reserve_budget(connection, phone.country)
 
 
-def _too_many(scope: str, reset_time: float) -> TooManyMessages:
+def _too_many(scope: str, reset_time: float, limit: str) -> TooManyMessages:
     seconds = max(int(reset_time - time.time()), 1)
     minutes = math.ceil(seconds / 60)
     if scope == "number":
@@ -111,7 +174,7 @@ def _too_many(scope: str, reset_time: float) -> TooManyMessages:
             "Too many codes were asked for. Try again in %(num)d minutes.",
             minutes,
         )
-    return TooManyMessages(message, retry_after_seconds=seconds)
+    return TooManyMessages(message, retry_after_seconds=seconds, scope=scope, limit=limit)
 
 
 def _day_start(now: datetime) -> datetime:
@@ -168,7 +231,8 @@ def _budget_exhausted(country: str, budget: int) -> None:
         _l(
             "We can't send more text messages to this country today. Try again tomorrow, "
             "or sign in another way."
-        )
+        ),
+        budget,
     )
 
 

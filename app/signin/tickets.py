@@ -25,7 +25,7 @@ from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
 from app.models import Client, LoginTicket, User, random_id, sha256_hex, utcnow
-from app.signin import attempts, binding, factors, link_tokens, lockout, phones, sms_guard, throttle
+from app.signin import attempts, binding, factors, link_tokens, lockout, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import (
     ConnectionOff,
@@ -96,9 +96,13 @@ def open_ticket(
         raise
     country = None
     if connection_name == "sms":
-        phone = phones.from_e164(recipient)
-        sms_guard.admit(connection, phone, requester.ip)
-        country = phone.country
+        country = sms_guard.admit_recipient(
+            connection,
+            recipient,
+            requester,
+            client_id=client.client_id if client else None,
+            user_id=(first_factor or {}).get("user_id"),
+        )
     user = users.find_by_identity(connection_name, recipient)
     refusal = _refusal(user, connection.signup_allowed, binding_hash, client)
     if refusal == "signup_disabled" and current_app.config["SIGNUP_DISABLED_ERROR"]:
@@ -225,8 +229,14 @@ def send_again(ticket: LoginTicket, requester: Requester, event: str, **detail) 
     """Queue a live ticket's message again, once its start is counted: the SMS guard,
     the same message back in the outbox, the event `event`; committed, dispatcher woken."""
     if ticket.connection == "sms":
-        connection = get_connection("sms")
-        sms_guard.admit(connection, phones.from_e164(ticket.recipient), requester.ip)
+        sms_guard.admit_recipient(
+            get_connection("sms"),
+            ticket.recipient,
+            requester,
+            client_id=ticket.client.client_id if ticket.client else None,
+            user_id=detail.get("user_id"),
+            ticket=ticket.id[:6],
+        )
     if ticket.deliver:
         outbox.resend(ticket.id)
     record(event, ticket, requester, **detail)
