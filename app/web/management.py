@@ -143,13 +143,13 @@ def list_users(caller: tokens.Caller):
 @bp.get("/users-by-email")
 @requires("read:users")
 def users_by_email(caller: tokens.Caller):
-    return jsonify(users.users_by_email(request.args.get("email")))
+    return jsonify(users.users_by_email(request.args))
 
 
 @bp.get("/users/<user_id>")
 @requires("read:users")
 def get_user(caller: tokens.Caller, user_id: str):
-    return jsonify(users.user_json(users.find_user(user_id)))
+    return jsonify(users.get_user(user_id, request.args))
 
 
 @bp.patch("/users/<user_id>")
