@@ -88,6 +88,7 @@ DEFAULTS: dict[str, object] = {
     "VERIFY_RATE_LIMIT": "100 per hour",  # code checks per IP address
     "LINK_RENEW_RATE_LIMIT": "3 per hour",  # "send a new link", per link
     "RECIPIENT_RATE_LIMIT": "5 per 15 minutes",  # starts per email address or phone number
+    "MANAGEMENT_RATE_LIMIT": "10 per second",  # Management API calls per m2m client
     "FAILED_CODE_LIMIT": 10,  # wrong codes per identifier and IP before a growing delay
     "FAILED_CODE_DELAY": 60,  # seconds of the first delay; doubles with each further failure
     "ACCOUNT_FAILURE_LIMIT": 100,  # consecutive wrong codes per account (NIST SP 800-63B)

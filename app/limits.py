@@ -63,14 +63,16 @@ def per_request(
     setting: str,
     key_func: Callable[[], str] | None = None,
     exempt_when: Callable[[], bool] | None = None,
+    shared: str | None = None,
 ) -> Callable[[View], View]:
     """Declare a limit on a view: the config `setting` (e.g. "START_RATE_LIMIT"),
     counted per IP address, or per `key_func()` when given, except for requests for
-    which `exempt_when()` is true. It takes effect in each app through `apply_to_views`."""
+    which `exempt_when()` is true; views that name the same `shared` scope count
+    together. It takes effect in each app through `apply_to_views`."""
 
     def declare(view: View) -> View:
         declared = getattr(view, _DECLARED, ())
-        setattr(view, _DECLARED, ((setting, key_func, exempt_when), *declared))
+        setattr(view, _DECLARED, ((setting, key_func, exempt_when, shared), *declared))
         return view
 
     return declare
@@ -83,10 +85,12 @@ def apply_to_views(app: Flask) -> None:
     limited = set()
     for endpoint, view in list(app.view_functions.items()):
         wrapped = view
-        for setting, key_func, exempt_when in reversed(getattr(view, _DECLARED, ())):
-            limit = requests.limit(
-                _setting_value(setting), key_func=key_func, exempt_when=exempt_when
-            )
+        for setting, key_func, exempt_when, shared in reversed(getattr(view, _DECLARED, ())):
+            options = {"key_func": key_func, "exempt_when": exempt_when}
+            if shared:
+                limit = requests.shared_limit(_setting_value(setting), shared, **options)
+            else:
+                limit = requests.limit(_setting_value(setting), **options)
             wrapped = limit(wrapped)
             limited.add(endpoint)
         app.view_functions[endpoint] = wrapped

@@ -45,10 +45,11 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def https_live_server(live_server, folder: Path, monkeypatch):
-    """A live server over HTTPS with a self-signed certificate that requests
-    (REQUESTS_CA_BUNDLE) and httpx (SSL_CERT_FILE) trust, as Auth0's SDKs use both."""
+def https_live_server(live_server, folder: Path, monkeypatch, **config: object):
+    """A live server (with this extra config) over HTTPS with a self-signed certificate
+    that requests (REQUESTS_CA_BUNDLE) and httpx (SSL_CERT_FILE) trust, as Auth0's SDKs
+    use both."""
     cert, key = self_signed_certificate(folder)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    return live_server(tls=(str(cert), str(key)))
+    return live_server(tls=(str(cert), str(key)), **config)

@@ -139,3 +139,38 @@ def caller_of(token_string: str | None) -> Caller | None:
     asked = str(claims.get("scope") or "").split()
     held = frozenset(s for s in asked if s in (client.scopes or []))
     return Caller(client_id=client_id, scopes=held)
+
+
+_ID_TOKEN_CLAIMS = JWTClaimsRegistry(
+    leeway=5,
+    iss={"essential": True},
+    aud={"essential": True},
+    exp={"essential": True},
+    sub={"essential": True},
+)
+
+
+def id_token_subject(id_token: object) -> str | None:
+    """The `sub` of an ID token this server signed (RS256, any of its published keys)
+    for one of its sign-in apps and that has not expired: Auth0's `link_with`. None for
+    anything else: another issuer's token, a management access token (its audience is
+    the API, not an app), an m2m client's audience, an expired or altered token."""
+    if not isinstance(id_token, str) or not id_token or len(id_token) > TOKEN_MAX_LENGTH:
+        return None
+    try:
+        token = jwt.decode(id_token, keys.key_set(), algorithms=["RS256"])
+        _ID_TOKEN_CLAIMS.validate(token.claims)
+    except (JoseError, ValueError, TypeError):
+        return None
+    claims = token.claims
+    audience_claim = claims.get("aud")
+    audiences = [audience_claim] if isinstance(audience_claim, str) else audience_claim
+    subject = claims.get("sub")
+    if claims.get("iss") != issuer() or not isinstance(audiences, list) or len(audiences) != 1:
+        return None
+    if not isinstance(subject, str) or not isinstance(audiences[0], str) or len(audiences[0]) > 64:
+        return None
+    client = db.session.query(Client).filter_by(client_id=audiences[0]).first()
+    if client is None or client.is_management:
+        return None
+    return subject

@@ -3,21 +3,31 @@
 Thin: every route checks the caller's access token and scope (`requires`), reads the
 request, calls one function of app.accounts.management and answers in Auth0's shapes.
 Clients, connections and logs are in management_settings.py.
+
+Every route counts in one Flask-Limiter limit, `MANAGEMENT_RATE_LIMIT`, per management
+client (all its tokens together; per IP address for a request without a valid token),
+and answers with Auth0's X-RateLimit-Limit, -Remaining and -Reset headers; over the
+limit, a 429 in Auth0's shape with Retry-After.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
 
+from app import limits
+from app.accounts import events
 from app.accounts import management as rules
 from app.accounts.management import identities, users
 from app.oidc import management as tokens
 
-from ..extensions import csrf
+from ..extensions import csrf, db
 from .errors import management_error
 
 bp = Blueprint("management", __name__, url_prefix="/api/v2")
@@ -32,7 +42,49 @@ def api_error(error: rules.ApiError):
     return response
 
 
+TOO_MANY_REQUESTS = (
+    "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and "
+    "X-RateLimit-Reset headers."
+)
+
+
+@bp.errorhandler(429)
+def rate_limited(error):
+    """Over MANAGEMENT_RATE_LIMIT: Auth0's 429, with Retry-After (seconds)."""
+    g.no_store = True
+    caller = g.get("management_caller")
+    events.record(
+        "throttle.management",
+        client_id=caller.client_id if caller else None,
+        ip=request.remote_addr,
+        path=request.path[:100],
+    )
+    db.session.commit()
+    response, status = management_error(429, TOO_MANY_REQUESTS, "too_many_requests")
+    current = limits.current().requests.current_limit
+    wait = current.reset_at - time.time() if current else 1
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response, status
+
+
+@bp.after_request
+def rate_limit_headers(response):
+    """Auth0's rate-limit headers on every answer that counted (Reset: UNIX time);
+    with FLASK_RATELIMIT_HEADERS_ENABLED, Flask-Limiter writes them itself."""
+    current = limits.current().requests.current_limit
+    if current is not None and not current_app.config.get("RATELIMIT_HEADERS_ENABLED"):
+        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+        response.headers["X-RateLimit-Remaining"] = str(current.remaining)
+        response.headers["X-RateLimit-Reset"] = str(int(current.reset_at))
+    return response
+
+
 def _caller() -> tokens.Caller:
+    """The management client whose token this request carries (checked once per
+    request), or a 401."""
+    caller = g.get("management_caller")
+    if caller is not None:
+        return caller
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -40,13 +92,24 @@ def _caller() -> tokens.Caller:
     caller = tokens.caller_of(token.strip()) if scheme.lower() == "bearer" else None
     if caller is None:
         raise rules.ApiError(401, "Invalid token", "invalid_token")
+    g.management_caller = caller
     return caller
+
+
+def _rate_limit_key() -> str:
+    """Whose calls count together: a management client's, whichever of its tokens it
+    sends; without a valid token, the IP address's."""
+    try:
+        return f"m2m:{_caller().client_id}"
+    except rules.ApiError:
+        return f"ip:{get_remote_address()}"
 
 
 def requires(scope: str) -> Callable:
     """The view needs a management access token that holds `scope`; it gets the caller."""
 
     def decorate(view: Callable) -> Callable:
+        @limits.per_request("MANAGEMENT_RATE_LIMIT", key_func=_rate_limit_key, shared="management")
         @wraps(view)
         def checked(*args: Any, **kwargs: Any):
             g.no_store = True
@@ -80,13 +143,13 @@ def list_users(caller: tokens.Caller):
 @bp.get("/users-by-email")
 @requires("read:users")
 def users_by_email(caller: tokens.Caller):
-    return jsonify(users.users_by_email(request.args.get("email")))
+    return jsonify(users.users_by_email(request.args))
 
 
 @bp.get("/users/<user_id>")
 @requires("read:users")
 def get_user(caller: tokens.Caller, user_id: str):
-    return jsonify(users.user_json(users.find_user(user_id)))
+    return jsonify(users.get_user(user_id, request.args))
 
 
 @bp.patch("/users/<user_id>")

@@ -7,16 +7,18 @@ from typing import Any
 
 from app.accounts import linking
 from app.models import CONNECTIONS
+from app.oidc.management import id_token_subject
 
 from . import ApiError, bad_body, json_object, only_fields
 from .users import find_user
 
 
 def _secondary(body: Any):
+    """The user to link, named by provider and user_id, or by `link_with`."""
     body = json_object(body)
     only_fields(body, ("provider", "user_id", "connection_id", "link_with"))
     if "link_with" in body:
-        raise bad_body("'link_with' (an ID token) is not supported; send provider and user_id.")
+        return _signed_in_secondary(body)
     provider, user_id = body.get("provider"), body.get("user_id")
     if provider not in CONNECTIONS:
         raise bad_body(f"'provider' must be one of {', '.join(CONNECTIONS)}.")
@@ -34,9 +36,26 @@ def _secondary(body: Any):
     return secondary
 
 
+def _signed_in_secondary(body: dict[str, Any]):
+    """Auth0's `link_with`: the user an ID token of one of Latchkey's apps was issued for
+    (the token names the user; the caller's update:users scope is the authority)."""
+    if any(name in body for name in ("provider", "user_id", "connection_id")):
+        raise bad_body("send either 'link_with' or provider and user_id, not both.")
+    subject = id_token_subject(body["link_with"])
+    if subject is None:
+        raise bad_body(
+            "'link_with' must be an unexpired ID token that this server issued to one of its apps."
+        )
+    try:
+        return find_user(subject)
+    except ApiError:
+        raise ApiError(404, "The secondary user does not exist.", "inexistent_user") from None
+
+
 def link(user_id: str, body: Any, *, by: str) -> list[dict[str, Any]]:
-    """POST /api/v2/users/{id}/identities: the secondary user (provider, user_id) joins
-    this one, which keeps its user_id; returns the primary's identities."""
+    """POST /api/v2/users/{id}/identities: the secondary user (provider and user_id, or
+    the ID token `link_with`) joins this one, which keeps its user_id; returns the
+    primary's identities."""
     primary = find_user(user_id)
     secondary = _secondary(body)
     try:

@@ -1,4 +1,5 @@
-"""Users in the Management API: search by email or phone, read, block, unblock, delete."""
+"""Users in the Management API: search by email or phone, read (with Auth0's `fields`
+and `sort`), block, unblock, delete."""
 
 from __future__ import annotations
 
@@ -16,10 +17,25 @@ from app.signin.addresses import InvalidAddress, normalize_email
 from app.signin.phones import InvalidPhone, parse_phone
 
 from . import ApiError, bad_body, bad_query, iso, json_object, only_fields, paging
+from .fields import fields
+from .user_order import ordered
 
 # Auth0's v3 search syntax, the part Latchkey answers: one field, exact match.
 _QUERY = re.compile(r'^\s*(email|phone_number|user_id):(?:"([^"]*)"|([^\s"]+))\s*$')
 _FIELD_CONNECTION = {"email": "email", "phone_number": "sms"}
+# The fields of a user (user_json), which `fields` may name.
+USER_FIELDS = (
+    "user_id",
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_verified",
+    "created_at",
+    "updated_at",
+    "last_login",
+    "blocked",
+    "identities",
+)
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -77,18 +93,21 @@ def _search(q: str):
 
 def list_users(args: Mapping[str, str]) -> Any:
     """GET /api/v2/users: `q` (search_engine v3; v1 and v2 are gone at Auth0 too),
-    page, per_page, include_totals; oldest user first."""
+    page, per_page, include_totals, fields, include_fields, and `sort` (oldest user
+    first without)."""
     if args.get("search_engine") not in (None, "", "v3"):
         raise bad_query("'search_engine' must be v3.")
-    pages = paging(args)
+    pages, shown = paging(args), fields(args, USER_FIELDS)
     query = _search(args.get("q", ""))
-    page = query.order_by(User.id).offset(pages.offset).limit(pages.per_page)
+    page = ordered(query, args.get("sort")).offset(pages.offset).limit(pages.per_page)
     found = db.session.scalars(page.options(selectinload(User.identities))).all()
-    return pages.answer("users", [user_json(u) for u in found], query)
+    return pages.answer("users", [shown.pick(user_json(u)) for u in found], query)
 
 
-def users_by_email(email: str | None) -> list[dict[str, Any]]:
-    """GET /api/v2/users-by-email: every user with this address (case-insensitive)."""
+def users_by_email(args: Mapping[str, str]) -> list[dict[str, Any]]:
+    """GET /api/v2/users-by-email: every user with this `email` (case-insensitive),
+    with `fields` and `include_fields`."""
+    email, shown = args.get("email"), fields(args, USER_FIELDS)
     if not email or not email.strip():
         raise bad_query("'email' is required.")
     if len(email) > 320:
@@ -96,7 +115,13 @@ def users_by_email(email: str | None) -> list[dict[str, Any]]:
     if '"' in email:
         return []  # no stored address holds a quote mark
     found = db.session.scalars(_search(f'email:"{email}"').order_by(User.id))
-    return [user_json(u) for u in found]
+    return [shown.pick(user_json(u)) for u in found]
+
+
+def get_user(user_id: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """GET /api/v2/users/{id}, with `fields` and `include_fields`."""
+    shown = fields(args, USER_FIELDS)
+    return shown.pick(user_json(find_user(user_id)))
 
 
 def find_user(user_id: str) -> User:
