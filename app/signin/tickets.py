@@ -190,7 +190,11 @@ def code_length(ticket: LoginTicket) -> int:
 
 def load(ticket_id: str, binding_value: str | None) -> LoginTicket:
     """The ticket, if it exists and belongs to this browser."""
-    ticket = find(ticket_id)
+    return belonging(find(ticket_id), binding_value)
+
+
+def belonging(ticket: LoginTicket | None, binding_value: str | None) -> LoginTicket:
+    """The ticket, if there is one and it belongs to this browser (else a LoginError)."""
     if ticket is None or ticket.purpose:  # the account page's codes sign no one in
         raise TicketNotFound()
     if not binding.matches(binding_value, ticket.binding_hash):
