@@ -16,7 +16,7 @@ from app.accounts import events
 from app.messages.rendering import RenderedEmail
 
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage, rows, utcnow
 from . import notify
 
 # Providers whose message is the outbox row itself (/dev/outbox shows it): kept readable.
@@ -34,26 +34,28 @@ def enqueue(
     ticket_id: str | None = None,
     sender: str | None = None,
 ) -> OutboxMessage:
-    """Add a pending message to the session, due now; the caller commits.
+    """Write a pending message in the caller's transaction, due now; the caller commits.
 
     `message` is a rendered email, or the text of an SMS.
     """
     if isinstance(message, str):
         message = RenderedEmail(subject="", text=message, html="")
-    row = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        sender=sender,
-        subject=message.subject,
-        body_text=message.text,
-        body_html=message.html or None,
-        ticket_id=ticket_id,
-        provider=provider_name(channel),
-        status="pending",
-        tries=0,
-        next_try_at=utcnow(),
+    row = rows.insert_loaded(  # one INSERT, not a flush at commit
+        OutboxMessage,
+        {
+            "channel": channel,
+            "recipient": recipient,
+            "sender": sender,
+            "subject": message.subject,
+            "body_text": message.text,
+            "body_html": message.html or None,
+            "ticket_id": ticket_id,
+            "provider": provider_name(channel),
+            "status": "pending",
+            "tries": 0,
+            "next_try_at": utcnow(),
+        },
     )
-    db.session.add(row)
     notify.announce()
     return row
 

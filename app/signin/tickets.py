@@ -24,7 +24,7 @@ from app.accounts.connections import get_connection
 from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
-from app.models import Client, LoginTicket, User, random_id, sha256_hex, utcnow
+from app.models import Client, LoginTicket, User, random_id, rows, sha256_hex, utcnow
 from app.signin import attempts, binding, factors, link_tokens, lockout, phones, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import (
@@ -108,7 +108,7 @@ def open_ticket(
     sends_link = connection_name == "email" and (send or connection.send) in ("link", "both")
     nonce = secrets.token_urlsafe(16) if sends_link else None  # 128 bits
     ticket_id = random_id()  # the code's hash is bound to it: known before the INSERT
-    ticket = LoginTicket(
+    values = dict(
         id=ticket_id,
         connection=connection_name,
         recipient=recipient,
@@ -126,8 +126,8 @@ def open_ticket(
         match_number=str(10 + secrets.randbelow(90)) if nonce else None,
         first_factor=first_factor,
     )
-    db.session.add(ticket)
-    db.session.flush()  # the ticket's row first: its message refers to it
+    # One INSERT now, not a flush: the ticket's row first (its message refers to it).
+    ticket = rows.insert_loaded(LoginTicket, values, client=client)
     # The message is built for every kind of recipient, so known, unknown and refused
     # addresses cost the same work; only those allowed to sign in get it queued.
     link = link_tokens.magic_link_for(ticket.id, nonce) if nonce else None
