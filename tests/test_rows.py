@@ -92,3 +92,21 @@ def test_a_rollback_drops_the_row(context):
     rows.insert_loaded(LoginTicket, ticket_values())
     db.session.rollback()
     assert db.session.scalars(select(LoginTicket)).all() == []
+
+
+def test_an_update_is_one_statement_and_the_object_reads_as_the_row(statements):
+    message = outbox.enqueue("email", "c@example.com", RenderedEmail("S", "T", "<p>T</p>"))
+    db.session.commit()
+    statements.seen.clear()
+
+    rows.update_loaded(message, {"status": "sent", "body_html": "", "last_error": None})
+    assert [s.split()[:2] for s in statements.seen] == [["UPDATE", "outbox_messages"]]
+    assert (message.status, message.body_html) == ("sent", "")
+    assert not db.session.dirty  # nothing left for a flush to write
+    db.session.commit()
+    assert len(statements.seen) == 1
+    stored = db.session.execute(
+        text("SELECT status, body_html, subject FROM outbox_messages WHERE id = :id"),
+        {"id": message.id},
+    ).one()
+    assert tuple(stored) == ("sent", "", "S")

@@ -22,7 +22,7 @@ from app import housekeeping
 from app.accounts import events
 
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage, rows, utcnow
 from . import DeliveryError, claims, outbox, provider_for
 from .workers import Dispatcher
 
@@ -115,13 +115,10 @@ def _deliver(claimed: claims.Claimed, clock: Callable[[], datetime]) -> bool:
     except Exception as exc:  # a provider bug must not leave the message stuck
         _failed_try(message, DeliveryError(type(exc).__name__), about, clock())
         return False
-    message.status = "sent"
-    message.claimed_until = None
-    message.sent_at = clock()
-    message.last_error = None
-    message.provider_message_id = provider_id
-    outbox.forget_sent_content(message)
     events.record("delivery.sent", tries=message.tries, **about)
+    outcome = {"status": "sent", "claimed_until": None, "sent_at": clock(), "last_error": None}
+    outcome["provider_message_id"] = provider_id
+    rows.update_loaded(message, outcome | outbox.sent_content(message))
     db.session.commit()
     return True
 
@@ -131,10 +128,6 @@ def _failed_try(message: OutboxMessage, error: DeliveryError, about: dict, now: 
         _give_up(message, error.reason, about, now)
         return
     delay = retry_delay(message.tries, float(current_app.config["DISPATCH_JITTER"]))
-    message.status = "pending"
-    message.claimed_until = None
-    message.next_try_at = now + delay
-    message.last_error = error.reason
     events.record(
         "delivery.retry",
         tries=message.tries,
@@ -142,14 +135,14 @@ def _failed_try(message: OutboxMessage, error: DeliveryError, about: dict, now: 
         retry_in_seconds=int(delay.total_seconds()),
         **about,
     )
+    retry = {"status": "pending", "claimed_until": None, "next_try_at": now + delay}
+    rows.update_loaded(message, retry | {"last_error": error.reason})
     db.session.commit()
 
 
 def _give_up(message: OutboxMessage, reason: str, about: dict, now: datetime) -> None:
-    message.status = "failed"
-    message.claimed_until = None
-    message.last_error = reason
     events.record("delivery.failed", tries=message.tries, error=reason, **about)
+    rows.update_loaded(message, {"status": "failed", "claimed_until": None, "last_error": reason})
     db.session.commit()
 
 

@@ -96,21 +96,29 @@ def content_of(message: OutboxMessage) -> RenderedEmail:
 
 
 def forget_sent_content(message: OutboxMessage) -> None:
-    """After sending: blank the readable subject and body; no commit.
+    """After sending: blank the readable subject and body; no commit (see `sent_content`)."""
+    for name, value in sent_content(message).items():
+        setattr(message, name, value)
 
-    While the message's ticket lives a sealed copy stays so "Resend" can send the same
-    code; without a ticket nothing is kept. The dev provider's rows stay readable
-    (they are what /dev/outbox shows, in debug and testing only).
+
+def sent_content(message: OutboxMessage) -> dict[str, str]:
+    """What a message keeps of its content once sent, as the columns to change.
+
+    The readable subject and body are blanked. While the message's ticket lives a sealed
+    copy stays so "Resend" can send the same code; without a ticket nothing is kept
+    (and the recipient is masked). The dev provider's rows stay readable (they are what
+    /dev/outbox shows, in debug and testing only): nothing changes.
     """
     if message.provider == SHOWN_IN_OUTBOX or is_purged(message):
-        return
+        return {}
+    changes = {"subject": "", "body_text": "", "body_html": ""}
     if message.ticket_id and not message.sealed_content:
         content = {"subject": message.subject, "text": message.body_text}
         content["html"] = message.body_html or ""
-        message.sealed_content = at_rest.seal(json.dumps(content))
-    message.subject, message.body_text, message.body_html = "", "", ""
+        changes["sealed_content"] = at_rest.seal(json.dumps(content))
     if not message.ticket_id:
-        message.recipient = events.mask_recipient(message.recipient) or ""
+        changes["recipient"] = events.mask_recipient(message.recipient) or ""
+    return changes
 
 
 def reencrypt() -> int:

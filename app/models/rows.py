@@ -1,12 +1,14 @@
-"""Rows written with one Core INSERT and kept as ORM objects, without a flush.
+"""Rows written with one Core INSERT or UPDATE and kept as ORM objects, without a flush.
 
 The ORM's unit of work (flush) costs several times the INSERT itself on a hot path
 (the start of every sign-in writes a ticket and its message). `insert_loaded` writes a
 row with Core, every column given (its default filled in when the caller gave none),
 then puts the object into the session as if it had been read: persistent, nothing
 pending, nothing expired, so reading any attribute costs no query and a later change
-is an ordinary UPDATE at the next flush. Within the caller's transaction: a rollback
-drops the row (the object stays in the session as a stale one, as a flushed one does).
+is an ordinary UPDATE at the next flush. `update_loaded` changes a loaded object's
+row with one Core UPDATE by primary key and sets the same values on the object as
+read ones. Within the caller's transaction: a rollback drops the change (the object
+keeps the values, as one whose flush was rolled back does until it is read again).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import functools
 from typing import Any, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy import inspect as inspect_mapper
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 
@@ -50,6 +53,26 @@ def insert_loaded(model: type[Model], values: dict[str, Any], **related: Any) ->
     make_transient_to_detached(obj)  # as if read: history reset, the identity key set
     db.session.add(obj)
     return obj
+
+
+def update_loaded(obj: Any, values: dict[str, Any]) -> None:
+    """UPDATE the row of a loaded object (Core, one statement, by primary key) and set
+    `values` (column attributes) on the object as read values: nothing to flush."""
+    (key,) = inspect_mapper(type(obj)).primary_key
+    # The parameters named as columns are the SET clause; KEY_PARAMETER names the row.
+    db.session.execute(_update_by_key(type(obj)), {KEY_PARAMETER: getattr(obj, key.key)} | values)
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+
+
+KEY_PARAMETER = "row_key"  # no column is named so
+
+
+@functools.cache
+def _update_by_key(model: type):
+    """UPDATE of one row by its (one-column) primary key, built once per model."""
+    (key,) = inspect_mapper(model).primary_key
+    return update(model.__table__).where(key == bindparam(KEY_PARAMETER))
 
 
 @functools.cache
