@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select, text
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from app.delivery import outbox
 from app.extensions import db
@@ -89,9 +90,23 @@ def test_an_autoincrement_key_is_the_databases(context):
 
 
 def test_a_rollback_drops_the_row(context):
-    rows.insert_loaded(LoginTicket, ticket_values())
+    ticket = rows.insert_loaded(LoginTicket, ticket_values())
     db.session.rollback()
     assert db.session.scalars(select(LoginTicket)).all() == []
+    with pytest.raises(ObjectDeletedError):  # as the module says: not to be read again
+        ticket.recipient  # noqa: B018
+
+
+def test_an_object_added_before_is_written_first(context):
+    """A message may name a ticket only just added: the ticket's row goes first (on
+    PostgreSQL the foreign key is checked at once)."""
+    ticket = LoginTicket(**ticket_values())
+    db.session.add(ticket)
+    message = outbox.enqueue(
+        "email", "d@example.com", RenderedEmail("S", "T", ""), ticket_id=ticket.id
+    )
+    db.session.commit()
+    assert db.session.get(OutboxMessage, message.id).ticket_id == ticket.id
 
 
 def test_an_update_is_one_statement_and_the_object_reads_as_the_row(statements):

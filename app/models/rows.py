@@ -5,10 +5,16 @@ The ORM's unit of work (flush) costs several times the INSERT itself on a hot pa
 row with Core, every column given (its default filled in when the caller gave none),
 then puts the object into the session as if it had been read: persistent, nothing
 pending, nothing expired, so reading any attribute costs no query and a later change
-is an ordinary UPDATE at the next flush. `update_loaded` changes a loaded object's
-row with one Core UPDATE by primary key and sets the same values on the object as
-read ones. Within the caller's transaction: a rollback drops the change (the object
-keeps the values, as one whose flush was rolled back does until it is read again).
+is an ordinary UPDATE at the next flush. Objects added and not yet flushed are flushed
+first (the session's autoflush before any statement), so rows are written in the order
+they were asked for (a message after its ticket). `update_loaded` changes a loaded
+object's row with one Core UPDATE by primary key and sets the same values on the
+object as read ones.
+
+Both write in the caller's transaction, and a rollback undoes them. Unlike an object
+the ORM inserted (which a rollback turns back into a transient one), an inserted
+object then stays in the session, expired like every other: reading it afterwards
+raises ObjectDeletedError, as its row is gone. No caller reads it after a rollback.
 """
 
 from __future__ import annotations
