@@ -13,7 +13,7 @@ from flask import Flask
 from freezegun import freeze_time
 from processes import HoldingSmtpSink, wait_for
 from smtp_server import free_port
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app import create_app
 from app.delivery import dispatcher, outbox
@@ -94,6 +94,63 @@ def test_stop_finishes_what_was_claimed_and_claims_nothing_more(make_app, smtp_s
     assert not pool.running
     assert statuses(app)["later@example.com"] == "pending"
     assert [e.rcpt_tos for e in smtp_sink.envelopes] == [["claimed@example.com"]]
+
+
+class Claims:
+    """Counts the claim statements an app's engine runs (each one `UPDATE … 'sending'`)."""
+
+    def __init__(self, app: Flask) -> None:
+        with app.app_context():
+            self.engine = db.engine
+        self.count = 0
+        event.listen(self.engine, "after_cursor_execute", self._statement)
+
+    def _statement(self, conn, cursor, statement, *args) -> None:
+        if statement.startswith("UPDATE outbox_messages") and "IN (SELECT" in statement:
+            self.count += 1
+
+    def close(self) -> None:
+        event.remove(self.engine, "after_cursor_execute", self._statement)
+
+
+@pytest.mark.parametrize("queued", [1, 3])
+def test_a_pass_looks_again_only_while_another_message_was_due(app, queued):
+    """The claim also says whether another message was due: the pass that takes the
+    last one does not claim once more to find nothing."""
+    queue(app, *[f"due{n}@example.com" for n in range(queued)])
+    claims = Claims(app)
+    try:
+        with app.app_context():
+            assert dispatcher.dispatch_due(purge=False) == queued
+    finally:
+        claims.close()
+    assert claims.count == queued
+    assert set(statuses(app).values()) == {"sent"}
+
+
+def test_a_message_queued_while_the_only_sender_is_busy_is_sent_when_it_is_free(
+    make_app, smtp_sink, started
+):
+    """Its wake comes while the thread sends (after the claim that saw nothing more due):
+    the wake is kept, so the message goes as soon as the thread is free, not at the next
+    poll (a minute away here)."""
+    app = make_app(**smtp_sink.mail_config(), DISPATCH_POLL_SECONDS=60)
+    smtp_sink.hold_only("first@example.com")
+    pool = dispatcher.pool(app, threads=1)
+    started.append(pool)
+    pool.ensure_started()
+    queue(app, "first@example.com")
+    pool.wake()
+    wait_for(lambda: smtp_sink.held == 1, TIMEOUT, "the first message in flight")
+
+    queue(app, "second@example.com")
+    pool.wake()
+    smtp_sink.hold.clear()
+    wait_for(lambda: len(smtp_sink.envelopes) == 2, TIMEOUT, "the second message")
+    assert smtp_sink.received_per_recipient() == {
+        "first@example.com": 1,
+        "second@example.com": 1,
+    }
 
 
 def test_the_dispatcher_module_stops_an_apps_threads_for_gunicorns_worker_exit(make_app):

@@ -29,8 +29,8 @@ from app.extensions import db
 BUDGETS = {
     "authorize page": (1, 0),
     "start": (6, 1),
-    "send": (5, 3),  # the claim (committed before the provider), the outcome, one idle look
-    "code page": (3, 0),
+    "send": (3, 2),  # the claim (committed before the provider), the outcome with its event
+    "code page": (1, 0),  # the ticket, its client, code length and message state at once
     "verify": (11, 2),  # the try reserved (committed before the code is compared), the rest
     "token": (7, 1),
 }
@@ -111,8 +111,8 @@ def test_a_sign_in_stays_within_its_statement_and_commit_budgets(app):
         if spent[step][0] > budget[0] or spent[step][1] > budget[1]
     }
     assert not over, f"(statements, commits) spent over budget: {over}"
-    assert sum(s for s, _ in spent.values()) <= 33
-    assert sum(c for _, c in spent.values()) <= 7
+    assert sum(s for s, _ in spent.values()) <= 29
+    assert sum(c for _, c in spent.values()) <= 6
 
 
 def test_a_dispatcher_pass_that_finds_nothing_due_costs_one_statement(app):

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy.orm import joinedload
 
 from app import housekeeping
 from app.accounts import events
 
 from ..extensions import db
-from ..models import LoginTicket, OutboxMessage, utcnow
+from ..models import OutboxMessage, rows, utcnow
 from . import DeliveryError, claims, outbox, provider_for
 from .workers import Dispatcher
 
@@ -47,21 +47,32 @@ def dispatch_due(now: datetime | None = None, limit: int | None = None, purge: b
         if outcome is None:
             break
         tried += 1
-        sent += outcome
+        sent += outcome.sent
+        if not outcome.more_due:
+            break
     if purge:
         housekeeping.purge_due(clock())
     db.session.commit()
     return sent
 
 
-def send_next(clock: Callable[[], datetime] = utcnow) -> bool | None:
-    """Claim one due message and try to send it: None when nothing was due, else
-    whether it was sent."""
-    message = claims.claim(clock(), lease())
-    if message is None:
-        db.session.commit()  # end the claim's transaction (on SQLite it took the write lock)
+@dataclass(frozen=True)
+class Try:
+    """One claimed message's try: whether it was sent, and whether another message was
+    due when it was claimed (if not, the caller need not look again: a message queued
+    since wakes a dispatcher itself)."""
+
+    sent: bool
+    more_due: bool
+
+
+def send_next(clock: Callable[[], datetime] = utcnow) -> Try | None:
+    """Claim one due message and try to send it: None when nothing was due."""
+    claimed = claims.claim_next(clock(), lease())
+    db.session.commit()  # the claim, before the provider (on SQLite it took the write lock)
+    if claimed is None:
         return None
-    return _deliver(message, clock)
+    return Try(sent=_deliver(claimed, clock), more_due=claimed.more_due)
 
 
 def lease() -> timedelta:
@@ -80,23 +91,17 @@ def retry_delay(tries: int, jitter: float) -> timedelta:
     return backoff(tries) * (1 + random.uniform(0, max(jitter, 0.0)))
 
 
-def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
-    """Send one claimed message and record its fate; True when it was sent."""
-    ticket = (
-        db.session.get(LoginTicket, message.ticket_id, options=[joinedload(LoginTicket.client)])
-        if message.ticket_id
-        else None
-    )  # one query for the ticket and its client (the events name the client)
+def _deliver(claimed: claims.Claimed, clock: Callable[[], datetime]) -> bool:
+    """Send one claimed (and committed) message and record its fate; True when it was sent."""
+    message = claimed.message
     about = {
-        "client_id": ticket.client.client_id if ticket and ticket.client else None,
+        "client_id": claimed.client_id,
         "connection": message.channel,
         "recipient": message.recipient,
         "provider": message.provider,
         "message_id": message.id,
     }
-    expired = ticket is not None and ticket.expires_at < clock()
-    db.session.commit()  # the claim, before the provider; no transaction open meanwhile
-    if expired:
+    if claimed.ticket_expires_at is not None and claimed.ticket_expires_at < clock():
         _give_up(message, "ticket expired before delivery", about, clock())
         return False
     if message.tries > current_app.config["DISPATCH_MAX_TRIES"]:
@@ -110,13 +115,10 @@ def _deliver(message: OutboxMessage, clock: Callable[[], datetime]) -> bool:
     except Exception as exc:  # a provider bug must not leave the message stuck
         _failed_try(message, DeliveryError(type(exc).__name__), about, clock())
         return False
-    message.status = "sent"
-    message.claimed_until = None
-    message.sent_at = clock()
-    message.last_error = None
-    message.provider_message_id = provider_id
-    outbox.forget_sent_content(message)
     events.record("delivery.sent", tries=message.tries, **about)
+    outcome = {"status": "sent", "claimed_until": None, "sent_at": clock(), "last_error": None}
+    outcome["provider_message_id"] = provider_id
+    rows.update_loaded(message, outcome | outbox.sent_content(message))
     db.session.commit()
     return True
 
@@ -126,10 +128,6 @@ def _failed_try(message: OutboxMessage, error: DeliveryError, about: dict, now: 
         _give_up(message, error.reason, about, now)
         return
     delay = retry_delay(message.tries, float(current_app.config["DISPATCH_JITTER"]))
-    message.status = "pending"
-    message.claimed_until = None
-    message.next_try_at = now + delay
-    message.last_error = error.reason
     events.record(
         "delivery.retry",
         tries=message.tries,
@@ -137,14 +135,14 @@ def _failed_try(message: OutboxMessage, error: DeliveryError, about: dict, now: 
         retry_in_seconds=int(delay.total_seconds()),
         **about,
     )
+    retry = {"status": "pending", "claimed_until": None, "next_try_at": now + delay}
+    rows.update_loaded(message, retry | {"last_error": error.reason})
     db.session.commit()
 
 
 def _give_up(message: OutboxMessage, reason: str, about: dict, now: datetime) -> None:
-    message.status = "failed"
-    message.claimed_until = None
-    message.last_error = reason
     events.record("delivery.failed", tries=message.tries, error=reason, **about)
+    rows.update_loaded(message, {"status": "failed", "claimed_until": None, "last_error": reason})
     db.session.commit()
 
 

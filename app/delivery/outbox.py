@@ -16,7 +16,7 @@ from app.accounts import events
 from app.messages.rendering import RenderedEmail
 
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage, rows, utcnow
 from . import notify
 
 # Providers whose message is the outbox row itself (/dev/outbox shows it): kept readable.
@@ -34,26 +34,28 @@ def enqueue(
     ticket_id: str | None = None,
     sender: str | None = None,
 ) -> OutboxMessage:
-    """Add a pending message to the session, due now; the caller commits.
+    """Write a pending message in the caller's transaction, due now; the caller commits.
 
     `message` is a rendered email, or the text of an SMS.
     """
     if isinstance(message, str):
         message = RenderedEmail(subject="", text=message, html="")
-    row = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        sender=sender,
-        subject=message.subject,
-        body_text=message.text,
-        body_html=message.html or None,
-        ticket_id=ticket_id,
-        provider=provider_name(channel),
-        status="pending",
-        tries=0,
-        next_try_at=utcnow(),
+    row = rows.insert_loaded(  # one INSERT, not a flush at commit
+        OutboxMessage,
+        {
+            "channel": channel,
+            "recipient": recipient,
+            "sender": sender,
+            "subject": message.subject,
+            "body_text": message.text,
+            "body_html": message.html or None,
+            "ticket_id": ticket_id,
+            "provider": provider_name(channel),
+            "status": "pending",
+            "tries": 0,
+            "next_try_at": utcnow(),
+        },
     )
-    db.session.add(row)
     notify.announce()
     return row
 
@@ -94,21 +96,29 @@ def content_of(message: OutboxMessage) -> RenderedEmail:
 
 
 def forget_sent_content(message: OutboxMessage) -> None:
-    """After sending: blank the readable subject and body; no commit.
+    """After sending: blank the readable subject and body; no commit (see `sent_content`)."""
+    for name, value in sent_content(message).items():
+        setattr(message, name, value)
 
-    While the message's ticket lives a sealed copy stays so "Resend" can send the same
-    code; without a ticket nothing is kept. The dev provider's rows stay readable
-    (they are what /dev/outbox shows, in debug and testing only).
+
+def sent_content(message: OutboxMessage) -> dict[str, str]:
+    """What a message keeps of its content once sent, as the columns to change.
+
+    The readable subject and body are blanked. While the message's ticket lives a sealed
+    copy stays so "Resend" can send the same code; without a ticket nothing is kept
+    (and the recipient is masked). The dev provider's rows stay readable (they are what
+    /dev/outbox shows, in debug and testing only): nothing changes.
     """
     if message.provider == SHOWN_IN_OUTBOX or is_purged(message):
-        return
+        return {}
+    changes = {"subject": "", "body_text": "", "body_html": ""}
     if message.ticket_id and not message.sealed_content:
         content = {"subject": message.subject, "text": message.body_text}
         content["html"] = message.body_html or ""
-        message.sealed_content = at_rest.seal(json.dumps(content))
-    message.subject, message.body_text, message.body_html = "", "", ""
+        changes["sealed_content"] = at_rest.seal(json.dumps(content))
     if not message.ticket_id:
-        message.recipient = events.mask_recipient(message.recipient) or ""
+        changes["recipient"] = events.mask_recipient(message.recipient) or ""
+    return changes
 
 
 def reencrypt() -> int:

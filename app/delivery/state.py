@@ -1,18 +1,21 @@
 """What happened to a ticket's message, in words the person waiting can read.
 
-`ticket_delivery(ticket_id)` reads the newest outbox message of a ticket and says
+`ticket_delivery(ticket)` reads the newest outbox message of a ticket and says
 whether it is being sent, was sent, is delayed (a try failed; retrying), or failed
 for good, with the provider's reason in plain words. It reveals nothing else: no
-address, no provider name, no error code.
+address, no provider name, no error code. `delivery_of` says the same from a message
+state read by another query (`newest_message_id` joins it to the ticket's own read).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import LoginTicket, OutboxMessage, utcnow
@@ -59,18 +62,45 @@ class Delivery:
         return {"state": self.state, "line": self.line, "reason": self.reason}
 
 
+class MessageState(NamedTuple):
+    """What the person's page needs of a message: its status, tries and last error."""
+
+    status: str
+    tries: int
+    last_error: str | None
+
+
+def newest_message_id(ticket_id):
+    """The id of a ticket's newest message, as a scalar subquery (`ticket_id` may be a
+    column of the enclosing query, which it then correlates to)."""
+    newest = aliased(OutboxMessage)  # apart from the enclosing query's own messages
+    return (
+        select(newest.id)
+        .where(newest.ticket_id == ticket_id)
+        .order_by(newest.created_at.desc(), newest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def ticket_delivery(ticket: LoginTicket, now: datetime | None = None) -> Delivery:
-    """The state of the newest message of a ticket.
+    """The state of the newest message of a ticket (one query)."""
+    message = db.session.execute(
+        select(OutboxMessage.status, OutboxMessage.tries, OutboxMessage.last_error).where(
+            OutboxMessage.id == newest_message_id(ticket.id)
+        )
+    ).first()
+    return delivery_of(ticket, MessageState(*message) if message else None, now)
+
+
+def delivery_of(
+    ticket: LoginTicket, message: MessageState | None, now: datetime | None = None
+) -> Delivery:
+    """The state of a ticket whose newest message is `message` (None: it has none).
 
     A ticket with no message (its address may not sign in, so nothing was sent) reads
     "sending", then "sent": the page must not tell such an address from another.
     """
-    message = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.ticket_id == ticket.id)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(1)
-    ).first()
     channel = "sms" if ticket.connection == "sms" else "email"
     if message is None:
         young = (now or utcnow()) - ticket.created_at < SILENT_SENDING_FOR
@@ -81,7 +111,7 @@ def ticket_delivery(ticket: LoginTicket, now: datetime | None = None) -> Deliver
     return Delivery(state=state, line=str(LINES[(channel, state)]), reason=reason)
 
 
-def _state(message: OutboxMessage) -> str:
+def _state(message: MessageState) -> str:
     if message.status == "sent":
         return SENT
     if message.status == "failed":

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -33,11 +34,13 @@ class Dispatcher:
     def __init__(
         self,
         app: Flask,
-        send_next: Callable[[], bool | None],
+        send_next: Callable[[], Any],
         housekeeping: Callable[[], None],
         threads: int = 1,
     ) -> None:
-        """`send_next()` claims and sends one message (None: nothing was due);
+        """`send_next()` claims and sends one message: None when nothing was due, else
+        a result whose `more_due` says whether another message was due at the claim
+        (when not, the thread sleeps until a wake: see `_dispatch_once`);
         `housekeeping()` runs in one thread once a minute. Both run in an app context."""
         self.app = app
         self.send_next = send_next
@@ -123,8 +126,13 @@ class Dispatcher:
     def _dispatch_once(self) -> None:
         try:
             with self.app.app_context():
-                while not self.stopping.is_set() and self.send_next() is not None:
-                    pass
+                while not self.stopping.is_set():
+                    sent = self.send_next()
+                    # Nothing else was due at the claim: a message committed since then
+                    # woke this pool after that (wake(), or a NOTIFY), and that wake is
+                    # kept in _pending_wakes until a thread answers it in _sleep.
+                    if sent is None or not sent.more_due:
+                        break
                 if self._purge_due():
                     self.housekeeping()
         except Exception as exc:  # keep the thread alive; log no secrets

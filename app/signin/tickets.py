@@ -24,7 +24,7 @@ from app.accounts.connections import get_connection
 from app.delivery import dispatcher, outbox
 from app.extensions import db
 from app.messages import compose
-from app.models import Client, LoginTicket, User, random_id, sha256_hex, utcnow
+from app.models import Client, LoginTicket, User, random_id, rows, sha256_hex, utcnow
 from app.signin import attempts, binding, factors, link_tokens, lockout, sms_guard, throttle
 from app.signin.codes import generate_code, hash_code, normalize_code
 from app.signin.outcomes import (
@@ -112,7 +112,7 @@ def open_ticket(
     sends_link = connection_name == "email" and (send or connection.send) in ("link", "both")
     nonce = secrets.token_urlsafe(16) if sends_link else None  # 128 bits
     ticket_id = random_id()  # the code's hash is bound to it: known before the INSERT
-    ticket = LoginTicket(
+    values = dict(
         id=ticket_id,
         connection=connection_name,
         recipient=recipient,
@@ -130,8 +130,8 @@ def open_ticket(
         match_number=str(10 + secrets.randbelow(90)) if nonce else None,
         first_factor=first_factor,
     )
-    db.session.add(ticket)
-    db.session.flush()  # the ticket's row first: its message refers to it
+    # One INSERT now, not a flush: the ticket's row first (its message refers to it).
+    ticket = rows.insert_loaded(LoginTicket, values, client=client)
     # The message is built for every kind of recipient, so known, unknown and refused
     # addresses cost the same work; only those allowed to sign in get it queued.
     link = link_tokens.magic_link_for(ticket.id, nonce) if nonce else None
@@ -194,7 +194,11 @@ def code_length(ticket: LoginTicket) -> int:
 
 def load(ticket_id: str, binding_value: str | None) -> LoginTicket:
     """The ticket, if it exists and belongs to this browser."""
-    ticket = find(ticket_id)
+    return belonging(find(ticket_id), binding_value)
+
+
+def belonging(ticket: LoginTicket | None, binding_value: str | None) -> LoginTicket:
+    """The ticket, if there is one and it belongs to this browser (else a LoginError)."""
     if ticket is None or ticket.purpose:  # the account page's codes sign no one in
         raise TicketNotFound()
     if not binding.matches(binding_value, ticket.binding_hash):

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, jsonify, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.delivery.state import ticket_delivery
-from app.signin import tickets
+from app.delivery.state import Delivery, ticket_delivery
+from app.signin import tickets, waiting
 
 from ..models import LoginTicket
 from . import binding_cookie
@@ -26,10 +26,10 @@ OTHER_CONNECTION = {
 }
 
 
-def page_context(ticket: LoginTicket) -> dict[str, object]:
-    """What a page shows about its message: the state now, where to ask again, and on
-    failure the app's other connection (when it has one)."""
-    delivery = ticket_delivery(ticket)
+def page_context(ticket: LoginTicket, known: Delivery | None = None) -> dict[str, object]:
+    """What a page shows about its message: the state now (`known`, else read), where to
+    ask again, and on failure the app's other connection (when it has one)."""
+    delivery = known or ticket_delivery(ticket)
     other, other_label = OTHER_CONNECTION.get(ticket.connection, (None, None))
     enabled = ticket.client.enabled_connections if ticket.client else []
     other_url = None
@@ -48,9 +48,9 @@ def page_context(ticket: LoginTicket) -> dict[str, object]:
 def status(ticket_id: str):
     """Polled by the code and waiting pages while the message may still change."""
     try:
-        ticket = tickets.load(ticket_id[:64], binding_cookie.read())
+        found = waiting.load(ticket_id[:64], binding_cookie.read())
     except tickets.LoginError:
         return jsonify(error="not_found"), 404
-    response = jsonify(ticket_delivery(ticket).as_json())
+    response = jsonify(found.delivery().as_json())
     response.headers["Cache-Control"] = "no-store"
     return response

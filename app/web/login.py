@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from app import limits, oidc
 from app.accounts import sessions
 from app.accounts.connections import get_connection
-from app.signin import binding, link_tokens, phones, sms_guard, step_up, tickets
+from app.signin import binding, link_tokens, phones, sms_guard, step_up, tickets, waiting
 from app.signin.addresses import InvalidAddress, normalize_email
 from app.web import locale
 
@@ -246,12 +246,20 @@ def _switch_page(client: Client, params: dict, form, signed_in, channel: str, re
     return _show(screen, client)
 
 
-def _code_page(ticket, error: str | None = None, notice: str | None = None, status: int = 200):
+def _code_page(
+    ticket,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    known: waiting.Waiting | None = None,
+):
+    """The code page; `known` is what waiting.load read with the ticket."""
     _use_language(ticket.client, ticket.authorize_params)
     second = step_up.is_step_up(ticket)  # a step-up's way back starts the sign-in again
-    shown, context = _shown(ticket.connection, ticket.recipient), delivery.page_context(ticket)
+    shown = _shown(ticket.connection, ticket.recipient)
+    context = delivery.page_context(ticket, known.delivery() if known else None)
+    length = known.code_length if known else tickets.code_length(ticket)
     if not (error or notice or second):  # as every sign-in sees it: the page kept per app look
-        length = tickets.code_length(ticket)
         kept = page_cache.code_page(
             ticket.client, ticket.id, ticket.connection, shown, length, context
         )
@@ -261,7 +269,7 @@ def _code_page(ticket, error: str | None = None, notice: str | None = None, stat
         ticket_id=ticket.id,
         channel=ticket.connection,
         recipient=shown,
-        code_length=tickets.code_length(ticket),
+        code_length=length,
         back_url=_authorize_url(ticket.authorize_params)
         if second
         else url_for("endings.change", ticket_id=ticket.id),
@@ -299,11 +307,12 @@ def dead_page(ticket_id: str, failure: tickets.LoginError):
 @bp.get("/login/code/<ticket_id>")
 def code_step(ticket_id: str):
     try:
-        ticket = tickets.load(ticket_id, binding_cookie.read())
-        tickets.check_alive(ticket)
+        found = waiting.load(ticket_id, binding_cookie.read())
+        tickets.check_alive(found.ticket)
     except tickets.LoginError as failure:
         return dead_page(ticket_id, failure)
-    return _code_page(ticket, notice=NOTICES.get(request.args.get("notice", "")))
+    notice = NOTICES.get(request.args.get("notice", ""))
+    return _code_page(found.ticket, notice=notice, known=found)
 
 
 @bp.post("/login/code/<ticket_id>")
