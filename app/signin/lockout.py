@@ -125,8 +125,5 @@ def claim_notice(user: User) -> bool:
     return claimed == 1
 
 
-def clear(user: User) -> None:
-    """A sign-in (or an operator's unblock) forgets failures and locks."""
-    user.failed_logins = 0
-    user.lock_count = 0
-    user.locked_until = None
+# A sign-in forgets failures and locks: the columns users.mark_signed_in resets.
+CLEARED = {"failed_logins": 0, "lock_count": 0, "locked_until": None}

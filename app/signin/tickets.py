@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -280,18 +280,23 @@ def consume(
     """Use the ticket up (once, even under races) and sign its recipient in. The caller
     commits: one transaction for the sign-in (app/web/post_login.py, app/web/sso.py)."""
     now = utcnow()
-    if not attempts.use_up(ticket, now, try_reserved=attempt_reserved):
+    found = users.find_for_sign_in(ticket.connection, ticket.recipient)
+    # A new user's row comes first, so the UPDATE that uses the ticket up also names
+    # its user; a request that loses the race for the ticket rolls its row back.
+    user = (found.user or users.create(signed_in_at=now)) if _may_sign_in(ticket, found) else None
+    user_id = user.id if user is not None else None
+    if not attempts.use_up(ticket, now, try_reserved=attempt_reserved, user_id=user_id):
         db.session.rollback()
         raise TicketUsed()
-    user = _user_for(ticket, now)
-    if user is None or not factors.same_person(ticket, user):
+    if user is None:
         record("login.refused", ticket, requester)
         db.session.commit()
         raise SignInRefused()
-    users.mark_signed_in(user, ticket.connection, ticket.recipient, at=now)
+    if found.user is None:
+        users.add_first_identity(user, ticket.connection, ticket.recipient)
+    else:
+        users.mark_signed_in(user, found.identity, at=now, **lockout.CLEARED)
     throttle.clear_failures(ticket.recipient, requester.ip)
-    lockout.clear(user)
-    ticket.user_id = user.id
     record("login.success", ticket, requester, user_id=user.id, amr=amr)
     return SignIn(user=user, ticket=ticket, auth_time=int(now.timestamp()), amr=amr)
 
@@ -317,13 +322,16 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
 
 
-def _user_for(ticket: LoginTicket, now: datetime) -> User | None:
-    user = users.find_by_identity(ticket.connection, ticket.recipient)
-    if user is not None:
-        return None if user.blocked or not lockout.lets_ticket_in(user, ticket) else user
-    if not get_connection(ticket.connection).signup_allowed:
-        return None
-    return users.create_with_identity(ticket.connection, ticket.recipient, signed_in_at=now)
+def _may_sign_in(ticket: LoginTicket, found: users.SignInLookup) -> bool:
+    """Whether the ticket's recipient may be signed in: a known user neither blocked nor
+    locked out of this browser, or a new one where sign-up is allowed; a step-up ticket
+    only for the user of its first factor."""
+    user = found.user
+    if user is None:
+        return found.signup_allowed and factors.same_person(ticket, None)
+    if user.blocked or not lockout.lets_ticket_in(user, ticket):
+        return False
+    return factors.same_person(ticket, user)
 
 
 def record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:
