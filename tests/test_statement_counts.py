@@ -31,8 +31,8 @@ BUDGETS = {
     "start": (6, 1),
     "send": (5, 3),  # the claim (committed before the provider), the outcome, one idle look
     "code page": (3, 0),
-    "verify": (11, 2),  # the try reserved (committed before the code is compared), the rest
-    "token": (7, 1),
+    "verify": (9, 2),  # the try reserved (committed before the code is compared), the rest
+    "token": (5, 1),
 }
 
 
@@ -111,7 +111,7 @@ def test_a_sign_in_stays_within_its_statement_and_commit_budgets(app):
         if spent[step][0] > budget[0] or spent[step][1] > budget[1]
     }
     assert not over, f"(statements, commits) spent over budget: {over}"
-    assert sum(s for s, _ in spent.values()) <= 33
+    assert sum(s for s, _ in spent.values()) <= 29
     assert sum(c for _, c in spent.values()) <= 7
 
 
