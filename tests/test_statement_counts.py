@@ -115,6 +115,22 @@ def test_a_sign_in_stays_within_its_statement_and_commit_budgets(app):
     assert sum(c for _, c in spent.values()) <= 7
 
 
+def test_a_returning_users_verify_costs_less_than_a_new_users(app):
+    """A known address: no user or identity to write, one UPDATE notes the sign-in (the
+    time, the lockout's counters reset); the ticket names its user as it is used up."""
+    relying = RelyingApp.register(app)
+    meter = Meter(app)
+    try:
+        sign_in(app, app.test_client(), relying, "again@example.com", meter)
+        meter.statements.clear()
+        meter.commits.clear()
+        sign_in(app, app.test_client(), relying, "again@example.com", meter)
+    finally:
+        meter.close()
+    assert meter.statements["verify"] <= 8, meter.statements["verify"]
+    assert meter.commits["verify"] <= 2
+
+
 def test_a_dispatcher_pass_that_finds_nothing_due_costs_one_statement(app):
     """Sender threads look whenever a commit wakes them: finding nothing is one claim
     that matches no row, and its commit."""

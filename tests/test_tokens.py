@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from freezegun import freeze_time
@@ -87,6 +88,15 @@ def test_code_exchange_returns_tokens_the_app_can_verify(client, shop):
     info = userinfo(client, body["access_token"])
     assert info.status_code == 200
     assert info.get_json()["sub"] == token.claims["sub"]
+
+
+def test_codes_and_access_tokens_are_long_random_url_safe_strings(client, shop):
+    codes = [signed_in_code(client, shop, EMAIL, prompt="login") for _ in range(2)]
+    tokens = [shop.exchange(client, code).get_json()["access_token"] for code in codes]
+
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{48}", code) for code in codes)  # 288 bits
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", token) for token in tokens)  # 256 bits
+    assert len(set(codes)) == len(set(tokens)) == 2
 
 
 def test_replayed_code_is_refused_and_revokes_what_it_issued(client, shop):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from authlib.consts import default_json_headers
@@ -63,6 +64,12 @@ def find(token_string: str | None) -> AccessToken | None:
     if not token_string or len(token_string) > 200:
         return None
     return db.session.query(AccessToken).filter_by(token_hash=sha256_hex(token_string)).first()
+
+
+def new_access_token(*_args, **_kwargs) -> str:
+    """An access token: 256 bits in 43 characters, from one read of the OS's random
+    source (Authlib's default draws each character with a call of its own)."""
+    return secrets.token_urlsafe(32)
 
 
 def save_token(token: dict, request) -> None:
