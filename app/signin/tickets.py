@@ -281,10 +281,13 @@ def consume(
     commits: one transaction for the sign-in (app/web/post_login.py, app/web/sso.py)."""
     now = utcnow()
     found = users.find_for_sign_in(ticket.connection, ticket.recipient)
-    # A new user's row comes first, so the UPDATE that uses the ticket up also names
-    # its user; a request that loses the race for the ticket rolls its row back.
-    user = (found.user or users.create(signed_in_at=now)) if _may_sign_in(ticket, found) else None
-    user_id = user.id if user is not None else None
+    refused = _refusal(found.user, found.signup_allowed, ticket.binding_hash, ticket.client)
+    user = user_id = None
+    if refused is None and factors.same_person(ticket, found.user):
+        # A new user's row comes first, so the UPDATE that uses the ticket up names its
+        # user too; a request that loses the race for the ticket rolls the row back.
+        user = found.user or users.create(signed_in_at=now)
+        user_id = user.id
     if not attempts.use_up(ticket, now, try_reserved=attempt_reserved, user_id=user_id):
         db.session.rollback()
         raise TicketUsed()
@@ -320,18 +323,6 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     db.session.commit()
     dispatcher.wake()
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
-
-
-def _may_sign_in(ticket: LoginTicket, found: users.SignInLookup) -> bool:
-    """Whether the ticket's recipient may be signed in: a known user neither blocked nor
-    locked out of this browser, or a new one where sign-up is allowed; a step-up ticket
-    only for the user of its first factor."""
-    user = found.user
-    if user is None:
-        return found.signup_allowed and factors.same_person(ticket, None)
-    if user.blocked or not lockout.lets_ticket_in(user, ticket):
-        return False
-    return factors.same_person(ticket, user)
 
 
 def record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:
