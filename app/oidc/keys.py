@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask import current_app
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select
 
@@ -35,13 +36,17 @@ NEWEST_KID = (
     .label("newest_signing_kid")
 )
 
-# Per process: copies (kid and sealed key, never attached to a session) of the keys
-# current() has read, by kid. A copy is used only for the kid the database names as
-# the newest active one in this request, so a rotation or a retirement anywhere
-# takes effect at the next request of every process. Rotations are rare: past a few
-# keys, the copies are dropped and read again.
-_copies: dict[str, SigningKey] = {}
+# Per app (in app.extensions, so per process): copies (kid and sealed key, never
+# attached to a session) of the keys current() has read, by kid. A copy is used only
+# for the kid the database names as the newest active one in this request, so a
+# rotation or a retirement anywhere takes effect at the next request of every process.
+# Rotations are rare: past a few keys, the copies are dropped and read again.
+COPIES = "latchkey.signing_key_copies"
 _COPIES_KEPT = 4
+
+
+def _copies() -> dict[str, SigningKey]:
+    return current_app.extensions.setdefault(COPIES, {})
 
 
 def note_newest_kid(kid: str | None) -> None:
@@ -62,10 +67,10 @@ def current() -> SigningKey:
     if (
         key is not None
         and key.retired_at is None
-        and (key in db.session or _copies.get(key.kid) is key)
+        and (key in db.session or _copies().get(key.kid) is key)
     ):
         return key
-    key = _copies.get(info.pop(SEEN_NEWEST_KID, None) or "")
+    key = _copies().get(info.pop(SEEN_NEWEST_KID, None) or "")
     if key is None:
         key = _remember(_read_newest())
     info[CURRENT_KEY] = key
@@ -88,10 +93,11 @@ def _read_newest() -> SigningKey:
 
 def _remember(key: SigningKey) -> SigningKey:
     """Keep a detached copy of an active key for this process; returns `key` itself."""
-    if key.kid not in _copies:
-        if len(_copies) >= _COPIES_KEPT:
-            _copies.clear()
-        _copies[key.kid] = SigningKey(kid=key.kid, sealed_private_pem=key.sealed_private_pem)
+    copies = _copies()
+    if key.kid not in copies:
+        if len(copies) >= _COPIES_KEPT:
+            copies.clear()
+        copies[key.kid] = SigningKey(kid=key.kid, sealed_private_pem=key.sealed_private_pem)
     return key
 
 
