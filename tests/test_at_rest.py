@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask_migrate import downgrade, upgrade
 from freezegun import freeze_time
-from helpers import LoginPage, RelyingApp
+from helpers import LoginPage, RelyingApp, signed_in_code
 from sqlalchemy import text
 
 from app import at_rest, create_app
@@ -45,6 +45,23 @@ def test_signing_keys_are_sealed_in_the_table(make_app):
     assert Fernet(OLD_KEY).decrypt(stored.encode()).startswith(b"-----BEGIN PRIVATE KEY")
     with app.app_context():
         assert keys.jwks()["keys"][0]["n"] == modulus
+
+
+def test_apps_in_one_process_each_open_only_their_own_sealed_key(make_app, tmp_path):
+    """The signing keys a process has used are kept per app: an app never reuses
+    another's copy of the same key (the same kid, sealed under another key-encryption
+    key), even when the parsed keys are gone (as in a fresh process)."""
+    for number, kek in enumerate((OLD_KEY, NEW_KEY, OLD_KEY)):
+        uri = f"sqlite:///{tmp_path / f'own-{number}.sqlite'}"
+        app = make_app(SQLALCHEMY_DATABASE_URI=uri, KEY_ENCRYPTION_KEYS=kek)
+        relying = RelyingApp.register(app)
+        http = app.test_client()
+        keys._parsed.cache_clear()
+
+        exchanged = relying.exchange(http, signed_in_code(http, relying, "pat@example.com"))
+
+        assert exchanged.status_code == 200, exchanged.get_json()
+        assert exchanged.get_json()["id_token"]
 
 
 def test_rotation_reencrypt_then_drop_the_old_key(make_app, tmp_path):

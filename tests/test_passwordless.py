@@ -15,12 +15,12 @@ from helpers import (
     visible_text,
     wrong_code_for,
 )
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.accounts import users
 from app.accounts.connections import get_connection, update_connection
 from app.extensions import db
-from app.models import Event, LoginTicket, OutboxMessage
+from app.models import Event, LoginTicket, OutboxMessage, User
 
 # The test config has an https issuer, so the binding cookie has the __Host- prefix.
 BINDING = "__Host-latchkey_binding"
@@ -344,6 +344,68 @@ def test_first_sign_in_creates_a_user_with_a_verified_email(app, waiting):
         user = users.find_by_identity("email", EMAIL)
         assert user is not None
         assert user.identity_for("email").verified
+
+
+def test_signing_in_again_is_the_same_user_with_the_time_noted_and_failures_forgotten(
+    app, client, shop
+):
+    first = LoginPage(client)
+    assert_signed_in(first.sign_in(EMAIL, **shop.authorize_params()), shop)
+    with app.app_context():
+        user = users.find_by_identity("email", EMAIL)
+        user_id, first_login = user.id, user.last_login_at
+        user.failed_logins = 2
+        db.session.commit()
+    second = LoginPage(app.test_client())
+
+    assert_signed_in(second.sign_in(EMAIL, **shop.authorize_params()), shop)
+
+    with app.app_context():
+        user = users.find_by_identity("email", EMAIL)
+        assert user.id == user_id and len(user.identities) == 1
+        assert user.last_login_at > first_login and user.failed_logins == 0
+        assert [t.user_id for t in tickets(app)] == [user_id, user_id]
+
+
+def test_signup_turned_off_after_the_code_was_sent_refuses_the_new_address(app, waiting):
+    code = waiting.read_code(EMAIL)
+    set_signup(app, False)
+
+    response = waiting.enter_code(code)
+
+    assert response.status_code == 403
+    assert "You can't sign in here" in assert_not_signed_in(response)
+    with app.app_context():
+        assert users.find_by_identity("email", EMAIL) is None
+    assert tickets(app)[0].consumed_at is not None and tickets(app)[0].user_id is None
+
+
+def test_a_sign_in_that_loses_the_race_for_its_ticket_leaves_no_user_behind(
+    app, waiting, monkeypatch
+):
+    """Two requests with the right code for one ticket, for a new address: both looked
+    and found no user; the one that uses the ticket second is refused, and the user row
+    it had written goes with its rollback."""
+    from app.signin import tickets as signin_tickets
+    from app.signin.outcomes import Requester
+
+    ticket_id = tickets(app)[0].id
+    with app.app_context():
+        loser_ticket = signin_tickets.find(ticket_id)
+        seen_before = users.find_for_sign_in("email", EMAIL)
+        assert seen_before.user is None
+        with app.app_context():  # the winner, in its own session
+            signin_tickets.consume(signin_tickets.find(ticket_id), Requester(), amr=["otp"])
+            db.session.commit()
+        monkeypatch.setattr(users, "find_for_sign_in", lambda *args: seen_before)
+
+        with pytest.raises(signin_tickets.TicketUsed):
+            signin_tickets.consume(loser_ticket, Requester(), amr=["otp"])
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        winner = users.find_by_identity("email", EMAIL)
+        assert [t.user_id for t in tickets(app)] == [winner.id]
 
 
 # Bad input on the email step

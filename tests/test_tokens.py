@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from freezegun import freeze_time
@@ -17,7 +18,10 @@ from helpers import (
 )
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlalchemy import update
 
+from app.extensions import db
+from app.models import SigningKey, utcnow
 from app.oidc import keys
 
 EMAIL = "pat@example.com"
@@ -84,6 +88,15 @@ def test_code_exchange_returns_tokens_the_app_can_verify(client, shop):
     info = userinfo(client, body["access_token"])
     assert info.status_code == 200
     assert info.get_json()["sub"] == token.claims["sub"]
+
+
+def test_codes_and_access_tokens_are_long_random_url_safe_strings(client, shop):
+    codes = [signed_in_code(client, shop, EMAIL, prompt="login") for _ in range(2)]
+    tokens = [shop.exchange(client, code).get_json()["access_token"] for code in codes]
+
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{48}", code) for code in codes)  # 288 bits
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", token) for token in tokens)  # 256 bits
+    assert len(set(codes)) == len(set(tokens)) == 2
 
 
 def test_replayed_code_is_refused_and_revokes_what_it_issued(client, shop):
@@ -320,6 +333,35 @@ def test_rotating_keys_keeps_the_old_kid_published_and_signs_with_the_new(client
     assert old_kid in published and new_kid in published
     after = verified(client, id_token_for(client, shop, nonce="second-sign-in", prompt="login"))
     assert after.header["kid"] == new_kid != old_kid
+
+
+def _retire_in_sql(app, kid: str) -> None:
+    """What another process's `keys retire` leaves behind: only the row changes (this
+    process is told nothing)."""
+    with app.app_context():
+        db.session.execute(
+            update(SigningKey).where(SigningKey.kid == kid).values(retired_at=utcnow())
+        )
+        db.session.commit()
+
+
+def test_a_key_retired_elsewhere_signs_nothing_from_the_next_request(client, app, shop):
+    """This process keeps the keys it has used; whether one is still the current key
+    comes from the database with each token request, so a rotation or a retirement by
+    another process takes effect at once."""
+    first_kid = verified(client, id_token_for(client, shop)).header["kid"]
+    with app.app_context():
+        new_kid = keys.rotate().kid
+    assert verified(client, id_token_for(client, shop, prompt="login")).header["kid"] == new_kid
+
+    _retire_in_sql(app, new_kid)
+
+    assert verified(client, id_token_for(client, shop, prompt="login")).header["kid"] == first_kid
+    _retire_in_sql(app, first_kid)
+    last = verified(client, id_token_for(client, shop, prompt="login")).header["kid"]
+    assert last not in (first_kid, new_kid)
+    published = [key["kid"] for key in jwks(client).as_dict()["keys"]]
+    assert published == [last]
 
 
 def test_jwks_publishes_only_public_parts(client, shop):

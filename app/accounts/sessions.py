@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from app.accounts import events, signals
 from app.extensions import db
@@ -63,28 +63,37 @@ def begin(
     if ticket is None:
         raise ValueError("a session begins from a ticket's sign-in")
     requester = requester or Requester()
-    row = BrowserSession(
-        cookie_hash=sha256_hex(value),
-        user_id=sign_in.user.id,
-        connection=ticket.connection,
-        recipient=ticket.recipient,
-        auth_time=ticket.consumed_at or utcnow(),
-        amr=list(sign_in.amr),
-        ip=requester.ip,
-        user_agent=(requester.user_agent or "")[:300] or None,
-        client_id=only_client,
-    )
-    db.session.add(row)
+    now = utcnow()
+    row = {
+        "cookie_hash": sha256_hex(value),
+        "user_id": sign_in.user.id,
+        "connection": ticket.connection,
+        "recipient": ticket.recipient,
+        "auth_time": ticket.consumed_at or now,
+        "amr": list(sign_in.amr),
+        "created_at": now,
+        "last_seen_at": now,
+        "ended_at": None,
+        "ip": requester.ip,
+        "user_agent": (requester.user_agent or "")[:300] or None,
+        "client_id": only_client,
+    }
+    # Core, on the session's connection: no object, no unit of work, and the events
+    # recorded so far stay pending, to be written with the rest in one INSERT.
+    db.session.connection().execute(_INSERT_SESSION, row)
     events.record(
         "session.started",
         user_id=sign_in.user.id,
         connection=ticket.connection,
         recipient=ticket.recipient,
-        ip=row.ip,
-        user_agent=row.user_agent,
+        ip=row["ip"],
+        user_agent=row["user_agent"],
         **({"only_client": only_client} if only_client else {}),
     )
     return value
+
+
+_INSERT_SESSION = insert(BrowserSession.__table__)
 
 
 def end(cookie_value: str | None, reason: str = "logout") -> BrowserSession | None:

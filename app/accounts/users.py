@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import signals
+from app.accounts.connections import get_connection
 from app.extensions import db
-from app.models import Identity, User, random_id, utcnow
+from app.models import Connection, Identity, User, random_id, utcnow
 
 
 def find_by_identity(connection: str, value: str) -> User | None:
@@ -20,26 +25,113 @@ def find_by_identity(connection: str, value: str) -> User | None:
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class SignInLookup:
+    """Who a verified address or number signs in: its user and identity (None for an
+    address nobody has yet), and whether the connection lets a new user sign up."""
+
+    user: User | None
+    identity: Identity | None
+    signup_allowed: bool
+
+
+# One query for a sign-in: the connection's row, joined to the identity and its user.
+_FOR_SIGN_IN = (
+    select(Connection.signup_allowed, User, Identity)
+    .select_from(Connection)
+    .outerjoin(
+        Identity,
+        (Identity.connection == Connection.name) & (Identity.value == bindparam("value")),
+    )
+    .outerjoin(User, User.id == Identity.user_id)
+    .where(Connection.name == bindparam("connection"))
+)
+
+
+def find_for_sign_in(connection: str, value: str) -> SignInLookup:
+    """The user owning a normalized address or number, with the connection's sign-up
+    setting, in one query (the connection's row is created with its defaults if it is
+    missing)."""
+    params = {"connection": connection, "value": value}
+    row = db.session.execute(_FOR_SIGN_IN, params).first()
+    if row is None:
+        get_connection(connection)
+        row = db.session.execute(_FOR_SIGN_IN, params).one()
+    signup_allowed, user, identity = row
+    return SignInLookup(user, identity, bool(signup_allowed))
+
+
+# Core statements with their values passed at execution: built and compiled once.
+_INSERT_USER = insert(User.__table__)
+_INSERT_IDENTITY = insert(Identity.__table__)
+
+
+def create(signed_in_at: datetime | None = None) -> User:
+    """A new user's row, with no identity yet (add_first_identity); `signed_in_at`: the
+    sign-in that creates it. One INSERT, no unit of work; the user returned belongs to
+    the session as if it had been read."""
+    values = {
+        "sub": random_id(),
+        "blocked": False,
+        "failed_logins": 0,
+        "locked_until": None,
+        "lock_count": 0,
+        "lock_notified_at": None,
+        "created_at": utcnow(),
+        "last_login_at": signed_in_at,
+    }
+    return _stored(User, _INSERT_USER, values)
+
+
+def add_first_identity(user: User, connection: str, value: str) -> Identity:
+    """The first identity of a user `create` just made, verified by the sign-in that
+    creates it; the identity's own id (Auth0's identities[].user_id) is the user's sub."""
+    values = {
+        "user_id": user.id,
+        "connection": connection,
+        "value": value,
+        "verified": True,
+        "subject": user.sub,
+        "created_at": utcnow(),
+    }
+    identity = _stored(Identity, _INSERT_IDENTITY, values)
+    set_committed_value(identity, "user", user)
+    set_committed_value(user, "identities", [identity])
+    return identity
+
+
+def _stored(model: type, statement, values: dict[str, Any]):
+    """INSERT `values` (Core, on the session's connection: pending events stay pending),
+    then the same row as a persistent object of `model`."""
+    values["id"] = db.session.connection().execute(statement, values).inserted_primary_key[0]
+    row = model(**values)
+    make_transient_to_detached(row)
+    db.session.add(row)
+    return row
+
+
 def create_with_identity(connection: str, value: str, signed_in_at: datetime | None = None) -> User:
-    """A new user whose first identity is verified by the sign-in that creates it; the
-    identity's own id (Auth0's identities[].user_id) is the user's sub. `signed_in_at`:
-    that sign-in's time, written with the new row (not by an UPDATE after it)."""
-    sub = random_id()
-    user = User(sub=sub, last_login_at=signed_in_at, locked_until=None)
-    user.identities.append(Identity(connection=connection, value=value, verified=True, subject=sub))
-    db.session.add(user)
-    db.session.flush()
+    """A new user and its first identity (see create and add_first_identity)."""
+    user = create(signed_in_at)
+    add_first_identity(user, connection, value)
     return user
 
 
-def mark_signed_in(user: User, connection: str, value: str, at: datetime | None = None) -> None:
-    """Record a successful sign-in: the identity is verified, the time (`at`) noted."""
-    identity = next(
-        (i for i in user.identities if i.connection == connection and i.value == value), None
-    )
-    if identity is not None:
-        identity.verified = True
-    user.last_login_at = at or utcnow()
+def mark_signed_in(user: User, identity: Identity | None, at: datetime, **reset: Any) -> None:
+    """Record a successful sign-in through `identity`: the time (`at`), and the columns
+    in `reset` (the lockout's, app/signin/lockout.py), in one UPDATE; the identity is
+    verified (an UPDATE only if it was not)."""
+    values = {"last_login_at": at, **reset}
+    db.session.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(values))
+    for name, value in values.items():
+        set_committed_value(user, name, value)
+    if identity is not None and not identity.verified:
+        db.session.execute(
+            update(Identity.__table__)
+            .where(Identity.__table__.c.id == identity.id)
+            .values(verified=True)
+        )
+        set_committed_value(identity, "verified", True)
 
 
 def find_by_sub_or_identity(key: str) -> User | None:

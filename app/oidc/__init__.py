@@ -43,7 +43,13 @@ from .response_modes import PageAnswer, set_renderer
 from .revocation import TokenRevocation
 from .server import LatchkeyAuthorizationServer, StoredAuthorizeRequest, issuer
 from .strict import RefuseUnsupportedRequests, printable
-from .tokens import AccessTokenValidator, LatchkeyEndSession, LatchkeyUserInfo, save_token
+from .tokens import (
+    AccessTokenValidator,
+    LatchkeyEndSession,
+    LatchkeyUserInfo,
+    new_access_token,
+    save_token,
+)
 
 # What the web layer and the domain use.
 __all__ = [
@@ -107,6 +113,7 @@ def init_app(app) -> None:
         {"authorization_code": ttl, OTP_GRANT_TYPE: ttl, "refresh_token": ttl},
     )
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_ACCESS_TOKEN_GENERATOR", new_access_token)
     app.extensions[EXTENSION_KEY] = build_server(app)
     # A blocked user, or one signed out everywhere, keeps no refresh or access token.
     signals.signed_out_everywhere.connect(revoke_for_user)

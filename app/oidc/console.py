@@ -15,7 +15,7 @@ import hashlib
 import hmac
 
 from ..extensions import db
-from ..models import AuthorizationCode, User, sha256_hex, utcnow
+from ..models import User, utcnow
 from . import code_use
 
 
@@ -31,13 +31,8 @@ def redeem_code(code: str, client_id: str, redirect_uri: str, verifier: str) -> 
     challenge the verifier does not answer."""
     if not code or len(code) > 200:
         return None
-    row = db.session.query(AuthorizationCode).filter_by(code_hash=sha256_hex(code)).first()
-    if row is None or row.client_id != client_id:
-        return None
-    if not code_use.claim(row):
-        code_use.revoke_after_replay(row)
-        return None
-    if row.expires_at <= utcnow() or row.redirect_uri != redirect_uri:
+    row = code_use.redeem(code, client_id)
+    if row is None or row.expires_at <= utcnow() or row.redirect_uri != redirect_uri:
         return None
     if row.code_challenge_method != "S256" or not hmac.compare_digest(
         row.code_challenge or "", challenge_for(verifier)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode, OpenIDToken, UserInfo
 from flask import current_app
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import joinedload
 
 from app.oidc import code_use, keys, refresh, response_modes
@@ -44,6 +46,14 @@ class S256CodeChallenge(CodeChallenge):
         return authorization_code.code_challenge_method
 
 
+_INSERT_CODE = insert(AuthorizationCode.__table__)
+_USER_WITH_NEWEST_KID = (
+    select(User, keys.NEWEST_KID)
+    .options(joinedload(User.identities))
+    .where(User.id == bindparam("user_id"))
+)
+
+
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -59,33 +69,35 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return redirect_uri
 
     def save_authorization_code(self, code, request):
+        """One Core INSERT on the session's connection (no object: nothing reads it back
+        in this request; pending events stay pending); the caller commits (with the
+        sign-in and its SSO session)."""
         sign_in = request.user
         payload = request.payload.data
-        row = AuthorizationCode(
-            code_hash=sha256_hex(code),
-            client_id=request.client.get_client_id(),
-            user_id=sign_in.user.id,
-            redirect_uri=request.payload.redirect_uri,
-            scope=request.scope or "",
-            nonce=payload.get("nonce"),
-            code_challenge=payload.get("code_challenge"),
-            code_challenge_method=payload.get("code_challenge_method"),
-            auth_time=sign_in.auth_time,
-            amr=sign_in.amr,
-            claims=sign_in.claims or None,
-            expires_at=utcnow() + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_TTL"]),
-        )
-        db.session.add(row)  # the caller commits (with the sign-in and its SSO session)
+        now = utcnow()
+        row = {
+            "code_hash": sha256_hex(code),
+            "client_id": request.client.get_client_id(),
+            "user_id": sign_in.user.id,
+            "redirect_uri": request.payload.redirect_uri,
+            "scope": request.scope or "",
+            "nonce": payload.get("nonce"),
+            "code_challenge": payload.get("code_challenge"),
+            "code_challenge_method": payload.get("code_challenge_method"),
+            "auth_time": sign_in.auth_time,
+            "amr": sign_in.amr,
+            "claims": sign_in.claims or None,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_TTL"]),
+            "used_at": None,
+            "replayed_at": None,
+        }
+        db.session.connection().execute(_INSERT_CODE, row)
 
     def query_authorization_code(self, code, client):
         """Claim the code at once; a second use revokes what the first one issued."""
-        row = db.session.query(AuthorizationCode).filter_by(code_hash=sha256_hex(code)).first()
-        if row is None or row.client_id != client.get_client_id():
-            return None
-        if not code_use.claim(row):
-            code_use.revoke_after_replay(row)
-            return None
-        if row.expires_at <= utcnow():
+        row = code_use.redeem(code, client.get_client_id())
+        if row is None or row.expires_at <= utcnow():
             return None
         return row
 
@@ -96,15 +108,27 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         include = include_refresh_token and refresh.wants_refresh_token(scope)
         return super().generate_token(user, scope, grant_type, expires_in, include)
 
+    def generate_authorization_code(self):
+        """48 characters, 288 bits, from one read of the OS's random source (Authlib's
+        default draws each of its 48 characters with a call of its own)."""
+        return secrets.token_urlsafe(36)
+
     def delete_authorization_code(self, authorization_code):
         """Already marked used when claimed."""
 
     def authenticate_user(self, authorization_code):
-        # The identities come along: the ID token's claims read them.
-        user = db.session.get(
-            User, authorization_code.user_id, options=[joinedload(User.identities)]
+        """The code's user, unless blocked. The identities come along (the ID token's
+        claims read them), and so does the newest signing key's kid (keys.current)."""
+        row = (
+            db.session.execute(_USER_WITH_NEWEST_KID, {"user_id": authorization_code.user_id})
+            .unique()
+            .first()
         )
-        return None if user is None or user.blocked else user
+        if row is None:
+            return None
+        user, newest_kid = row
+        keys.note_newest_kid(newest_kid)
+        return None if user.blocked else user
 
 
 def user_claims(user: User, scope: str) -> UserInfo:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask import current_app
 from joserfc.jwk import KeySet, RSAKey
+from sqlalchemy import select
 
 from app import at_rest
 from app.extensions import db
@@ -17,17 +19,65 @@ def _new_key() -> SigningKey:
     return SigningKey(kid=random_id(16), sealed_private_pem=at_rest.seal(pem))
 
 
-# session.info key: the key current() found in this session (one request).
+# session.info keys: the key current() found in this session (one request), and the
+# kid of the newest active key as a statement of this session read it (NEWEST_KID).
 CURRENT_KEY = "latchkey.current_signing_key"
+SEEN_NEWEST_KID = "latchkey.newest_signing_kid"
+
+# The newest active key's kid as a column: a query the request runs anyway carries it
+# (see note_newest_kid), and current() then needs no query of its own when this process
+# already holds that key.
+NEWEST_KID = (
+    select(SigningKey.kid)
+    .where(SigningKey.retired_at.is_(None))
+    .order_by(SigningKey.id.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("newest_signing_kid")
+)
+
+# Per app (in app.extensions, so per process): copies (kid and sealed key, never
+# attached to a session) of the keys current() has read, by kid. A copy is used only
+# for the kid the database names as the newest active one in this request, so a
+# rotation or a retirement anywhere takes effect at the next request of every process.
+# Rotations are rare: past a few keys, the copies are dropped and read again.
+COPIES = "latchkey.signing_key_copies"
+_COPIES_KEPT = 4
+
+
+def _copies() -> dict[str, SigningKey]:
+    return current_app.extensions.setdefault(COPIES, {})
+
+
+def note_newest_kid(kid: str | None) -> None:
+    """Record the newest active key's kid that a statement of this request read (the
+    NEWEST_KID column); None (no active key yet) records nothing."""
+    if kid is not None:
+        db.session.info[SEEN_NEWEST_KID] = kid
 
 
 def current() -> SigningKey:
     """The newest active key; generated and stored on first use. Read once per session
     (one request), so an ID token's `kid` header and its signature use the same key
-    even when another process rotates keys meanwhile."""
-    key = db.session.info.get(CURRENT_KEY)
-    if key is not None and key in db.session and key.retired_at is None:
+    even when another process rotates keys meanwhile. When a statement of the request
+    already read the newest key's kid (NEWEST_KID) and this process holds that key,
+    no query is needed."""
+    info = db.session.info
+    key = info.get(CURRENT_KEY)
+    if (
+        key is not None
+        and key.retired_at is None
+        and (key in db.session or _copies().get(key.kid) is key)
+    ):
         return key
+    key = _copies().get(info.pop(SEEN_NEWEST_KID, None) or "")
+    if key is None:
+        key = _remember(_read_newest())
+    info[CURRENT_KEY] = key
+    return key
+
+
+def _read_newest() -> SigningKey:
     key = (
         db.session.query(SigningKey)
         .filter(SigningKey.retired_at.is_(None))
@@ -38,7 +88,16 @@ def current() -> SigningKey:
         key = _new_key()
         db.session.add(key)
         db.session.commit()
-    db.session.info[CURRENT_KEY] = key
+    return key
+
+
+def _remember(key: SigningKey) -> SigningKey:
+    """Keep a detached copy of an active key for this process; returns `key` itself."""
+    copies = _copies()
+    if key.kid not in copies:
+        if len(copies) >= _COPIES_KEPT:
+            copies.clear()
+        copies[key.kid] = SigningKey(kid=key.kid, sealed_private_pem=key.sealed_private_pem)
     return key
 
 
@@ -48,6 +107,7 @@ def rotate() -> SigningKey:
     db.session.add(key)
     db.session.commit()
     db.session.info[CURRENT_KEY] = key
+    db.session.info.pop(SEEN_NEWEST_KID, None)
     return key
 
 
@@ -101,4 +161,5 @@ def retire(kid: str) -> bool:
     key.retired_at = utcnow()
     db.session.commit()
     db.session.info.pop(CURRENT_KEY, None)
+    db.session.info.pop(SEEN_NEWEST_KID, None)
     return True

@@ -21,7 +21,8 @@ def amr_for(ticket: LoginTicket) -> list[str]:
     return list(dict.fromkeys([*first.get("amr", []), *own, *STEP_UP_AMR]))
 
 
-def same_person(ticket: LoginTicket, user: User) -> bool:
-    """A step-up ticket signs in only the user whose first factor asked for it."""
+def same_person(ticket: LoginTicket, user: User | None) -> bool:
+    """A step-up ticket signs in only the user whose first factor asked for it (never a
+    new user, `None`)."""
     first = ticket.first_factor
-    return not first or first.get("user_id") == user.id
+    return not first or (user is not None and first.get("user_id") == user.id)

@@ -38,11 +38,6 @@ def lets_in(user: User, binding_hash: str | None, client: Client | None) -> bool
     return not is_locked(user) or known_browser(user, binding_hash, client)
 
 
-def lets_ticket_in(user: User, ticket: LoginTicket) -> bool:
-    """Whether this ticket (of its browser and app) may sign the account in."""
-    return lets_in(user, ticket.binding_hash, ticket.client)
-
-
 def known_browser(user: User, binding_hash: str | None, client: Client | None) -> bool:
     """Whether this browser (its binding hash) has signed this account in before. An
     app's API tickets share one binding, which is no browser: never known."""
@@ -125,8 +120,5 @@ def claim_notice(user: User) -> bool:
     return claimed == 1
 
 
-def clear(user: User) -> None:
-    """A sign-in (or an operator's unblock) forgets failures and locks."""
-    user.failed_logins = 0
-    user.lock_count = 0
-    user.locked_until = None
+# A sign-in forgets failures and locks: the columns users.mark_signed_in resets.
+CLEARED = {"failed_logins": 0, "lock_count": 0, "locked_until": None}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -294,18 +294,26 @@ def consume(
     """Use the ticket up (once, even under races) and sign its recipient in. The caller
     commits: one transaction for the sign-in (app/web/post_login.py, app/web/sso.py)."""
     now = utcnow()
-    if not attempts.use_up(ticket, now, try_reserved=attempt_reserved):
+    found = users.find_for_sign_in(ticket.connection, ticket.recipient)
+    refused = _refusal(found.user, found.signup_allowed, ticket.binding_hash, ticket.client)
+    user = user_id = None
+    if refused is None and factors.same_person(ticket, found.user):
+        # A new user's row comes first, so the UPDATE that uses the ticket up names its
+        # user too; a request that loses the race for the ticket rolls the row back.
+        user = found.user or users.create(signed_in_at=now)
+        user_id = user.id
+    if not attempts.use_up(ticket, now, try_reserved=attempt_reserved, user_id=user_id):
         db.session.rollback()
         raise TicketUsed()
-    user = _user_for(ticket, now)
-    if user is None or not factors.same_person(ticket, user):
+    if user is None:
         record("login.refused", ticket, requester)
         db.session.commit()
         raise SignInRefused()
-    users.mark_signed_in(user, ticket.connection, ticket.recipient, at=now)
+    if found.user is None:
+        users.add_first_identity(user, ticket.connection, ticket.recipient)
+    else:
+        users.mark_signed_in(user, found.identity, at=now, **lockout.CLEARED)
     throttle.clear_failures(ticket.recipient, requester.ip)
-    lockout.clear(user)
-    ticket.user_id = user.id
     record("login.success", ticket, requester, user_id=user.id, amr=amr)
     return SignIn(user=user, ticket=ticket, auth_time=int(now.timestamp()), amr=amr)
 
@@ -329,15 +337,6 @@ def _failure(ticket: LoginTicket, requester: Requester) -> LoginError:
     db.session.commit()
     dispatcher.wake()
     return TooManyAttempts() if tries_left == 0 else WrongCode(tries_left)
-
-
-def _user_for(ticket: LoginTicket, now: datetime) -> User | None:
-    user = users.find_by_identity(ticket.connection, ticket.recipient)
-    if user is not None:
-        return None if user.blocked or not lockout.lets_ticket_in(user, ticket) else user
-    if not get_connection(ticket.connection).signup_allowed:
-        return None
-    return users.create_with_identity(ticket.connection, ticket.recipient, signed_in_at=now)
 
 
 def record(type_: str, ticket: LoginTicket, requester: Requester, **detail: Any) -> None:
