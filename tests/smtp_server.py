@@ -53,11 +53,15 @@ class _RecordingHandler:
 
 
 class _ClosingController(Controller):
-    """aiosmtpd's Controller, which on stop also closes the connections still open.
+    """aiosmtpd's Controller, which on stop first closes the connections still open.
 
-    Its own stop cancels the tasks and closes the loop; a connection whose close had not
-    run by then (one just accepted, or held mid-RCPT) keeps its socket until the garbage
-    collector finds it, and the ResourceWarning lands on whichever test runs then."""
+    Its own stop cancels the tasks, closes the server and then the loop. A connection
+    whose close had not run by then (one held mid-RCPT, or one just accepted: Python
+    3.11's Server.close() while an accept is under way fails that connection's transport
+    and leaves its socket behind) keeps its socket until the garbage collector finds it,
+    and the ResourceWarning lands on whichever test runs then. So: stop accepting (the
+    listening sockets leave the loop's selector; the server stays open), let the accepts
+    under way finish, close every connection, let their sockets close, then stop."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -69,11 +73,16 @@ class _ClosingController(Controller):
         return session
 
     async def _close_sessions(self) -> None:
-        for session in self.sessions:
-            if session.transport is not None:
-                session.transport.abort()
-        for _ in range(3):  # connection_lost runs from call_soon: let it run
+        for listening in self.server.sockets:
+            self.loop.remove_reader(listening.fileno())
+        # Steps of the loop, not time (a test may have frozen the clock): an accept under
+        # way gets its transport a step or two later; a socket closes a step after abort().
+        for _ in range(8):
             await asyncio.sleep(0)
+            for session in self.sessions:
+                if session.transport is not None and not session.transport.is_closing():
+                    session.transport.abort()
+        await asyncio.sleep(0)
 
     def stop(self, no_assert: bool = False) -> None:
         if self._thread is not None and self.loop.is_running():
