@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import signals
 from app.accounts.connections import get_connection
 from app.extensions import db
-from app.models import Connection, Identity, User, random_id, utcnow
+from app.models import Connection, Identity, User, random_id, rows, utcnow
 
 
 def find_by_identity(connection: str, value: str) -> User | None:
@@ -62,8 +61,6 @@ def find_for_sign_in(connection: str, value: str) -> SignInLookup:
 
 
 # Core statements with their values passed at execution: built and compiled once.
-_INSERT_USER = insert(User.__table__)
-_INSERT_IDENTITY = insert(Identity.__table__)
 
 
 def create(signed_in_at: datetime | None = None) -> User:
@@ -80,7 +77,7 @@ def create(signed_in_at: datetime | None = None) -> User:
         "created_at": utcnow(),
         "last_login_at": signed_in_at,
     }
-    return _stored(User, _INSERT_USER, values)
+    return rows.insert_loaded(User, values)
 
 
 def add_first_identity(user: User, connection: str, value: str) -> Identity:
@@ -94,20 +91,10 @@ def add_first_identity(user: User, connection: str, value: str) -> Identity:
         "subject": user.sub,
         "created_at": utcnow(),
     }
-    identity = _stored(Identity, _INSERT_IDENTITY, values)
+    identity = rows.insert_loaded(Identity, values)
     set_committed_value(identity, "user", user)
     set_committed_value(user, "identities", [identity])
     return identity
-
-
-def _stored(model: type, statement, values: dict[str, Any]):
-    """INSERT `values` (Core, on the session's connection: pending events stay pending),
-    then the same row as a persistent object of `model`."""
-    values["id"] = db.session.connection().execute(statement, values).inserted_primary_key[0]
-    row = model(**values)
-    make_transient_to_detached(row)
-    db.session.add(row)
-    return row
 
 
 def create_with_identity(connection: str, value: str, signed_in_at: datetime | None = None) -> User:
@@ -121,17 +108,9 @@ def mark_signed_in(user: User, identity: Identity | None, at: datetime, **reset:
     """Record a successful sign-in through `identity`: the time (`at`), and the columns
     in `reset` (the lockout's, app/signin/lockout.py), in one UPDATE; the identity is
     verified (an UPDATE only if it was not)."""
-    values = {"last_login_at": at, **reset}
-    db.session.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(values))
-    for name, value in values.items():
-        set_committed_value(user, name, value)
+    rows.update_loaded(user, {"last_login_at": at, **reset})
     if identity is not None and not identity.verified:
-        db.session.execute(
-            update(Identity.__table__)
-            .where(Identity.__table__.c.id == identity.id)
-            .values(verified=True)
-        )
-        set_committed_value(identity, "verified", True)
+        rows.update_loaded(identity, {"verified": True})
 
 
 def find_by_sub_or_identity(key: str) -> User | None:

@@ -71,12 +71,7 @@ def send(
     country = None
     if connection_name == "sms":
         country = sms_guard.admit_recipient(
-            connection,
-            recipient,
-            requester,
-            client_id=client.client_id if client else None,
-            user_id=user.id,
-            purpose=purpose,
+            connection, recipient, requester, client=client, user_id=user.id, purpose=purpose
         )
     owner = users.find_by_identity(connection_name, recipient)
     refused = owner is not None and (

@@ -30,8 +30,9 @@ from sqlalchemy import func, select
 
 from app import limits
 from app.accounts import events
+from app.accounts.connections import get_connection
 from app.extensions import db
-from app.models import Connection, Event, LoginTicket, OutboxMessage, utcnow
+from app.models import Client, Connection, Event, LoginTicket, OutboxMessage, utcnow
 from app.signin import phones
 from app.signin.outcomes import Requester
 
@@ -105,7 +106,7 @@ def admit_recipient(
     recipient: str,
     requester: Requester,
     *,
-    client_id: str | None = None,
+    client: Client | None = None,
     user_id: int | None = None,
     **detail: Any,
 ) -> str:
@@ -121,7 +122,7 @@ def admit_recipient(
     except SmsRefused as refused:
         events.record(
             "sms.refused",
-            client_id=client_id,
+            client_id=client.client_id if client else None,
             user_id=user_id,
             connection=connection.name,
             recipient=phone.e164,
@@ -135,6 +136,13 @@ def admit_recipient(
         db.session.commit()
         raise
     return phone.country
+
+
+def admit_again(ticket: LoginTicket, requester: Requester, user_id: int | None) -> None:
+    """`admit_recipient()` for a live SMS ticket's message sent again."""
+    sms = get_connection("sms")
+    detail = {"client": ticket.client, "user_id": user_id, "ticket": ticket.id[:6]}
+    admit_recipient(sms, ticket.recipient, requester, **detail)
 
 
 def admit(connection: Connection, phone: phones.Phone, ip: str | None) -> None:

@@ -96,12 +96,9 @@ def open_ticket(
         raise
     country = None
     if connection_name == "sms":
+        user_id = (first_factor or {}).get("user_id")
         country = sms_guard.admit_recipient(
-            connection,
-            recipient,
-            requester,
-            client_id=client.client_id if client else None,
-            user_id=(first_factor or {}).get("user_id"),
+            connection, recipient, requester, client=client, user_id=user_id
         )
     user = users.find_by_identity(connection_name, recipient)
     refusal = _refusal(user, connection.signup_allowed, binding_hash, client)
@@ -233,14 +230,7 @@ def send_again(ticket: LoginTicket, requester: Requester, event: str, **detail) 
     """Queue a live ticket's message again, once its start is counted: the SMS guard,
     the same message back in the outbox, the event `event`; committed, dispatcher woken."""
     if ticket.connection == "sms":
-        sms_guard.admit_recipient(
-            get_connection("sms"),
-            ticket.recipient,
-            requester,
-            client_id=ticket.client.client_id if ticket.client else None,
-            user_id=detail.get("user_id"),
-            ticket=ticket.id[:6],
-        )
+        sms_guard.admit_again(ticket, requester, user_id=detail.get("user_id"))
     if ticket.deliver:
         outbox.resend(ticket.id)
     record(event, ticket, requester, **detail)
