@@ -120,14 +120,9 @@ _CLAIMS = JWTClaimsRegistry(
 def caller_of(token_string: str | None) -> Caller | None:
     """The caller a management access token speaks for, or None when the token is not
     one (bad signature, other issuer or audience, expired) or its client is gone."""
-    if not token_string or len(token_string) > TOKEN_MAX_LENGTH:
+    claims = _verified_claims(token_string, _CLAIMS)
+    if claims is None:
         return None
-    try:
-        token = jwt.decode(token_string, keys.key_set(), algorithms=["RS256"])
-        _CLAIMS.validate(token.claims)
-    except (JoseError, ValueError, TypeError):
-        return None
-    claims = token.claims
     if claims.get("iss") != issuer() or claims.get("aud") != audience():
         return None
     client_id = claims.get("azp")
@@ -155,14 +150,9 @@ def id_token_subject(id_token: object) -> str | None:
     for one of its sign-in apps and that has not expired: Auth0's `link_with`. None for
     anything else: another issuer's token, a management access token (its audience is
     the API, not an app), an m2m client's audience, an expired or altered token."""
-    if not isinstance(id_token, str) or not id_token or len(id_token) > TOKEN_MAX_LENGTH:
+    claims = _verified_claims(id_token, _ID_TOKEN_CLAIMS)
+    if claims is None:
         return None
-    try:
-        token = jwt.decode(id_token, keys.key_set(), algorithms=["RS256"])
-        _ID_TOKEN_CLAIMS.validate(token.claims)
-    except (JoseError, ValueError, TypeError):
-        return None
-    claims = token.claims
     audience_claim = claims.get("aud")
     audiences = [audience_claim] if isinstance(audience_claim, str) else audience_claim
     subject = claims.get("sub")
@@ -174,3 +164,19 @@ def id_token_subject(id_token: object) -> str | None:
     if client is None or client.is_management:
         return None
     return subject
+
+
+def _verified_claims(token_string: object, registry: JWTClaimsRegistry) -> dict | None:
+    """The claims of a JWT this server signed (RS256, any of its published keys) that
+    `registry` accepts; None for anything else (not a string, too long, not a JWT,
+    altered, expired)."""
+    if not isinstance(token_string, str) or not token_string:
+        return None
+    if len(token_string) > TOKEN_MAX_LENGTH:
+        return None
+    try:
+        token = jwt.decode(token_string, keys.key_set(), algorithms=["RS256"])
+        registry.validate(token.claims)
+    except (JoseError, ValueError, TypeError):
+        return None
+    return token.claims
