@@ -12,11 +12,11 @@ import secrets
 from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
 from app.accounts import events, signals
 from app.extensions import db
-from app.models import BrowserSession, User, sha256_hex, utcnow
+from app.models import BrowserSession, User, rows, sha256_hex, utcnow
 from app.signin.outcomes import Requester, SignIn
 
 
@@ -78,9 +78,7 @@ def begin(
         "user_agent": (requester.user_agent or "")[:300] or None,
         "client_id": only_client,
     }
-    # Core, on the session's connection: no object, no unit of work, and the events
-    # recorded so far stay pending, to be written with the rest in one INSERT.
-    db.session.connection().execute(_INSERT_SESSION, row)
+    rows.insert_row(BrowserSession, row)
     events.record(
         "session.started",
         user_id=sign_in.user.id,
@@ -91,9 +89,6 @@ def begin(
         **({"only_client": only_client} if only_client else {}),
     )
     return value
-
-
-_INSERT_SESSION = insert(BrowserSession.__table__)
 
 
 def end(cookie_value: str | None, reason: str = "logout") -> BrowserSession | None:

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import signals
 from app.accounts.connections import get_connection
@@ -92,8 +91,8 @@ def add_first_identity(user: User, connection: str, value: str) -> Identity:
         "created_at": utcnow(),
     }
     identity = rows.insert_loaded(Identity, values)
-    set_committed_value(identity, "user", user)
-    set_committed_value(user, "identities", [identity])
+    rows.set_read(identity, {"user": user})
+    rows.set_read(user, {"identities": [identity]})
     return identity
 
 

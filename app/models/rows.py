@@ -9,9 +9,10 @@ is an ordinary UPDATE at the next flush. Objects added and not yet flushed are f
 first (the session's autoflush before any statement), so rows are written in the order
 they were asked for (a message after its ticket). `update_loaded` changes a loaded
 object's row with one Core UPDATE by primary key and sets the same values on the
-object as read ones.
+object as read ones. `insert_row` writes a row nothing reads back (no object);
+`loaded` and `set_read` keep what a Core statement wrote or returned on objects.
 
-Both write in the caller's transaction, and a rollback undoes them. Unlike an object
+All write in the caller's transaction, and a rollback undoes them. Unlike an object
 the ORM inserted (which a rollback turns back into a transient one), an inserted
 object then stays in the session, expired like every other: reading it afterwards
 raises ObjectDeletedError, as its row is gone. No caller reads it after a rollback.
@@ -48,7 +49,7 @@ def insert_loaded(model: type[Model], values: dict[str, Any], **related: Any) ->
             row[key] = _default(column)
         else:
             unset.append(key)  # left out of the INSERT, as the ORM leaves it: SQL NULL
-    result = db.session.execute(insert(table), row)
+    result = db.session.execute(_insert(model), row)
     generated = table.autoincrement_column
     if generated is not None and generated.key not in row:
         row[generated.key] = result.inserted_primary_key[0]
@@ -56,9 +57,23 @@ def insert_loaded(model: type[Model], values: dict[str, Any], **related: Any) ->
     obj = model(**row, **dict.fromkeys(unset))
     for name, value in related.items():
         setattr(obj, name, value)
-    make_transient_to_detached(obj)  # as if read: history reset, the identity key set
+    return loaded(obj)
+
+
+def loaded(obj: Model) -> Model:
+    """A new object of a row that is already in the database (written or read by Core),
+    put into the session as if the ORM had read it: persistent, nothing pending."""
+    make_transient_to_detached(obj)  # history reset, the identity key set
     db.session.add(obj)
     return obj
+
+
+def insert_row(model: type, values: dict[str, Any]) -> None:
+    """INSERT one row of `model` (Core, one statement built once per model) on the
+    session's connection, for a row nothing reads back in the request: no object, no
+    unit of work, and the events recorded so far stay pending, to be written with the
+    rest in one INSERT (app/accounts/events.py)."""
+    db.session.connection().execute(_insert(model), values)
 
 
 def update_loaded(obj: Any, values: dict[str, Any]) -> None:
@@ -67,11 +82,22 @@ def update_loaded(obj: Any, values: dict[str, Any]) -> None:
     (key,) = inspect_mapper(type(obj)).primary_key
     # The parameters named as columns are the SET clause; KEY_PARAMETER names the row.
     db.session.execute(_update_by_key(type(obj)), {KEY_PARAMETER: getattr(obj, key.key)} | values)
+    set_read(obj, values)
+
+
+def set_read(obj: Any, values: dict[str, Any]) -> None:
+    """Set attributes (columns or relationships) on a loaded object as values read from
+    the database (a statement's RETURNING, say): nothing to flush."""
     for name, value in values.items():
         set_committed_value(obj, name, value)
 
 
 KEY_PARAMETER = "row_key"  # no column is named so
+
+
+@functools.cache
+def _insert(model: type):
+    return insert(model.__table__)
 
 
 @functools.cache

@@ -11,12 +11,11 @@ winner is still building its tokens waits for them and revokes them too.
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import make_transient_to_detached
 
 from app.accounts import events
 
 from ..extensions import db
-from ..models import AccessToken, AuthorizationCode, sha256_hex, utcnow
+from ..models import AccessToken, AuthorizationCode, rows, sha256_hex, utcnow
 from . import refresh
 
 # Claim and read a code in one statement (Core, built once).
@@ -42,10 +41,7 @@ def redeem(code: str, client_id: str) -> AuthorizationCode | None:
     params = {"hashed": code_hash, "app": client_id, "now": utcnow()}
     claimed = db.session.connection().execute(_REDEEM, params).mappings().first()
     if claimed is not None:
-        row = AuthorizationCode(**claimed)
-        make_transient_to_detached(row)
-        db.session.add(row)  # as if read: no INSERT, no UPDATE
-        return row
+        return rows.loaded(AuthorizationCode(**claimed))  # as if read: no INSERT, no UPDATE
     found = db.session.scalars(select(AuthorizationCode).filter_by(code_hash=code_hash)).first()
     if found is not None and found.client_id == client_id and found.used_at is not None:
         revoke_after_replay(found)

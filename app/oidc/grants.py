@@ -14,13 +14,13 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode, OpenIDToken, UserInfo
 from flask import current_app
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.oidc import code_use, keys, refresh, response_modes
 
 from ..extensions import db
-from ..models import AuthorizationCode, User, sha256_hex, utcnow
+from ..models import AuthorizationCode, User, rows, sha256_hex, utcnow
 from .server import issuer
 
 
@@ -46,7 +46,6 @@ class S256CodeChallenge(CodeChallenge):
         return authorization_code.code_challenge_method
 
 
-_INSERT_CODE = insert(AuthorizationCode.__table__)
 _USER_WITH_NEWEST_KID = (
     select(User, keys.NEWEST_KID)
     .options(joinedload(User.identities))
@@ -92,7 +91,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             "used_at": None,
             "replayed_at": None,
         }
-        db.session.connection().execute(_INSERT_CODE, row)
+        rows.insert_row(AuthorizationCode, row)
 
     def query_authorization_code(self, code, client):
         """Claim the code at once; a second use revokes what the first one issued."""

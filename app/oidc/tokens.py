@@ -9,13 +9,12 @@ from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from sqlalchemy import insert
 
 from app.accounts import events, linking
 from app.oidc import keys, refresh
 
 from ..extensions import db
-from ..models import AccessToken, User, sha256_hex, utcnow
+from ..models import AccessToken, User, rows, sha256_hex, utcnow
 from .clients import OAuthClient, query_client
 from .grants import user_claims
 from .server import issuer
@@ -92,15 +91,10 @@ def save_token(token: dict, request) -> None:
         "expires_at": now + timedelta(seconds=int(token.get("expires_in", 3600))),
         "revoked_at": None,
     }
-    # Core, on the session's connection: no object, no unit of work; the event stays
-    # pending and is written with the commit.
-    db.session.connection().execute(_INSERT_ACCESS_TOKEN, row)
+    rows.insert_row(AccessToken, row)
     events.record(
         "token.issued", client_id=row["client_id"], user_id=row["user_id"], scope=row["scope"]
     )
-
-
-_INSERT_ACCESS_TOKEN = insert(AccessToken.__table__)
 
 
 def claims_of(request) -> dict | None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, func, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import LoginTicket
+from app.models import LoginTicket, rows
 
 _TICKETS = LoginTicket.__table__
 _RETURNED = (_TICKETS.c.failed_attempts, _TICKETS.c.consumed_at, _TICKETS.c.user_id)
@@ -64,6 +63,5 @@ def _update(ticket: LoginTicket, statement, values: dict) -> bool:
     row = db.session.execute(statement, values).first()
     if row is None:
         return False
-    for name in ("failed_attempts", "consumed_at", "user_id"):
-        set_committed_value(ticket, name, getattr(row, name))
+    rows.set_read(ticket, row._asdict())
     return True
