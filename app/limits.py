@@ -15,6 +15,7 @@ Everything is kept in `app.extensions["latchkey.limits"]`; `current()` gives it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -57,6 +58,13 @@ def init_app(app: Flask) -> None:
 def current() -> AppLimits:
     """The current app's limits."""
     return current_app.extensions[EXTENSION_KEY]
+
+
+def seconds_to_reset(default: float) -> float:
+    """Seconds until the Flask-Limiter limit this request went over resets; `default`
+    when none is known (for a 429's Retry-After)."""
+    hit = current().requests.current_limit
+    return hit.reset_at - time.time() if hit else default
 
 
 def per_request(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
@@ -191,8 +190,7 @@ def init_app(app: Flask) -> None:
             path=request.path[:100],
         )
         db.session.commit()
-        current = limits.current().requests.current_limit
-        return throttled_page(current.reset_at - time.time() if current else 60)
+        return throttled_page(limits.seconds_to_reset(60))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -13,7 +13,6 @@ limit, a 429 in Auth0's shape with Retry-After.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -61,9 +60,7 @@ def rate_limited(error):
     )
     db.session.commit()
     response, status = management_error(429, TOO_MANY_REQUESTS, "too_many_requests")
-    current = limits.current().requests.current_limit
-    wait = current.reset_at - time.time() if current else 1
-    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    response.headers["Retry-After"] = str(max(1, math.ceil(limits.seconds_to_reset(1))))
     return response, status
 
 
